@@ -1,0 +1,122 @@
+# geokv-bench build.  `make` builds everything, `make test` runs every test,
+# `make asan` runs the unit tests under AddressSanitizer + UBSan.
+#
+# Layout conventions (so a new file needs no Makefile edit):
+#   <dir>/*.c              library code, compiled into build/libgeokv.a
+#   <dir>/*_main.c         a program: sim/geokv_wan_main.c -> build/bin/geokv-wan
+#   <dir>/tests/test_*.c   a unit test (pure logic, cmocka), run by `make test` and `make asan`
+#   <dir>/tests/itest_*.c  an integration test (starts real servers), run by `make test`
+#   <dir>/module.mk        optional extra targets of a module (bench-*, plots, ...)
+# where <dir> is one of SRC_DIRS.
+
+SRC_DIRS := sim sim/cookie model bench
+BUILD    ?= build
+CC       ?= cc
+V        ?= 0
+
+PKGS := libcurl jansson gsl cmocka libmemcached libmicrohttpd
+
+ifeq ($(V),0)
+Q  := @
+QCC = @printf '  CC      %s\n' $<;
+QLD = @printf '  LD      %s\n' $@;
+QAR = @printf '  AR      %s\n' $@;
+else
+Q  :=
+endif
+
+# Dependencies are checked (and installed when missing) once, by building
+# build/config.mk; make then re-reads itself with the pkg-config flags.
+NO_DEPS_GOALS := clean help
+ifeq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+else
+-include $(BUILD)/config.mk
+endif
+
+$(BUILD)/config.mk: scripts/install-deps.sh
+	@mkdir -p $(@D)
+	@scripts/install-deps.sh --check || scripts/install-deps.sh
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; } > $@.tmp && mv $@.tmp $@
+
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
+ifneq ($(CI),)
+WARN    += -Werror
+endif
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread -I. $(WARN) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP
+ALL_LDLIBS  = $(PKG_LIBS) -lm -pthread
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+ALL_C      := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+MAIN_C     := $(filter %_main.c,$(ALL_C))
+LIB_C      := $(filter-out %_main.c,$(ALL_C))
+UNIT_C     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/test_*.c))
+ITEST_C    := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/itest_*.c))
+TESTLIB_C  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/testlib_*.c))
+
+obj        = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+prog_name  = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
+
+LIB        := $(BUILD)/libgeokv.a
+TESTLIB    := $(BUILD)/libgeokv-test.a
+PROGRAMS   := $(foreach m,$(MAIN_C),$(BUILD)/bin/$(call prog_name,$(m)))
+UNIT_BINS  := $(patsubst %.c,$(BUILD)/%,$(UNIT_C))
+ITEST_BINS := $(patsubst %.c,$(BUILD)/%,$(ITEST_C))
+
+.PHONY: all test unit itest asan clean help
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS) $(UNIT_BINS) $(ITEST_BINS)
+
+help:
+	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "targets: all test unit itest asan clean $(EXTRA_TARGETS)"
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_C))
+	@mkdir -p $(@D)
+	$(QAR)rm -f $@ && ar rcs $@ $^
+
+$(TESTLIB): $(call obj,$(TESTLIB_C)) $(LIB)
+	@mkdir -p $(@D)
+	$(QAR)rm -f $@ && ar rcs $@ $(call obj,$(TESTLIB_C))
+
+define program_rule
+$(BUILD)/bin/$(call prog_name,$(1)): $(call obj,$(1)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(QLD)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(ALL_LDLIBS)
+endef
+$(foreach m,$(MAIN_C),$(eval $(call program_rule,$(m))))
+
+$(UNIT_BINS) $(ITEST_BINS): $(BUILD)/%: $(BUILD)/obj/%.o $(TESTLIB) $(LIB)
+	@mkdir -p $(@D)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TESTLIB) $(LIB) $(ALL_LDLIBS)
+
+# Tests find programs and scripts relative to the repository root.
+export GEOKV_ROOT := $(CURDIR)
+export GEOKV_BIN  := $(CURDIR)/$(BUILD)/bin
+
+test: all
+	$(Q)scripts/run-tests.sh $(UNIT_BINS) $(ITEST_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-tests.sh $(UNIT_BINS)
+
+itest: all
+	$(Q)scripts/run-tests.sh $(ITEST_BINS)
+
+# Separate build tree so sanitized and plain objects never mix.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(addsuffix /module.mk,$(SRC_DIRS)))
+-include $(patsubst %.o,%.d,$(call obj,$(ALL_C) $(UNIT_C) $(ITEST_C) $(TESTLIB_C)))

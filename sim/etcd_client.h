@@ -1,0 +1,342 @@
+/* etcd_client.h: an etcd v3 client over etcd's HTTP/JSON gateway (libcurl +
+ * jansson). Semantics follow etcd's (see ../shared/reference/etcd-http-api.md).
+ *
+ * Conventions
+ * - Every call returns an etcd_code; ETCD_OK is 0. When `st` is not NULL it
+ *   receives the details (gRPC code and message for server errors, HTTP
+ *   status, which endpoint). Nothing here aborts or exits.
+ * - Keys, values and range ends are byte strings: pointer + length, may hold
+ *   any byte including 0x00 and 0xff. Results own their memory; free them with
+ *   the matching *_free function (safe on a zeroed struct).
+ * - An etcd_client is thread-safe: any number of threads may call it at once.
+ *   Every request has a timeout (etcd_client_config.request_timeout_ms): no
+ *   call blocks forever.
+ * - Accounting (bytes on the wire each way, headers and bodies, watch streams
+ *   included; operation counts by type) is per client and readable at any time.
+ */
+#ifndef GEOKV_ETCD_CLIENT_H
+#define GEOKV_ETCD_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum etcd_code {
+    ETCD_OK = 0,
+    ETCD_ERR_INVAL,      /* bad argument from the caller */
+    ETCD_ERR_NOMEM,
+    ETCD_ERR_CONNECT,    /* no endpoint accepted a connection */
+    ETCD_ERR_TIMEOUT,    /* request timeout elapsed */
+    ETCD_ERR_HTTP,       /* HTTP error without a gRPC error body */
+    ETCD_ERR_GRPC,       /* server answered a gRPC error: see grpc_code */
+    ETCD_ERR_PARSE,      /* malformed JSON or unexpected shape */
+    ETCD_ERR_CANCELED,   /* watch/lock canceled (by the caller or the server) */
+    ETCD_ERR_COMPACTED,  /* watch start revision compacted: compact_revision set */
+    ETCD_ERR_LEASE_LOST, /* the lease (session) expired or was revoked */
+    ETCD_ERR_CLOSED,     /* object already closed */
+} etcd_code;
+
+typedef struct etcd_status {
+    etcd_code code;
+    int grpc_code;        /* gRPC status code when code == ETCD_ERR_GRPC, else 0 */
+    int http_status;      /* last HTTP status seen, 0 if none */
+    int endpoint;         /* index of the endpoint that answered (or failed last), -1 if none */
+    char message[256];    /* human-readable, never empty when code != ETCD_OK */
+} etcd_status;
+
+const char *etcd_code_name(etcd_code code);   /* "ETCD_ERR_TIMEOUT" -> "timeout" etc. */
+
+/* ---- client ------------------------------------------------------------ */
+
+typedef enum etcd_policy {
+    ETCD_POLICY_ROUND_ROBIN = 0, /* unary requests rotate over endpoints (clientv3 3.5) */
+    ETCD_POLICY_PINNED,          /* always `pinned`, others only on failure */
+    ETCD_POLICY_NEAREST,         /* lowest `endpoint_rtt_ms` first, others on failure */
+} etcd_policy;
+
+const char *etcd_policy_name(etcd_policy p);          /* "round-robin", "pinned", "nearest" */
+int etcd_policy_parse(const char *s, etcd_policy *out); /* 0 on success, -1 unknown */
+
+typedef struct etcd_client_config {
+    const char *const *endpoints; /* "http://127.0.0.1:2379", ... (copied) */
+    size_t n_endpoints;
+    etcd_policy policy;
+    size_t pinned;                /* ETCD_POLICY_PINNED: index into endpoints */
+    const double *endpoint_rtt_ms;/* ETCD_POLICY_NEAREST: one per endpoint (copied); may be NULL */
+    int watch_endpoint;           /* endpoint for watches; -1: chosen per watch like a unary request */
+    int request_timeout_ms;       /* per unary request, all retries included; 0 -> 10000 */
+    int connect_timeout_ms;       /* 0 -> 2000 */
+    int max_attempts;             /* endpoints tried on refused/503; 0 -> 2 * n_endpoints */
+    int backoff_max_ms;           /* bounded exponential backoff between attempts; 0 -> 200 */
+} etcd_client_config;
+
+typedef struct etcd_client etcd_client;
+
+etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd_status *st);
+void etcd_client_free(etcd_client *c);   /* NULL-safe; stops this client's watches */
+
+/* ---- accounting -------------------------------------------------------- */
+
+typedef enum etcd_optype {
+    ETCD_OP_T_RANGE = 0, ETCD_OP_T_PUT, ETCD_OP_T_DELETE, ETCD_OP_T_TXN,
+    ETCD_OP_T_LEASE_GRANT, ETCD_OP_T_LEASE_KEEPALIVE, ETCD_OP_T_LEASE_REVOKE,
+    ETCD_OP_T_LEASE_TTL, ETCD_OP_T_WATCH, ETCD_OP_T_LOCK, ETCD_OP_T_UNLOCK,
+    ETCD_OP_T_COMPACT, ETCD_OP_T_MAINTENANCE,
+    ETCD_OP_T_COUNT
+} etcd_optype;
+
+const char *etcd_optype_name(etcd_optype t);  /* "range", "put", "txn", ... */
+
+typedef struct etcd_stats {
+    uint64_t bytes_sent;        /* request line + headers + bodies, all attempts */
+    uint64_t bytes_received;    /* status line + headers + bodies, watch streams included */
+    uint64_t ops[ETCD_OP_T_COUNT]; /* requests sent by type (attempts, not calls) */
+    uint64_t errors;            /* calls that returned != ETCD_OK */
+    uint64_t retries;           /* extra attempts on another endpoint */
+    uint64_t watch_events;      /* events delivered to watch callbacks */
+} etcd_stats;
+
+void etcd_client_stats(etcd_client *c, etcd_stats *out);
+void etcd_stats_add(etcd_stats *acc, const etcd_stats *s);
+
+/* ---- key-value --------------------------------------------------------- */
+
+typedef struct etcd_header {
+    uint64_t cluster_id, member_id;
+    int64_t revision;
+    uint64_t raft_term;
+} etcd_header;
+
+typedef struct etcd_kv {
+    char *key;   size_t key_len;     /* NUL-terminated too, for convenience */
+    char *value; size_t value_len;   /* NUL-terminated too */
+    int64_t create_revision, mod_revision, version, lease;
+} etcd_kv;
+
+typedef enum { ETCD_SORT_NONE = 0, ETCD_SORT_ASCEND, ETCD_SORT_DESCEND } etcd_sort_order;
+typedef enum { ETCD_SORT_KEY = 0, ETCD_SORT_VERSION, ETCD_SORT_CREATE, ETCD_SORT_MOD,
+               ETCD_SORT_VALUE } etcd_sort_target;
+
+/* A range is [key, range_end). prefix=true computes range_end as etcd's
+ * GetPrefixRangeEnd; range_end set explicitly wins over prefix. */
+typedef struct etcd_range_opts {
+    bool prefix;
+    const char *range_end; size_t range_end_len;
+    int64_t limit, revision;
+    bool serializable, keys_only, count_only;
+    etcd_sort_order sort_order;
+    etcd_sort_target sort_target;
+    int64_t min_mod_revision, max_mod_revision, min_create_revision, max_create_revision;
+} etcd_range_opts;
+
+typedef struct etcd_range_result {
+    etcd_header header;
+    etcd_kv *kvs; size_t n_kvs;
+    int64_t count;
+    bool more;
+} etcd_range_result;
+
+typedef struct etcd_put_opts { int64_t lease; bool prev_kv; bool ignore_value, ignore_lease; } etcd_put_opts;
+typedef struct etcd_put_result { etcd_header header; bool has_prev_kv; etcd_kv prev_kv; } etcd_put_result;
+
+typedef struct etcd_delete_opts { bool prefix; const char *range_end; size_t range_end_len; bool prev_kv; } etcd_delete_opts;
+typedef struct etcd_delete_result { etcd_header header; int64_t deleted; etcd_kv *prev_kvs; size_t n_prev_kvs; } etcd_delete_result;
+
+/* opts may be NULL (defaults); out may be NULL when the caller wants only the status. */
+etcd_code etcd_range(etcd_client *c, const char *key, size_t key_len, const etcd_range_opts *opts,
+                     etcd_range_result *out, etcd_status *st);
+etcd_code etcd_put(etcd_client *c, const char *key, size_t key_len, const char *val, size_t val_len,
+                   const etcd_put_opts *opts, etcd_put_result *out, etcd_status *st);
+etcd_code etcd_delete(etcd_client *c, const char *key, size_t key_len, const etcd_delete_opts *opts,
+                      etcd_delete_result *out, etcd_status *st);
+
+void etcd_kv_free(etcd_kv *kv);
+void etcd_range_result_free(etcd_range_result *r);
+void etcd_put_result_free(etcd_put_result *r);
+void etcd_delete_result_free(etcd_delete_result *r);
+
+/* Prefix range end per etcd: increment the last byte below 0xff and cut after
+ * it; an all-0xff (or empty) key gives "\0" (everything from key on).
+ * Writes at most key_len bytes to out; returns the length. */
+size_t etcd_prefix_range_end(const char *key, size_t key_len, char *out);
+
+/* ---- transactions ------------------------------------------------------ */
+
+typedef enum { ETCD_CMP_VERSION = 0, ETCD_CMP_CREATE, ETCD_CMP_MOD, ETCD_CMP_VALUE, ETCD_CMP_LEASE } etcd_cmp_target;
+typedef enum { ETCD_CMP_EQUAL = 0, ETCD_CMP_GREATER, ETCD_CMP_LESS, ETCD_CMP_NOT_EQUAL } etcd_cmp_result;
+
+typedef struct etcd_compare {
+    etcd_cmp_target target;
+    etcd_cmp_result result;
+    const char *key; size_t key_len;
+    const char *range_end; size_t range_end_len; /* optional */
+    int64_t number;                  /* VERSION, CREATE, MOD, LEASE */
+    const char *value; size_t value_len; /* VALUE */
+} etcd_compare;
+
+typedef enum { ETCD_REQ_RANGE = 0, ETCD_REQ_PUT, ETCD_REQ_DELETE } etcd_req_type;
+
+typedef struct etcd_request_op {
+    etcd_req_type type;
+    const char *key; size_t key_len;
+    const char *value; size_t value_len; /* PUT */
+    etcd_range_opts range;   /* RANGE */
+    etcd_put_opts put;       /* PUT */
+    etcd_delete_opts del;    /* DELETE */
+} etcd_request_op;
+
+typedef struct etcd_response_op {
+    etcd_req_type type;
+    etcd_range_result range;   /* header carries only revision, as etcd sends */
+    etcd_put_result put;
+    etcd_delete_result del;
+} etcd_response_op;
+
+typedef struct etcd_txn_result {
+    etcd_header header;
+    bool succeeded;
+    etcd_response_op *responses; size_t n_responses;
+} etcd_txn_result;
+
+etcd_code etcd_txn(etcd_client *c,
+                   const etcd_compare *cmp, size_t n_cmp,
+                   const etcd_request_op *success, size_t n_success,
+                   const etcd_request_op *failure, size_t n_failure,
+                   etcd_txn_result *out, etcd_status *st);
+void etcd_txn_result_free(etcd_txn_result *r);
+
+/* ---- leases and sessions ---------------------------------------------- */
+
+etcd_code etcd_lease_grant(etcd_client *c, int64_t ttl_s, int64_t id /* 0: server picks */,
+                           int64_t *out_id, int64_t *out_ttl, etcd_status *st);
+/* One keepalive round trip. A lease that no longer exists gives ETCD_ERR_LEASE_LOST. */
+etcd_code etcd_lease_keepalive(etcd_client *c, int64_t id, int64_t *out_ttl, etcd_status *st);
+etcd_code etcd_lease_revoke(etcd_client *c, int64_t id, etcd_status *st);
+typedef struct etcd_lease_ttl {
+    int64_t ttl;          /* -1 when the lease does not exist */
+    int64_t granted_ttl;
+    char **keys; size_t n_keys; size_t *key_lens;
+} etcd_lease_ttl;
+etcd_code etcd_lease_timetolive(etcd_client *c, int64_t id, bool keys, etcd_lease_ttl *out, etcd_status *st);
+void etcd_lease_ttl_free(etcd_lease_ttl *t);
+
+/* A session is a lease kept alive every TTL/3 in the background (one shared
+ * keepalive thread per client is fine). When a keepalive finds the lease gone,
+ * or keepalives keep failing until the TTL has passed, the session is lost:
+ * on_lost is called once, from the background thread. */
+typedef struct etcd_session etcd_session;
+typedef void (*etcd_session_lost_fn)(etcd_session *s, void *ud);
+
+etcd_code etcd_session_new(etcd_client *c, int64_t ttl_s, etcd_session_lost_fn on_lost, void *ud,
+                           etcd_session **out, etcd_status *st);
+int64_t etcd_session_lease(const etcd_session *s);
+bool etcd_session_alive(const etcd_session *s);
+etcd_client *etcd_session_client(const etcd_session *s);
+/* Stop keepalives, revoke the lease (best effort), free. NULL-safe. */
+void etcd_session_close(etcd_session *s);
+/* Stop keepalives without revoking: the lease expires after its TTL (used to
+ * simulate a frozen or crashed holder). Frees the session. */
+void etcd_session_abandon(etcd_session *s);
+
+/* ---- watch ------------------------------------------------------------- */
+
+typedef enum { ETCD_EVENT_PUT = 0, ETCD_EVENT_DELETE } etcd_event_type;
+
+typedef struct etcd_event {
+    etcd_event_type type;
+    etcd_kv kv;
+    bool has_prev_kv;
+    etcd_kv prev_kv;
+} etcd_event;
+
+typedef struct etcd_watch_response {
+    etcd_header header;
+    int64_t watch_id;
+    bool created;
+    bool canceled;
+    int64_t compact_revision;    /* set when canceled because of compaction */
+    char *cancel_reason;         /* may be NULL */
+    bool progress;               /* progress notification (no events, header only) */
+    /* mid-stream error {"error":{grpc_code,http_code,message}}: error_code != 0 */
+    int error_grpc_code, error_http_code;
+    char *error_message;
+    etcd_event *events; size_t n_events;
+} etcd_watch_response;
+
+void etcd_watch_response_free(etcd_watch_response *r);   /* frees r itself too */
+
+typedef struct etcd_watch_opts {
+    bool prefix;
+    const char *range_end; size_t range_end_len;
+    int64_t start_revision;       /* 0: from now */
+    bool prev_kv;
+    bool progress_notify;
+    bool no_put, no_delete;       /* filters */
+} etcd_watch_opts;
+
+/* Called once per response, in stream order, never concurrently for one watch.
+ * The callback receives ownership of `resp` (free it with
+ * etcd_watch_response_free). It may run on a thread shared with other watches:
+ * it must not block; queue the work for your own thread. */
+typedef void (*etcd_watch_fn)(etcd_watch_response *resp, void *ud);
+/* Called once when the stream ends for any reason other than etcd_watch_stop
+ * (connection lost, server closed it, HTTP error). May run on the shared
+ * thread. `st` describes why. */
+typedef void (*etcd_watch_end_fn)(const etcd_status *st, void *ud);
+
+typedef struct etcd_watch etcd_watch;
+
+/* Opens one HTTP/1.1 stream (one connection) with header
+ * Grpc-Metadata-hasleader: true, and returns once the server has answered
+ * `created` (delivered to the callback first) or failed. */
+etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, const etcd_watch_opts *opts,
+                           etcd_watch_fn on_resp, etcd_watch_end_fn on_end, void *ud,
+                           etcd_watch **out, etcd_status *st);
+/* Cancel by closing the connection. After it returns no callback runs for
+ * this watch. NULL-safe. Must not be called from inside this watch's callback. */
+void etcd_watch_stop(etcd_watch *w);
+
+/* ---- mutex (clientv3 concurrency.Mutex, client side) ------------------- */
+
+typedef struct etcd_mutex etcd_mutex;
+
+/* prefix: e.g. "/registry/cloud-adaptive-network/distributed-lock/peer/c1";
+ * the lock key is prefix + "/" + lease id in lower-case hex. */
+etcd_code etcd_mutex_new(etcd_session *s, const char *prefix, etcd_mutex **out, etcd_status *st);
+/* txn put-if-absent + owner range; if not the owner, wait (watch) for the
+ * deletion of the key with the largest create revision below ours, repeat.
+ * timeout_ms <= 0: wait as long as the session lives. */
+etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st);
+etcd_code etcd_mutex_unlock(etcd_mutex *m, etcd_status *st);
+const char *etcd_mutex_key(const etcd_mutex *m);
+int64_t etcd_mutex_revision(const etcd_mutex *m);   /* create revision of our key */
+void etcd_mutex_free(etcd_mutex *m);
+
+/* Server-side lock API (/v3/lock): blocks until held; *out_key (malloc'd) is
+ * the held key to pass to etcd_unlock_server. */
+etcd_code etcd_lock_server(etcd_client *c, const char *name, int64_t lease, int timeout_ms,
+                           char **out_key, size_t *out_key_len, etcd_status *st);
+etcd_code etcd_unlock_server(etcd_client *c, const char *key, size_t key_len, etcd_status *st);
+
+/* ---- maintenance (one endpoint at a time) ----------------------------- */
+
+typedef struct etcd_member_status {
+    uint64_t member_id, leader_id;
+    int64_t db_size, db_size_in_use;
+    uint64_t raft_term, raft_index;
+    char version[32];
+} etcd_member_status;
+
+etcd_code etcd_status_get(etcd_client *c, int endpoint, etcd_member_status *out, etcd_status *st);
+etcd_code etcd_compact(etcd_client *c, int64_t revision, bool physical, etcd_status *st);
+etcd_code etcd_defragment(etcd_client *c, int endpoint, etcd_status *st);
+/* Send to the current leader's endpoint. */
+etcd_code etcd_move_leader(etcd_client *c, int endpoint, uint64_t target_member_id, etcd_status *st);
+
+/* GET any URL with the client's timeouts (for /metrics, /health). *out is
+ * malloc'd and NUL-terminated. Not counted in the client's accounting. */
+etcd_code etcd_http_get(const char *url, int timeout_ms, char **out, size_t *out_len, etcd_status *st);
+
+#endif
