@@ -1,0 +1,108 @@
+/* cb_run.h: run the simulated cb-network (one controller, N agents) once
+ * against an etcd cluster, then check the final keyspace.
+ *
+ * This is the whole interface the bench driver uses: it builds a
+ * cb_run_config (where every agent lives, which endpoints it reaches etcd
+ * through, the mode, delays, start schedule), calls cb_run(), and records the
+ * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
+ * table of operations (cb_mode_ops) looked up by name.
+ */
+#ifndef GEOKV_CB_RUN_H
+#define GEOKV_CB_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/etcd_client.h"
+
+#define CB_KEY_ROOT "/registry/cloud-adaptive-network"
+
+/* Fixed delays of the original (cb-network.md). All in seconds; the run
+ * multiplies them by delay_scale. */
+typedef struct cb_delays {
+    double watch_sleep_s;     /* 200 ms sleep after each watch set-up */
+    double iface_config_s;    /* ~2 s tunnel interface configuration (two 1 s sleeps) */
+    double public_ip_s;       /* public-IP lookup over HTTP (an outside call) */
+} cb_delays;
+
+void cb_delays_default(cb_delays *d);   /* the original's values */
+
+/* Ablation switches. -1 = the mode's own default. */
+typedef struct cb_ablation {
+    int spec_cache;           /* cache the CLADNet spec after its first read */
+    int init_lock;            /* take the peer lock around cache initialisation */
+    int break_lock;           /* debug: skip the controller's peer lock (the checker must catch duplicate IPs) */
+} cb_ablation;
+
+typedef enum cb_start { CB_START_ALL = 0, CB_START_GAP, CB_START_RANDOM } cb_start;
+
+/* Where one process (agent or controller) lives and how it reaches etcd. */
+typedef struct cb_place {
+    const char *region;               /* topology region id, e.g. "aws-ap-northeast-2" */
+    const char *provider;             /* "aws" / "gcp" */
+    const char *const *endpoints;     /* client URLs through this region's WAN links, one per member */
+    size_t n_endpoints;
+    const double *endpoint_rtt_ms;    /* for ETCD_POLICY_NEAREST; may be NULL */
+} cb_place;
+
+typedef void (*cb_progress_fn)(int agents_done, int n_agents, void *ud);
+
+typedef struct cb_run_config {
+    const char *mode;                 /* "before", "after", "lockless" */
+    int n_agents;
+    const cb_place *agents;           /* n_agents entries */
+    cb_place controller;
+    etcd_policy policy;               /* default ETCD_POLICY_ROUND_ROBIN (clientv3 3.5) */
+    int request_timeout_ms;           /* 0: client default */
+    cb_delays delays;
+    double delay_scale;               /* 1.0 = full delays */
+    cb_ablation ablation;
+    cb_start start;
+    double start_gap_s;               /* CB_START_GAP: gap between agent starts */
+    double start_window_s;            /* CB_START_RANDOM: uniform in [0, window) */
+    uint64_t seed;                    /* host ids, random start offsets */
+    const char *cladnet_id;           /* NULL -> "geokv" */
+    const char *ipv4_cidr;            /* NULL -> "192.168.0.0/16" */
+    const char *rule_type;            /* NULL -> "basic" */
+    double timeout_s;                 /* give up on the run after this (0 -> 600) */
+    const char *timeline_path;        /* JSONL timeline output, NULL: none */
+    cb_progress_fn progress;          /* called as agents complete; may be NULL */
+    void *progress_ud;
+    volatile int *stop;               /* when set non-zero (e.g. by SIGINT) the run ends early */
+} cb_run_config;
+
+void cb_run_config_default(cb_run_config *cfg);
+
+/* Per-run measurements (see results/SCHEMA.md for their meaning). */
+typedef struct cb_run_result {
+    bool completed;                   /* every agent complete before timeout/stop */
+    double setup_s;                   /* first agent start -> last agent complete */
+    int n_agents;
+    double *agent_complete_s;         /* per agent, since its own start (malloc'd, n_agents) */
+    double agent_p50_s, agent_p90_s, agent_max_s;
+    etcd_stats stats;                 /* summed over every client of the run */
+    double lock_wait_sum_s, lock_wait_max_s;
+    uint64_t lock_acquisitions;
+    double t_lock_s, t_fixed_s, t_other_s;  /* mean per agent */
+    bool checker_ok;
+    char checker_msg[512];
+    char error[256];                  /* why the run failed, empty if it did not */
+} cb_run_result;
+
+/* Writes the CLADNet spec key (done once per fresh cluster, before runs). */
+etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *st);
+
+/* Runs once. Returns ETCD_OK when the run executed (check result->completed
+ * and result->checker_ok for its verdict), an error when it could not run. */
+etcd_code cb_run(const cb_run_config *cfg, cb_run_result *result, etcd_status *st);
+void cb_run_result_free(cb_run_result *r);
+
+/* The final-keyspace checker, callable on its own. ok=false and msg say what is wrong. */
+etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg, size_t msg_len,
+                   etcd_status *st);
+
+/* Names of the modes, NULL-terminated, for --help and validation. */
+const char *const *cb_mode_names(void);
+
+#endif
