@@ -2,7 +2,7 @@
 # `make asan` runs the unit tests under AddressSanitizer + UBSan.
 #
 # Layout conventions (so a new file needs no Makefile edit):
-#   <dir>/*.c              library code, compiled into build/libgeokv.a
+#   <dir>/*.c              library code, compiled into build/lib/libgeokv-<dir>.a
 #   <dir>/*_main.c         a program: sim/geokv_wan_main.c -> build/bin/geokv-wan
 #   <dir>/tests/test_*.c   a unit test (pure logic, cmocka), run by `make test` and `make asan`
 #   <dir>/tests/itest_*.c  an integration test (starts real servers), run by `make test`
@@ -58,9 +58,19 @@ TESTLIB_C  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/testlib_*.c))
 
 obj        = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 prog_name  = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
+dir_of     = $(patsubst %/,%,$(dir $(patsubst %/tests/,%/,$(dir $(1)))x))
 
-LIB        := $(BUILD)/libgeokv.a
-TESTLIB    := $(BUILD)/libgeokv-test.a
+# One archive per source directory, so a module's tests and programs need
+# only the modules they use to compile (sim/cookie and model stand alone;
+# bench uses everything). LIBS_<dir> lists them in link order.
+lib_of     = $(BUILD)/lib/libgeokv-$(subst /,-,$(1)).a
+LIBS_sim        := $(call lib_of,sim)
+LIBS_sim/cookie := $(call lib_of,sim/cookie)
+LIBS_model      := $(call lib_of,model)
+LIBS_bench      := $(call lib_of,bench) $(call lib_of,model) $(call lib_of,sim)
+ARCHIVES   := $(foreach d,$(SRC_DIRS),$(call lib_of,$(d)))
+
+TESTLIB    := $(BUILD)/lib/libgeokv-test.a
 PROGRAMS   := $(foreach m,$(MAIN_C),$(BUILD)/bin/$(call prog_name,$(m)))
 UNIT_BINS  := $(patsubst %.c,$(BUILD)/%,$(UNIT_C))
 ITEST_BINS := $(patsubst %.c,$(BUILD)/%,$(ITEST_C))
@@ -78,24 +88,30 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(LIB): $(call obj,$(LIB_C))
+define archive_rule
+$(call lib_of,$(1)): $(call obj,$(filter-out %_main.c,$(wildcard $(1)/*.c)))
+	@mkdir -p $$(@D)
+	$$(QAR)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(SRC_DIRS),$(eval $(call archive_rule,$(d))))
+
+$(TESTLIB): $(call obj,$(TESTLIB_C))
 	@mkdir -p $(@D)
 	$(QAR)rm -f $@ && ar rcs $@ $^
 
-$(TESTLIB): $(call obj,$(TESTLIB_C)) $(LIB)
-	@mkdir -p $(@D)
-	$(QAR)rm -f $@ && ar rcs $@ $(call obj,$(TESTLIB_C))
-
 define program_rule
-$(BUILD)/bin/$(call prog_name,$(1)): $(call obj,$(1)) $(LIB)
+$(BUILD)/bin/$(call prog_name,$(1)): $(call obj,$(1)) $(LIBS_$(call dir_of,$(1)))
 	@mkdir -p $$(@D)
 	$$(QLD)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(ALL_LDLIBS)
 endef
 $(foreach m,$(MAIN_C),$(eval $(call program_rule,$(m))))
 
-$(UNIT_BINS) $(ITEST_BINS): $(BUILD)/%: $(BUILD)/obj/%.o $(TESTLIB) $(LIB)
-	@mkdir -p $(@D)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TESTLIB) $(LIB) $(ALL_LDLIBS)
+define test_rule
+$(patsubst %.c,$(BUILD)/%,$(1)): $(call obj,$(1)) $(TESTLIB) $(LIBS_$(call dir_of,$(1)))
+	@mkdir -p $$(@D)
+	$$(QLD)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(ALL_LDLIBS)
+endef
+$(foreach t,$(UNIT_C) $(ITEST_C),$(eval $(call test_rule,$(t))))
 
 # Tests find programs and scripts relative to the repository root.
 export GEOKV_ROOT := $(CURDIR)
