@@ -1,0 +1,438 @@
+/* bench_opts.c: command-line parsing for `geokv-bench run`.
+ *
+ * Hand-rolled instead of getopt_long: getopt keeps global state and prints
+ * its own messages, and here every error must be exactly one line that the
+ * caller prints (exit status 2), and the parser must be callable many times
+ * from unit tests.
+ */
+#include "bench/bench_opts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
+
+static const char *const bench_policies[] = { "round-robin", "pinned", "nearest", NULL };
+static const char *const bench_leaders[] = { "Seoul-AWS", "Seoul-GCP", "Singapore", NULL };
+
+void bench_opts_default(bench_opts *o)
+{
+    static const int default_n[] = { 10, 20, 30, 40, 50 };
+    static const char *const default_modes[] = { "before", "after", "lockless" };
+
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < sizeof default_n / sizeof default_n[0]; i++)
+        o->n[o->n_n++] = default_n[i];
+    for (size_t i = 0; i < sizeof default_modes / sizeof default_modes[0]; i++)
+        snprintf(o->modes[o->n_modes++], BENCH_MODE_LEN, "%s", default_modes[i]);
+    o->reps = 3;
+    o->rtt_scale = 1.0;
+    o->delay_scale = 1.0;
+    snprintf(o->topology, sizeof o->topology, "sim/topology/patent-fig6.json");
+    o->start = BENCH_START_ALL;
+    snprintf(o->start_spec, sizeof o->start_spec, "all");
+    snprintf(o->out, sizeof o->out, "results");
+    snprintf(o->leader, sizeof o->leader, "%s", bench_member_names[0]);
+    snprintf(o->policy, sizeof o->policy, "round-robin");
+    o->timeout_s = 600;
+    o->etcd_fsync = true;
+    o->spec_cache = -1;
+    o->init_lock = -1;
+}
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    if (err == NULL || err_len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, err_len, fmt, ap);
+    va_end(ap);
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    double v;
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v;
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int bench_parse_duration(const char *s, double *out_s)
+{
+    char num[64];
+    size_t len, unit_at;
+    double v, mult = 1.0;
+
+    if (s == NULL)
+        return -1;
+    len = strlen(s);
+    if (len == 0 || len >= sizeof num)
+        return -1;
+    unit_at = len;
+    while (unit_at > 0 && (s[unit_at - 1] == 's' || s[unit_at - 1] == 'm'))
+        unit_at--;
+    if (strcmp(s + unit_at, "ms") == 0)
+        mult = 0.001;
+    else if (strcmp(s + unit_at, "s") == 0 || s[unit_at] == '\0')
+        mult = 1.0;
+    else if (strcmp(s + unit_at, "m") == 0)
+        mult = 60.0;
+    else
+        return -1;
+    memcpy(num, s, unit_at);
+    num[unit_at] = '\0';
+    if (parse_double(num, &v) != 0 || v < 0)
+        return -1;
+    *out_s = v * mult;
+    return 0;
+}
+
+static int parse_n_list(const char *s, bench_opts *o, char *err, size_t err_len)
+{
+    char buf[512];
+    char *save = NULL, *tok;
+
+    if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
+        set_err(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", s);
+    o->n_n = 0;
+    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        long v;
+        if (parse_long(tok, 1, BENCH_MAX_AGENTS, &v) != 0) {
+            set_err(err, err_len, "--n: '%s' is not an agent count between 1 and %d", tok, BENCH_MAX_AGENTS);
+            return -1;
+        }
+        for (size_t i = 0; i < o->n_n; i++) {
+            if (o->n[i] == (int)v) {
+                set_err(err, err_len, "--n: %ld is listed twice", v);
+                return -1;
+            }
+        }
+        if (o->n_n == BENCH_MAX_N) {
+            set_err(err, err_len, "--n: at most %d agent counts", BENCH_MAX_N);
+            return -1;
+        }
+        o->n[o->n_n++] = (int)v;
+    }
+    if (o->n_n == 0) {
+        set_err(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
+        return -1;
+    }
+    return 0;
+}
+
+static bool name_in(const char *name, const char *const *list)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+        if (strcmp(name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static void join_names(const char *const *list, char *out, size_t out_len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; list != NULL && list[i] != NULL && used < out_len; i++)
+        used += (size_t)snprintf(out + used, out_len - used, "%s%s", i ? ", " : "", list[i]);
+}
+
+static int parse_modes(const char *s, const char *const *valid, bench_opts *o, char *err, size_t err_len)
+{
+    char buf[512], names[256];
+    char *save = NULL, *tok;
+
+    join_names(valid, names, sizeof names);
+    if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
+        set_err(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", s);
+    o->n_modes = 0;
+    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        if (!name_in(tok, valid)) {
+            set_err(err, err_len, "--modes: unknown mode '%s' (known: %s)", tok, names);
+            return -1;
+        }
+        for (size_t i = 0; i < o->n_modes; i++) {
+            if (strcmp(o->modes[i], tok) == 0) {
+                set_err(err, err_len, "--modes: '%s' is listed twice", tok);
+                return -1;
+            }
+        }
+        if (o->n_modes == BENCH_MAX_MODES) {
+            set_err(err, err_len, "--modes: at most %d modes", BENCH_MAX_MODES);
+            return -1;
+        }
+        snprintf(o->modes[o->n_modes++], BENCH_MODE_LEN, "%s", tok);
+    }
+    if (o->n_modes == 0) {
+        set_err(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_start(const char *s, bench_opts *o, char *err, size_t err_len)
+{
+    double v;
+    if (s != NULL && strcmp(s, "all") == 0) {
+        o->start = BENCH_START_ALL;
+        o->start_param_s = 0;
+    } else if (s != NULL && strncmp(s, "gap:", 4) == 0 && bench_parse_duration(s + 4, &v) == 0) {
+        o->start = BENCH_START_GAP;
+        o->start_param_s = v;
+    } else if (s != NULL && strncmp(s, "random:", 7) == 0 && bench_parse_duration(s + 7, &v) == 0) {
+        o->start = BENCH_START_RANDOM;
+        o->start_param_s = v;
+    } else {
+        set_err(err, err_len, "--start: '%s' is not all, gap:<duration> or random:<duration> (e.g. gap:2s, random:30s)",
+                s ? s : "");
+        return -1;
+    }
+    snprintf(o->start_spec, sizeof o->start_spec, "%s", s);
+    return 0;
+}
+
+static int parse_switch(const char *opt, const char *s, int *out, char *err, size_t err_len)
+{
+    if (strcmp(s, "on") == 0 || strcmp(s, "1") == 0)
+        *out = 1;
+    else if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
+        *out = 0;
+    else if (strcmp(s, "default") == 0)
+        *out = -1;
+    else {
+        set_err(err, err_len, "%s: '%s' is not on, off or default", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_path(const char *opt, const char *s, char *dst, size_t dst_len, char *err, size_t err_len)
+{
+    if (*s == '\0' || strlen(s) >= dst_len) {
+        set_err(err, err_len, "%s: expected a path of 1 to %zu characters", opt, dst_len - 1);
+        return -1;
+    }
+    snprintf(dst, dst_len, "%s", s);
+    return 0;
+}
+
+int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes,
+                     bench_opts *o, char *err, size_t err_len)
+{
+    if (err && err_len)
+        err[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        char name[64];
+        const char *val = NULL;
+        const char *eq;
+        bool inline_val = false;
+
+        if (strncmp(arg, "--", 2) != 0) {
+            set_err(err, err_len, "unexpected argument '%s' (options start with --; see --help)", arg);
+            return -1;
+        }
+        eq = strchr(arg, '=');
+        if (eq != NULL) {
+            size_t len = (size_t)(eq - arg);
+            if (len >= sizeof name) {
+                set_err(err, err_len, "unknown option '%s' (see --help)", arg);
+                return -1;
+            }
+            memcpy(name, arg, len);
+            name[len] = '\0';
+            val = eq + 1;
+            inline_val = true;
+        } else {
+            snprintf(name, sizeof name, "%s", arg);
+        }
+
+        /* Flags without a value. */
+        if (strcmp(name, "--help") == 0 || strcmp(name, "--no-wan") == 0 || strcmp(name, "--dry-run") == 0 ||
+            (strcmp(name, "--resume") == 0 && !inline_val)) {
+            if (inline_val) {
+                set_err(err, err_len, "%s takes no value", name);
+                return -1;
+            }
+            if (strcmp(name, "--help") == 0)
+                return 1;
+            if (strcmp(name, "--no-wan") == 0)
+                o->no_wan = true;
+            else if (strcmp(name, "--dry-run") == 0)
+                o->dry_run = true;
+            else {
+                o->resume = true;
+                /* Optional directory: the next word when it is not an option. */
+                if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+                    if (copy_path("--resume", argv[++i], o->resume_dir, sizeof o->resume_dir, err, err_len) != 0)
+                        return -1;
+                }
+            }
+            continue;
+        }
+        if (strcmp(name, "--resume") == 0) {
+            o->resume = true;
+            if (copy_path("--resume", val, o->resume_dir, sizeof o->resume_dir, err, err_len) != 0)
+                return -1;
+            continue;
+        }
+
+        static const char *const with_value[] = {
+            "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
+            "--out", "--leader", "--policy", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
+            "--init-lock", NULL
+        };
+        if (!name_in(name, with_value)) {
+            set_err(err, err_len, "unknown option '%s' (see --help)", name);
+            return -1;
+        }
+        if (!inline_val) {
+            if (i + 1 >= argc) {
+                set_err(err, err_len, "%s needs a value (see --help)", name);
+                return -1;
+            }
+            val = argv[++i];
+        }
+
+        if (strcmp(name, "--n") == 0) {
+            if (parse_n_list(val, o, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--modes") == 0) {
+            if (parse_modes(val, valid_modes, o, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--reps") == 0) {
+            long v;
+            if (parse_long(val, 1, 1000, &v) != 0) {
+                set_err(err, err_len, "--reps: '%s' is not a repetition count between 1 and 1000", val);
+                return -1;
+            }
+            o->reps = (int)v;
+        } else if (strcmp(name, "--rtt-scale") == 0 || strcmp(name, "--delay-scale") == 0) {
+            double v;
+            if (parse_double(val, &v) != 0 || v < 0 || v > 100) {
+                set_err(err, err_len, "%s: '%s' is not a factor between 0 and 100 (1 = as measured)", name, val);
+                return -1;
+            }
+            if (strcmp(name, "--rtt-scale") == 0)
+                o->rtt_scale = v;
+            else
+                o->delay_scale = v;
+        } else if (strcmp(name, "--seed") == 0) {
+            char *end = NULL;
+            unsigned long long v;
+            errno = 0;
+            v = strtoull(val, &end, 0);
+            if (errno != 0 || end == val || *end != '\0' || val[0] == '-') {
+                set_err(err, err_len, "--seed: '%s' is not an unsigned 64-bit integer", val);
+                return -1;
+            }
+            o->seed = (uint64_t)v;
+            o->seed_given = true;
+        } else if (strcmp(name, "--topology") == 0) {
+            if (copy_path(name, val, o->topology, sizeof o->topology, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--start") == 0) {
+            if (parse_start(val, o, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--out") == 0) {
+            if (copy_path(name, val, o->out, sizeof o->out, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--leader") == 0) {
+            if (!name_in(val, bench_leaders)) {
+                set_err(err, err_len, "--leader: unknown member '%s' (known: Seoul-AWS, Seoul-GCP, Singapore)", val);
+                return -1;
+            }
+            snprintf(o->leader, sizeof o->leader, "%s", val);
+        } else if (strcmp(name, "--policy") == 0) {
+            if (!name_in(val, bench_policies)) {
+                set_err(err, err_len, "--policy: unknown endpoint policy '%s' (known: round-robin, pinned, nearest)", val);
+                return -1;
+            }
+            snprintf(o->policy, sizeof o->policy, "%s", val);
+        } else if (strcmp(name, "--fault") == 0) {
+            if (*val == '\0' || strlen(val) >= sizeof o->fault) {
+                set_err(err, err_len, "--fault: expected a fault spec of 1 to %zu characters", sizeof o->fault - 1);
+                return -1;
+            }
+            snprintf(o->fault, sizeof o->fault, "%s", val);
+        } else if (strcmp(name, "--timeout") == 0) {
+            double v;
+            if (bench_parse_duration(val, &v) != 0 || v <= 0) {
+                set_err(err, err_len, "--timeout: '%s' is not a positive duration (e.g. 600s, 10m)", val);
+                return -1;
+            }
+            o->timeout_s = v;
+        } else if (strcmp(name, "--etcd-fsync") == 0) {
+            int v;
+            if (parse_switch(name, val, &v, err, err_len) != 0 || v < 0) {
+                set_err(err, err_len, "--etcd-fsync: '%s' is not on or off", val);
+                return -1;
+            }
+            o->etcd_fsync = v == 1;
+        } else if (strcmp(name, "--spec-cache") == 0) {
+            if (parse_switch(name, val, &o->spec_cache, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--init-lock") == 0) {
+            if (parse_switch(name, val, &o->init_lock, err, err_len) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+void bench_opts_usage(FILE *f)
+{
+    fputs(
+        "  --n LIST            agent counts, comma-separated (default 10,20,30,40,50)\n"
+        "  --modes LIST        modes, comma-separated (default before,after,lockless)\n"
+        "  --reps K            repetitions per (mode, N) (default 3)\n"
+        "  --rtt-scale F       factor on every WAN delay (default 1 = the measured RTTs)\n"
+        "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
+        "  --seed S            sweep seed: run order, host ids, start offsets (default: from the clock)\n"
+        "  --topology FILE     regions, RTT matrix, placement (default sim/topology/patent-fig6.json)\n"
+        "  --start SPEC        agent starts: all | gap:2s | random:30s (default all)\n"
+        "  --out DIR           where run directories go (default results)\n"
+        "  --resume [DIR]      continue the sweep in DIR (default <out>/latest), skipping finished runs;\n"
+        "                      the sweep's own options (config.json) are used, other options are ignored\n"
+        "  --leader NAME       member that leads during runs: Seoul-AWS | Seoul-GCP | Singapore\n"
+        "                      (default Seoul-AWS)\n"
+        "  --policy NAME       client endpoint policy: round-robin | pinned | nearest (default round-robin)\n"
+        "  --fault SPEC        fault scenario (reserved: not implemented yet)\n"
+        "  --timeout DUR       give up on one run after DUR (default 600s)\n"
+        "  --etcd-fsync on|off members fsync their WAL (default on, as in production)\n"
+        "  --spec-cache on|off|default   ablation: cache the CLADNet spec after its first read\n"
+        "  --init-lock on|off|default    ablation: take the peer lock around cache initialisation\n"
+        "  --no-wan            no WAN emulator: agents reach the members directly (no delays)\n"
+        "  --dry-run           print the run order and exit\n"
+        "  --help              this text\n",
+        f);
+}

@@ -1,0 +1,67 @@
+/* bench_opts.h: the command line of `geokv-bench run`.
+ *
+ * Parsing is pure (no I/O, no exit) so it is unit-tested: every error is one
+ * line in `err` naming the option and what is accepted; main prints it and
+ * exits with status 2.
+ */
+#ifndef GEOKV_BENCH_OPTS_H
+#define GEOKV_BENCH_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BENCH_MAX_N      32
+#define BENCH_MAX_MODES  8
+#define BENCH_MODE_LEN   32
+#define BENCH_PATH_LEN   1024
+#define BENCH_MAX_AGENTS 1000
+
+typedef enum bench_start_kind { BENCH_START_ALL = 0, BENCH_START_GAP, BENCH_START_RANDOM } bench_start_kind;
+
+typedef struct bench_opts {
+    int n[BENCH_MAX_N];             /* agent counts, in the order given */
+    size_t n_n;
+    char modes[BENCH_MAX_MODES][BENCH_MODE_LEN];
+    size_t n_modes;
+    int reps;                       /* repetitions per (mode, N) */
+    double rtt_scale;               /* factor on every WAN delay */
+    double delay_scale;             /* factor on the protocol's fixed delays */
+    uint64_t seed;
+    bool seed_given;                /* false: main picks one from the clock */
+    char topology[BENCH_PATH_LEN];
+    bench_start_kind start;
+    double start_param_s;           /* gap or window, seconds */
+    char start_spec[64];            /* as given, for config.json */
+    char out[BENCH_PATH_LEN];       /* parent of the run directories */
+    bool resume;
+    char resume_dir[BENCH_PATH_LEN];/* empty: <out>/latest */
+    char leader[32];                /* member to lead during runs */
+    char policy[32];                /* etcd client endpoint policy name */
+    char fault[256];                /* reserved for fault scenarios (issue 6), empty: none */
+    bool no_wan;                    /* agents reach members directly, no emulator */
+    double timeout_s;               /* per run */
+    bool etcd_fsync;                /* members fsync their WAL (etcd default) */
+    int spec_cache, init_lock;      /* ablation switches, -1: the mode's default */
+    bool dry_run;                   /* print the run order and exit */
+} bench_opts;
+
+/* Member names of the patent's cluster, in rig order. */
+extern const char *const bench_member_names[3];
+
+void bench_opts_default(bench_opts *o);
+
+/* Parses argv[0..argc) (options only, no program or subcommand name).
+ * valid_modes: NULL-terminated list of accepted mode names.
+ * Returns 0 on success, 1 when --help was asked, -1 on error (err filled). */
+int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes,
+                     bench_opts *o, char *err, size_t err_len);
+
+/* "250ms", "2s", "1.5m", "3" (seconds) -> seconds. 0 on success, -1 on error. */
+int bench_parse_duration(const char *s, double *out_s);
+
+/* Prints the options section of --help. */
+void bench_opts_usage(FILE *f);
+
+#endif

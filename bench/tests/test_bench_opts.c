@@ -1,0 +1,197 @@
+/* Unit tests for bench_opts: defaults, every option, and one-line errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bench/bench_opts.h"
+
+static const char *const modes[] = { "before", "after", "lockless", NULL };
+
+static int parse(bench_opts *o, char *err, size_t err_len, int argc, ...)
+{
+    char *argv[64];
+    va_list ap;
+    va_start(ap, argc);
+    for (int i = 0; i < argc; i++)
+        argv[i] = va_arg(ap, char *);
+    va_end(ap);
+    bench_opts_default(o);
+    return bench_opts_parse(argc, argv, modes, o, err, err_len);
+}
+
+static void test_defaults(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 0), 0);
+    assert_int_equal(o.n_n, 5);
+    assert_int_equal(o.n[0], 10);
+    assert_int_equal(o.n[4], 50);
+    assert_int_equal(o.n_modes, 3);
+    assert_string_equal(o.modes[2], "lockless");
+    assert_int_equal(o.reps, 3);
+    assert_true(o.rtt_scale == 1.0);
+    assert_true(o.delay_scale == 1.0);
+    assert_false(o.seed_given);
+    assert_string_equal(o.leader, "Seoul-AWS");
+    assert_string_equal(o.policy, "round-robin");
+    assert_int_equal(o.start, BENCH_START_ALL);
+    assert_false(o.resume);
+    assert_false(o.no_wan);
+    assert_string_equal(o.fault, "");
+}
+
+static void test_all_options(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 28, "--n", "4,8", "--modes=after,before", "--reps", "2",
+                           "--rtt-scale", "0.2", "--delay-scale=0.05", "--seed", "0x10", "--topology", "t.json",
+                           "--start", "gap:250ms", "--out", "/tmp/x", "--leader", "Singapore", "--policy",
+                           "nearest", "--fault", "kill:sin@5s", "--no-wan", "--timeout", "2m",
+                           "--spec-cache", "off", "--resume"),
+                     0);
+    assert_int_equal(o.n_n, 2);
+    assert_int_equal(o.n[1], 8);
+    assert_int_equal(o.n_modes, 2);
+    assert_string_equal(o.modes[0], "after");
+    assert_int_equal(o.reps, 2);
+    assert_true(o.rtt_scale == 0.2);
+    assert_true(o.delay_scale == 0.05);
+    assert_true(o.seed_given);
+    assert_int_equal(o.seed, 16);
+    assert_string_equal(o.topology, "t.json");
+    assert_int_equal(o.start, BENCH_START_GAP);
+    assert_true(o.start_param_s > 0.2499 && o.start_param_s < 0.2501);
+    assert_string_equal(o.start_spec, "gap:250ms");
+    assert_string_equal(o.out, "/tmp/x");
+    assert_string_equal(o.leader, "Singapore");
+    assert_string_equal(o.policy, "nearest");
+    assert_string_equal(o.fault, "kill:sin@5s");
+    assert_true(o.no_wan);
+    assert_true(o.timeout_s == 120);
+    assert_int_equal(o.spec_cache, 0);
+    assert_int_equal(o.init_lock, -1);
+    assert_true(o.resume);
+    assert_string_equal(o.resume_dir, "");
+}
+
+static void test_resume_dir(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 3, "--resume", "results/x", "--no-wan"), 0);
+    assert_true(o.resume);
+    assert_string_equal(o.resume_dir, "results/x");
+    assert_true(o.no_wan);
+    assert_int_equal(parse(&o, err, sizeof err, 1, "--resume=results/y"), 0);
+    assert_string_equal(o.resume_dir, "results/y");
+}
+
+static void test_start_random(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--start", "random:30s"), 0);
+    assert_int_equal(o.start, BENCH_START_RANDOM);
+    assert_true(o.start_param_s == 30);
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--start", "random:1.5m"), 0);
+    assert_true(o.start_param_s == 90);
+}
+
+static void test_help(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 3, "--n", "4", "--help"), 1);
+}
+
+static void test_durations(void **state)
+{
+    double v;
+    (void)state;
+    assert_int_equal(bench_parse_duration("3", &v), 0);
+    assert_true(v == 3);
+    assert_int_equal(bench_parse_duration("2ms", &v), 0);
+    assert_true(v == 0.002);
+    assert_int_equal(bench_parse_duration("2s", &v), 0);
+    assert_true(v == 2);
+    assert_int_equal(bench_parse_duration("2m", &v), 0);
+    assert_true(v == 120);
+    assert_int_equal(bench_parse_duration("", &v), -1);
+    assert_int_equal(bench_parse_duration("s", &v), -1);
+    assert_int_equal(bench_parse_duration("-1s", &v), -1);
+    assert_int_equal(bench_parse_duration("2h", &v), -1);
+    assert_int_equal(bench_parse_duration("2sm", &v), -1);
+    assert_int_equal(bench_parse_duration("1x", &v), -1);
+}
+
+/* Each bad command line gives -1 and one line naming the culprit. */
+static void test_errors(void **state)
+{
+    static const struct { const char *a, *b, *needle; } cases[] = {
+        { "--n", "", "--n" },
+        { "--n", "10,x", "'x'" },
+        { "--n", "0", "'0'" },
+        { "--n", "10,10", "twice" },
+        { "--n", "1001", "1001" },
+        { "--modes", "fast", "unknown mode 'fast'" },
+        { "--modes", "after,after", "twice" },
+        { "--reps", "0", "--reps" },
+        { "--reps", "2x", "--reps" },
+        { "--rtt-scale", "-1", "--rtt-scale" },
+        { "--rtt-scale", "nan", "--rtt-scale" },
+        { "--delay-scale", "abc", "--delay-scale" },
+        { "--seed", "-3", "--seed" },
+        { "--seed", "12z", "--seed" },
+        { "--start", "soon", "--start" },
+        { "--start", "gap:", "--start" },
+        { "--start", "random:-2s", "--start" },
+        { "--leader", "Tokyo", "Tokyo" },
+        { "--policy", "random", "random" },
+        { "--timeout", "0", "--timeout" },
+        { "--etcd-fsync", "maybe", "--etcd-fsync" },
+        { "--spec-cache", "yes", "--spec-cache" },
+        { "--bogus", "1", "unknown option '--bogus'" },
+        { "stray", "1", "unexpected argument 'stray'" },
+        { "--topology", "", "--topology" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bench_opts o;
+        char err[256];
+        int rc = parse(&o, err, sizeof err, 2, cases[i].a, cases[i].b);
+        if (rc != -1 || strstr(err, cases[i].needle) == NULL || strchr(err, '\n') != NULL)
+            fail_msg("case %zu (%s %s): rc %d, err '%s'", i, cases[i].a, cases[i].b, rc, err);
+    }
+    {
+        bench_opts o;
+        char err[256];
+        assert_int_equal(parse(&o, err, sizeof err, 1, "--reps"), -1);
+        assert_non_null(strstr(err, "needs a value"));
+        assert_int_equal(parse(&o, err, sizeof err, 1, "--no-wan=1"), -1);
+        assert_non_null(strstr(err, "takes no value"));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_resume_dir),
+        cmocka_unit_test(test_start_random),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
