@@ -27,6 +27,7 @@ PACKAGES=(
   "memcached:bin:memcached"
   "libmemcached-dev:pc:libmemcached"
   "libmicrohttpd-dev:pc:libmicrohttpd"
+  "libssl-dev:pc:libcrypto"
 )
 
 missing() {
