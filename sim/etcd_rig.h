@@ -29,14 +29,16 @@ typedef struct etcd_rig_config {
     int n_members;              /* 1..ETCD_RIG_MAX_MEMBERS */
     const char *names[ETCD_RIG_MAX_MEMBERS]; /* member names; NULL -> "m0", "m1", ... */
     const char *etcd_bin;       /* NULL -> $GEOKV_ETCD or "etcd" on PATH */
-    const char *base_dir;       /* NULL -> a fresh mkdtemp under $TMPDIR, removed on stop */
-    bool keep_dir;              /* do not remove base_dir on stop */
+    const char *base_dir;       /* parent of the rig's fresh mkdtemp directory
+                                 * (<base_dir>/etcd-rig-XXXXXX, see etcd_rig.base_dir);
+                                 * NULL -> $TMPDIR or /tmp. Created if missing. */
+    bool keep_dir;              /* do not remove the rig's directory on stop */
     int heartbeat_ms;           /* 0 -> etcd default (100) */
     int election_ms;            /* 0 -> etcd default (1000) */
     bool fsync;                 /* false -> --unsafe-no-fsync (tests, benchmarks on tmpfs-like disks) */
     int64_t quota_backend_bytes;/* 0 -> default */
     const char *log_level;      /* NULL -> "error" */
-    int start_timeout_ms;       /* 0 -> 20000 */
+    int start_timeout_ms;       /* 0 -> 20000; also used by restart */
 } etcd_rig_config;
 
 typedef struct etcd_rig_member {
@@ -47,15 +49,15 @@ typedef struct etcd_rig_member {
     char metrics_url[80];       /* http://127.0.0.1:<metrics_port>/metrics */
     char advertise_peer_url[64];   /* what it announces; = peer_url unless overridden */
     char advertise_client_url[64]; /* = client_url unless overridden */
-    char data_dir[512];
-    char log_path[512];         /* member's stderr */
+    char data_dir[512];         /* <base_dir>/<name>/data */
+    char log_path[512];         /* member's stderr: <base_dir>/<name>/etcd.log */
     pid_t pid;                  /* 0 when not running */
     uint64_t member_id;         /* known after start */
 } etcd_rig_member;
 
 typedef struct etcd_rig {
     etcd_rig_config cfg;
-    char base_dir[512];
+    char base_dir[512];         /* the rig's own directory, removed on stop unless keep_dir */
     int n;
     etcd_rig_member m[ETCD_RIG_MAX_MEMBERS];
     /* private */
@@ -71,11 +73,20 @@ etcd_code etcd_rig_start(etcd_rig *r, etcd_status *st);
 /* Stops all members, removes what it created, frees r. NULL-safe. */
 void etcd_rig_stop(etcd_rig *r);
 
-/* Fault helpers for tests and the bench. */
+/* Fault helpers for tests and the bench. A rig is driven by one thread at a
+ * time (etcd_rig_leader may be called from any thread). */
 etcd_code etcd_rig_kill(etcd_rig *r, int i, int sig);          /* sends sig, reaps on SIGKILL */
-etcd_code etcd_rig_restart(etcd_rig *r, int i, etcd_status *st); /* same data dir, waits healthy */
+/* Stops member i if it still runs (SIGTERM, SIGKILL after 3 s), starts it
+ * again on the same data dir and ports, and waits until the cluster is healthy. */
+etcd_code etcd_rig_restart(etcd_rig *r, int i, etcd_status *st);
+/* Every running member answers /health true and all agree on a running leader;
+ * records member ids. timeout_ms <= 0 -> cfg.start_timeout_ms. */
+etcd_code etcd_rig_wait_healthy(etcd_rig *r, int timeout_ms, etcd_status *st);
+/* Member i's process runs (was started and not reaped). */
+bool etcd_rig_running(const etcd_rig *r, int i);
 
-/* A client over all (running) members' client URLs, policy round-robin. */
+/* A client over the running members' advertise_client_url (= client_url
+ * unless overridden), policy round-robin. Lives in etcd_rig_client.c. */
 etcd_code etcd_rig_client(etcd_rig *r, etcd_client **out, etcd_status *st);
 /* Index of the current leader, or -1. */
 int etcd_rig_leader(etcd_rig *r);
@@ -83,7 +94,10 @@ int etcd_rig_leader(etcd_rig *r);
 /* Stop every live rig on SIGINT/SIGTERM, then re-raise the signal. Idempotent. */
 void etcd_rig_install_signal_cleanup(void);
 
-/* Bind-to-port-0 helper: a currently free TCP port on 127.0.0.1, 0 on error. */
+/* A currently free TCP port on 127.0.0.1 (bindable with SO_REUSEADDR, as
+ * etcd binds), drawn at random below the ephemeral port range so that
+ * outgoing connections cannot take it; 0 on error. Still racy with other
+ * processes: etcd_rig_start retries on "address already in use". */
 int etcd_rig_free_port(void);
 
 #endif
