@@ -159,7 +159,7 @@ void etcd_delete_result_free(etcd_delete_result *r);
 
 /* Prefix range end per etcd: increment the last byte below 0xff and cut after
  * it; an all-0xff (or empty) key gives "\0" (everything from key on).
- * Writes at most key_len bytes to out; returns the length. */
+ * Writes at most max(key_len, 1) bytes to out; returns the length. */
 size_t etcd_prefix_range_end(const char *key, size_t key_len, char *out);
 
 /* ---- transactions ------------------------------------------------------ */

@@ -1,0 +1,90 @@
+/* etcd_internal.h: what the etcd_*.c files share (not for other modules). */
+#ifndef GEOKV_ETCD_INTERNAL_H
+#define GEOKV_ETCD_INTERNAL_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sim/etcd_client.h"
+#include "sim/etcd_json.h"
+
+#define ETCD_POOL_MAX 256          /* idle easy handles kept per client */
+#define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
+
+typedef struct etcd_bg etcd_bg;
+
+struct etcd_client {
+    char **endpoints;
+    size_t n_endpoints;
+    etcd_policy policy;
+    size_t pinned;
+    size_t *order;                 /* NEAREST: endpoints by rtt; else identity */
+    int watch_endpoint;
+    int request_timeout_ms, connect_timeout_ms, max_attempts, backoff_max_ms;
+
+    atomic_uint_fast64_t rr;       /* round-robin cursor */
+
+    /* Idle easy handles. Each keeps its own connection cache, so a handle
+     * taken from the pool usually reuses a kept-alive connection. */
+    pthread_mutex_t pool_mu;
+    CURL *pool[ETCD_POOL_MAX];
+    size_t pool_n;
+    struct curl_slist *headers;        /* Content-Type + empty Expect: */
+    struct curl_slist *watch_headers;  /* + Grpc-Metadata-hasleader: true */
+
+    /* accounting */
+    atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
+    atomic_uint_fast64_t ops[ETCD_OP_T_COUNT];
+
+    /* background thread (watch streams + session keepalives), started lazily */
+    pthread_mutex_t bg_mu;
+    etcd_bg *bg;
+};
+
+/* Monotonic nanoseconds. */
+int64_t etcd_now_ns(void);
+
+/* Index of the endpoint for attempt `attempt` of a request whose first
+ * endpoint was `first` (from etcd_pick_first). */
+size_t etcd_pick_first(etcd_client *c);
+size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
+
+/* Sets the accounting callbacks (CURLOPT_DEBUGFUNCTION) and the common
+ * options on a fresh easy handle. */
+CURLcode etcd_easy_setup(etcd_client *c, CURL *h);
+
+/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
+ * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
+ * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
+etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
+                    int timeout_ms, json_t **resp, etcd_status *st);
+
+/* Error counting happens in the public functions: one per failed call. */
+etcd_code etcd_count_error(etcd_client *c, etcd_code code);
+
+/* Background thread (etcd_watch.c). */
+etcd_code etcd_bg_ensure(etcd_client *c, etcd_status *st);
+void etcd_bg_shutdown(etcd_client *c);
+
+etcd_code etcd_bg_add_session(etcd_client *c, etcd_session *s, etcd_status *st);
+void etcd_bg_remove_session(etcd_client *c, etcd_session *s);
+bool etcd_bg_on_thread(etcd_client *c);
+
+#endif
+
+/* Session state; fields below `bg-owned` are touched only by the background thread. */
+struct etcd_session {
+    etcd_client *c;
+    int64_t lease, ttl;
+    etcd_session_lost_fn on_lost;
+    void *ud;
+    atomic_bool alive;
+    /* bg-owned */
+    int64_t next_due_ns, last_ok_ns;
+    void *inflight;
+    int attempt;
+    size_t first_ep;
+    bool lost_reported;
+};

@@ -1,0 +1,178 @@
+/* etcd_kv.c: range, put, delete range and txn. */
+#include "sim/etcd_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t etcd_prefix_range_end(const char *key, size_t key_len, char *out)
+{
+    /* etcd's GetPrefixRangeEnd: drop trailing 0xff bytes, increment the last
+     * remaining one; nothing left means "no upper bound", spelt "\0". */
+    for (size_t i = key_len; i > 0; i--) {
+        unsigned char b = (unsigned char)key[i - 1];
+        if (b < 0xff) {
+            memcpy(out, key, i - 1);
+            out[i - 1] = (char)(b + 1);
+            return i;
+        }
+    }
+    out[0] = '\0';
+    return 1;
+}
+
+void etcd_kv_free(etcd_kv *kv)
+{
+    if (!kv)
+        return;
+    free(kv->key);
+    free(kv->value);
+    memset(kv, 0, sizeof *kv);
+}
+
+static void kvs_free(etcd_kv *kvs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        etcd_kv_free(&kvs[i]);
+    free(kvs);
+}
+
+void etcd_range_result_free(etcd_range_result *r)
+{
+    if (!r)
+        return;
+    kvs_free(r->kvs, r->n_kvs);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_put_result_free(etcd_put_result *r)
+{
+    if (!r)
+        return;
+    etcd_kv_free(&r->prev_kv);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_delete_result_free(etcd_delete_result *r)
+{
+    if (!r)
+        return;
+    kvs_free(r->prev_kvs, r->n_prev_kvs);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_txn_result_free(etcd_txn_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_responses; i++) {
+        etcd_range_result_free(&r->responses[i].range);
+        etcd_put_result_free(&r->responses[i].put);
+        etcd_delete_result_free(&r->responses[i].del);
+    }
+    free(r->responses);
+    memset(r, 0, sizeof *r);
+}
+
+static etcd_code check_key(etcd_client *c, const char *key, size_t key_len, etcd_status *st)
+{
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->endpoint = -1;
+    }
+    if (!c)
+        return etcd_set_status(st, ETCD_ERR_INVAL, "etcd client is NULL");
+    if (!key || !key_len)
+        return etcd_set_status(st, ETCD_ERR_INVAL, "etcd key is empty");
+    return ETCD_OK;
+}
+
+etcd_code etcd_range(etcd_client *c, const char *key, size_t key_len, const etcd_range_opts *opts,
+                     etcd_range_result *out, etcd_status *st)
+{
+    json_t *resp = NULL;
+    etcd_range_result tmp;
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = etcd_call(c, ETCD_OP_T_RANGE, "/v3/kv/range", etcd_json_range_req(key, key_len, opts), -1, 0, &resp, st);
+    if (code == ETCD_OK) {
+        code = etcd_json_range_resp(resp, out ? out : &tmp, st);
+        if (!out && code == ETCD_OK)
+            etcd_range_result_free(&tmp);
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_put(etcd_client *c, const char *key, size_t key_len, const char *val, size_t val_len,
+                   const etcd_put_opts *opts, etcd_put_result *out, etcd_status *st)
+{
+    json_t *resp = NULL;
+    etcd_put_result tmp;
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code == ETCD_OK && val_len && !val)
+        code = etcd_set_status(st, ETCD_ERR_INVAL, "etcd_put: value is NULL with length %zu", val_len);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = etcd_call(c, ETCD_OP_T_PUT, "/v3/kv/put", etcd_json_put_req(key, key_len, val, val_len, opts), -1, 0,
+                     &resp, st);
+    if (code == ETCD_OK) {
+        code = etcd_json_put_resp(resp, out ? out : &tmp, st);
+        if (!out && code == ETCD_OK)
+            etcd_put_result_free(&tmp);
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_delete(etcd_client *c, const char *key, size_t key_len, const etcd_delete_opts *opts,
+                      etcd_delete_result *out, etcd_status *st)
+{
+    json_t *resp = NULL;
+    etcd_delete_result tmp;
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = etcd_call(c, ETCD_OP_T_DELETE, "/v3/kv/deleterange", etcd_json_delete_req(key, key_len, opts), -1, 0,
+                     &resp, st);
+    if (code == ETCD_OK) {
+        code = etcd_json_delete_resp(resp, out ? out : &tmp, st);
+        if (!out && code == ETCD_OK)
+            etcd_delete_result_free(&tmp);
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_txn(etcd_client *c,
+                   const etcd_compare *cmp, size_t n_cmp,
+                   const etcd_request_op *success, size_t n_success,
+                   const etcd_request_op *failure, size_t n_failure,
+                   etcd_txn_result *out, etcd_status *st)
+{
+    json_t *resp = NULL;
+    etcd_txn_result tmp;
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->endpoint = -1;
+    }
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!c || (n_cmp && !cmp) || (n_success && !success) || (n_failure && !failure))
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_txn: NULL client or operation array"));
+    etcd_code code = etcd_call(c, ETCD_OP_T_TXN, "/v3/kv/txn",
+                               etcd_json_txn_req(cmp, n_cmp, success, n_success, failure, n_failure), -1, 0, &resp, st);
+    if (code == ETCD_OK) {
+        code = etcd_json_txn_resp(resp, out ? out : &tmp, st);
+        if (!out && code == ETCD_OK)
+            etcd_txn_result_free(&tmp);
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
