@@ -1,0 +1,438 @@
+/* itest_wan.c: the WAN emulator over real sockets on 127.0.0.1 with an echo
+ * server started here: RTT lower bounds, byte counters, blackhole and heal,
+ * half-close, peer-link identification by X-Server-From, many connections.
+ * Only lower bounds on time are asserted (upper bounds are `make bench-wan`). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/wan.h"
+
+/* ---- echo server -------------------------------------------------------- */
+
+static int echo_port;
+
+static void *echo_conn(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t k = write(fd, buf + off, (size_t)(n - off));
+            if (k <= 0)
+                goto out;
+            off += k;
+        }
+    }
+    shutdown(fd, SHUT_WR);
+out:
+    close(fd);
+    return NULL;
+}
+
+static void *echo_main(void *arg)
+{
+    int lfd = (int)(intptr_t)arg;
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        pthread_t th;
+        if (pthread_create(&th, NULL, echo_conn, (void *)(intptr_t)fd) == 0)
+            pthread_detach(th);
+        else
+            close(fd);
+    }
+    return NULL;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof sa;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1024) < 0 ||
+        getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+        return -1;
+    echo_port = ntohs(sa.sin_port);
+    pthread_t th;
+    if (pthread_create(&th, NULL, echo_main, (void *)(intptr_t)lfd) != 0)
+        return -1;
+    pthread_detach(th);
+    return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int dial(int port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+/* Read exactly n bytes within timeout_ms; returns bytes read. */
+static size_t read_n(int fd, void *buf, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+    double end = now_ms() + timeout_ms;
+    while (got < n) {
+        int left = (int)(end - now_ms());
+        if (left <= 0)
+            break;
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, left) <= 0)
+            break;
+        ssize_t k = read(fd, (char *)buf + got, n - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
+static void write_all(int fd, const void *buf, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t k = write(fd, (const char *)buf + off, n - off);
+        assert_true(k > 0);
+        off += (size_t)k;
+    }
+}
+
+/* One ping-pong of len bytes; returns the round trip in ms. */
+static double ping(int fd, size_t len)
+{
+    char out[4096], in[4096];
+    assert_true(len <= sizeof out);
+    memset(out, 'p', len);
+    double t0 = now_ms();
+    write_all(fd, out, len);
+    assert_int_equal(read_n(fd, in, len, 5000), len);
+    double dt = now_ms() - t0;
+    assert_memory_equal(in, out, len);
+    return dt;
+}
+
+static json_t *link_counters(wan *w, const char *name)
+{
+    json_t *all = wan_counters(w), *links = json_object_get(all, "links"), *l, *found = NULL;
+    size_t i;
+    json_array_foreach(links, i, l)
+        if (strcmp(json_string_value(json_object_get(l, "name")), name) == 0)
+            found = json_incref(l);
+    json_decref(all);
+    assert_non_null(found);
+    return found;
+}
+
+static json_int_t counter(wan *w, const char *name, const char *key)
+{
+    json_t *l = link_counters(w, name);
+    json_int_t v = json_integer_value(json_object_get(l, key));
+    json_decref(l);
+    return v;
+}
+
+static int flag(wan *w, const char *name, const char *key)
+{
+    json_t *l = link_counters(w, name);
+    int v = json_is_true(json_object_get(l, key));
+    json_decref(l);
+    return v;
+}
+
+static wan *new_wan(void)
+{
+    wan *w = NULL;
+    char err[256];
+    wan_config cfg = { .seed = 1 };
+    if (wan_new(&cfg, &w, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    return w;
+}
+
+static void start(wan *w)
+{
+    char err[256];
+    if (wan_start(w, err, sizeof err) < 0)
+        fail_msg("%s", err);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_rtt_lower_bound(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256];
+    int id = wan_add_link(w, "l20", echo_port, 20.0, 0, 1, err, sizeof err);
+    assert_true(id >= 0);
+    start(w);
+    double t0 = now_ms();
+    int fd = dial(wan_link_port(w, id));
+    /* the first exchange pays the emulated connection set-up RTT too */
+    double first = ping(fd, 64);
+    assert_true(now_ms() - t0 >= 40.0);
+    assert_true(first >= 20.0);
+    for (int i = 0; i < 10; i++) {
+        double rtt = ping(fd, i % 2 ? 4096 : 64);
+        if (rtt < 20.0)
+            fail_msg("round trip %.3f ms through a 20 ms link", rtt);
+    }
+    close(fd);
+    wan_free(w);
+}
+
+static void test_counters(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256];
+    const char *regions[] = { "ra", "rb" };
+    wan_set_regions(w, 2, regions);
+    int id = wan_add_link(w, "cnt", echo_port, 1.0, 0, 1, err, sizeof err);
+    assert_true(id >= 0);
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    size_t total = 0;
+    for (int i = 0; i < 20; i++) {
+        ping(fd, 1000 + (size_t)i);
+        total += 1000 + (size_t)i;
+    }
+    assert_int_equal(counter(w, "cnt", "bytes_to_target"), (json_int_t)total);
+    assert_int_equal(counter(w, "cnt", "bytes_from_target"), (json_int_t)total);
+    assert_int_equal(counter(w, "cnt", "conns_current"), 1);
+    assert_int_equal(counter(w, "cnt", "conns_total"), 1);
+    assert_int_equal(wan_egress_bytes(w), 2 * total);
+    json_t *c = wan_counters(w), *eg = json_object_get(c, "egress");
+    assert_int_equal(json_array_size(eg), 2);
+    json_t *e0 = json_array_get(eg, 0);
+    assert_string_equal(json_string_value(json_object_get(e0, "from")), "ra");
+    assert_string_equal(json_string_value(json_object_get(e0, "to")), "rb");
+    assert_int_equal(json_integer_value(json_object_get(e0, "bytes")), (json_int_t)total);
+    json_decref(c);
+    char *s = wan_counters_json(w);
+    assert_non_null(strstr(s, "\"name\":\"cnt\""));
+    free(s);
+    close(fd);
+    /* the close travels through the link; the connection then goes away */
+    double end = now_ms() + 3000;
+    while (counter(w, "cnt", "conns_current") != 0 && now_ms() < end)
+        usleep(5000);
+    assert_int_equal(counter(w, "cnt", "conns_current"), 0);
+    wan_free(w);
+}
+
+static void test_blackhole_and_heal(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256], buf[64];
+    int id = wan_add_link(w, "bh", echo_port, 2.0, -1, -1, err, sizeof err);
+    assert_true(id >= 0);
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    ping(fd, 64);
+    assert_int_equal(wan_set_link_blackhole(w, id, true), 0);
+    write_all(fd, "stalled-one", 11);
+    assert_int_equal(read_n(fd, buf, 11, 300), 0);          /* existing connection stalls */
+    int fd2 = dial(wan_link_port(w, id));                    /* new one is accepted ... */
+    write_all(fd2, "stalled-two", 11);
+    assert_int_equal(read_n(fd2, buf, 11, 300), 0);          /* ... and hangs */
+    assert_int_equal(counter(w, "bh", "conns_current"), 2);
+    assert_true(flag(w, "bh", "blackholed"));
+    wan_heal_all(w);
+    assert_int_equal(read_n(fd, buf, 11, 3000), 11);         /* queued bytes delivered */
+    assert_memory_equal(buf, "stalled-one", 11);
+    assert_int_equal(read_n(fd2, buf, 11, 3000), 11);        /* hung connection connected */
+    assert_memory_equal(buf, "stalled-two", 11);
+    ping(fd, 64);
+    ping(fd2, 4096);
+    close(fd);
+    close(fd2);
+    assert_int_equal(wan_set_link_blackhole(w, 99, true), -1);
+    wan_free(w);
+}
+
+static void test_half_close(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256];
+    int id = wan_add_link(w, "hc", echo_port, 4.0, -1, -1, err, sizeof err);
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    static char big[300000], back[300000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7);
+    write_all(fd, big, sizeof big);
+    shutdown(fd, SHUT_WR);                                   /* half-close after the data */
+    assert_int_equal(read_n(fd, back, sizeof back, 5000), sizeof back);
+    assert_memory_equal(back, big, sizeof big);
+    char c;
+    struct pollfd p = { fd, POLLIN, 0 };
+    assert_int_equal(poll(&p, 1, 3000), 1);
+    assert_int_equal(read(fd, &c, 1), 0);                    /* the echo's FIN came through */
+    close(fd);
+    wan_free(w);
+}
+
+static void test_delay_change(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256];
+    int id = wan_add_link(w, "spike", echo_port, 2.0, -1, -1, err, sizeof err);
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    ping(fd, 64);
+    assert_int_equal(wan_set_link_rtt(w, id, 60.0), 0);
+    assert_true(ping(fd, 64) >= 60.0);
+    assert_int_equal(wan_set_link_rtt(w, id, 2.0), 0);
+    assert_true(ping(fd, 64) >= 2.0);
+    close(fd);
+    wan_free(w);
+}
+
+static void test_peer_identification(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256], buf[256];
+    /* three "members" whose peer ports are all the echo server */
+    assert_int_equal(wan_add_peer_member(w, 0, "m0", echo_port, 0, err, sizeof err), 0);
+    assert_int_equal(wan_add_peer_member(w, 1, "m1", echo_port, 1, err, sizeof err), 0);
+    assert_int_equal(wan_add_peer_member(w, 2, "m2", echo_port, 2, err, sizeof err), 0);
+    assert_int_equal(wan_set_peer_rtt(w, 0, 1, 10.0), 0);
+    assert_int_equal(wan_set_peer_rtt(w, 1, 2, 80.0), 0);
+    assert_int_equal(wan_set_peer_rtt(w, 0, 2, 80.0), 0);
+    start(w);
+    wan_set_member_id(w, 0, 0xabcdef12345ULL);
+    const char head[] = "GET /raft/stream/message/1 HTTP/1.1\r\nHost: x\r\n"
+                        "x-server-from: abcdef12345\r\nX-Raft-To: 2\r\n\r\n";
+    int fd = dial(wan_peer_port(w, 1));
+    write_all(fd, head, sizeof head - 1);
+    assert_int_equal(read_n(fd, buf, sizeof head - 1, 5000), sizeof head - 1);
+    assert_memory_equal(buf, head, sizeof head - 1);
+    assert_true(ping(fd, 64) >= 10.0);
+    assert_int_equal(counter(w, "p:m0:m1", "bytes_to_target"), (json_int_t)(sizeof head - 1 + 64));
+    assert_int_equal(counter(w, "p:m0:m1", "conns_total"), 1);
+    assert_int_equal(counter(w, "p:?:m1", "conns_total"), 0);
+    close(fd);
+    /* a probe without the header gets the member's largest pair delay (80) */
+    const char probe[] = "GET /raft/probing HTTP/1.1\r\nHost: x\r\n\r\n";
+    fd = dial(wan_peer_port(w, 1));
+    write_all(fd, probe, sizeof probe - 1);
+    assert_int_equal(read_n(fd, buf, sizeof probe - 1, 5000), sizeof probe - 1);
+    assert_true(ping(fd, 64) >= 80.0);
+    assert_int_equal(counter(w, "p:?:m1", "conns_total"), 1);
+    close(fd);
+    /* partitioning m1 stalls its pair links */
+    assert_int_equal(wan_partition_member(w, 1, true, false), 0);
+    assert_true(flag(w, "p:m0:m1", "blackholed"));
+    assert_true(flag(w, "p:m1:m2", "blackholed"));
+    assert_false(flag(w, "p:m0:m2", "blackholed"));
+    fd = dial(wan_peer_port(w, 1));
+    write_all(fd, head, sizeof head - 1);
+    assert_int_equal(read_n(fd, buf, sizeof head - 1, 300), 0);
+    assert_int_equal(wan_partition_member(w, 1, false, false), 0);
+    assert_int_equal(read_n(fd, buf, sizeof head - 1, 3000), sizeof head - 1);
+    close(fd);
+    wan_free(w);
+}
+
+static void test_parse_server_from_edge(void **state)
+{
+    (void)state;
+    /* a header value after the end of the head does not count */
+    wan *w = new_wan();
+    char err[256], buf[128];
+    assert_int_equal(wan_add_peer_member(w, 0, "a", echo_port, 0, err, sizeof err), 0);
+    assert_int_equal(wan_add_peer_member(w, 1, "b", echo_port, 1, err, sizeof err), 0);
+    wan_set_peer_rtt(w, 0, 1, 4.0);
+    start(w);
+    wan_set_member_id(w, 0, 0x10);
+    const char msg[] = "POST /raft HTTP/1.1\r\nHost: x\r\n\r\nX-Server-From: 10\r\n";
+    int fd = dial(wan_peer_port(w, 1));
+    write_all(fd, msg, sizeof msg - 1);
+    assert_int_equal(read_n(fd, buf, sizeof msg - 1, 3000), sizeof msg - 1);
+    assert_int_equal(counter(w, "p:?:b", "conns_total"), 1);
+    assert_int_equal(counter(w, "p:a:b", "conns_total"), 0);
+    close(fd);
+    wan_free(w);
+}
+
+static void test_many_connections(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    wan *w = new_wan();
+    char err[256];
+    int id = wan_add_link(w, "many", echo_port, 10.0, -1, -1, err, sizeof err);
+    start(w);
+    int fds[N];
+    for (int i = 0; i < N; i++)
+        fds[i] = dial(wan_link_port(w, id));
+    for (int i = 0; i < N; i++)
+        write_all(fds[i], "0123456789", 10);
+    for (int i = 0; i < N; i++) {
+        char buf[10];
+        assert_int_equal(read_n(fds[i], buf, 10, 10000), 10);
+        assert_memory_equal(buf, "0123456789", 10);
+    }
+    assert_int_equal(counter(w, "many", "conns_current"), N);
+    assert_int_equal(counter(w, "many", "bytes_to_target"), 10 * N);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+    wan_free(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rtt_lower_bound),
+        cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_blackhole_and_heal),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_delay_change),
+        cmocka_unit_test(test_peer_identification),
+        cmocka_unit_test(test_parse_server_from_edge),
+        cmocka_unit_test(test_many_connections),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
