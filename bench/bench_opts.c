@@ -338,8 +338,11 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             o->reps = (int)v;
         } else if (strcmp(name, "--rtt-scale") == 0 || strcmp(name, "--delay-scale") == 0) {
             double v;
-            if (parse_double(val, &v) != 0 || v < 0 || v > 100) {
-                set_err(err, err_len, "%s: '%s' is not a factor between 0 and 100 (1 = as measured)", name, val);
+            bool rtt = strcmp(name, "--rtt-scale") == 0;
+            /* A zero RTT scale is --no-wan; a zero delay scale is fine. */
+            if (parse_double(val, &v) != 0 || v < 0 || (rtt && v == 0) || v > 100) {
+                set_err(err, err_len, "%s: '%s' is not a factor %s 0 and at most 100 (1 = as measured)", name,
+                        val, rtt ? "above" : "of at least");
                 return -1;
             }
             if (strcmp(name, "--rtt-scale") == 0)

@@ -86,10 +86,13 @@ json_t *bench_record_json(const bench_meas *m)
     }
     rc |= set(o, "raft_bytes", members_ok ? json_integer((json_int_t)raft) : json_null());
 
+    /* Egress: bytes between two known, different regions (the emulator's
+     * peer probe links have no known source region and are left out). */
     for (size_t i = 0; i < m->n_links; i++)
-        if (strcmp(m->links[i].from, m->links[i].to) != 0)
+        if (strcmp(m->links[i].from, m->links[i].to) != 0 && strcmp(m->links[i].from, "?") != 0 &&
+            strcmp(m->links[i].to, "?") != 0)
             egress += m->links[i].bytes;
-    rc |= set(o, "wan_egress_bytes", m->links != NULL ? json_integer((json_int_t)egress) : json_null());
+    rc |= set(o, "wan_egress_bytes", m->has_wan ? json_integer((json_int_t)egress) : json_null());
 
     if (r) {
         uint64_t lease = r->stats.ops[ETCD_OP_T_LEASE_GRANT] + r->stats.ops[ETCD_OP_T_LEASE_KEEPALIVE] +

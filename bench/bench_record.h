@@ -28,7 +28,7 @@ typedef struct bench_member_delta {
 
 /* Bytes one WAN link carried during a run, direction from -> to. */
 typedef struct bench_link_bytes {
-    char from[64], to[64];               /* region ids or member names */
+    char from[64], to[64];               /* region ids, "?" when unknown */
     char kind[16];                       /* "client" or "peer" */
     uint64_t bytes;
 } bench_link_bytes;
@@ -48,7 +48,8 @@ typedef struct bench_meas {
     const cb_run_result *res;
     bench_member_delta members[BENCH_MAX_MEMBERS];
     int n_members;
-    const bench_link_bytes *links;       /* may be NULL (no emulator) */
+    bool has_wan;                        /* the run went through the WAN emulator */
+    const bench_link_bytes *links;       /* per (from, to, kind): bytes during the run */
     size_t n_links;
     const char *timeline;                /* path relative to the run directory */
     const char *error;                   /* "" or why the run could not run/complete */

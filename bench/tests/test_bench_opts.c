@@ -149,6 +149,7 @@ static void test_errors(void **state)
         { "--reps", "2x", "--reps" },
         { "--rtt-scale", "-1", "--rtt-scale" },
         { "--rtt-scale", "nan", "--rtt-scale" },
+        { "--rtt-scale", "0", "--rtt-scale" },
         { "--delay-scale", "abc", "--delay-scale" },
         { "--seed", "-3", "--seed" },
         { "--seed", "12z", "--seed" },

@@ -46,6 +46,7 @@ static json_t *make_record(const char *mode, int n, int rep, const char *msg)
         { "aws-ap-northeast-2", "aws-ap-southeast-1", "peer", 100 },
         { "aws-ap-northeast-2", "aws-ap-northeast-2", "client", 50 },
         { "gcp-asia-east1", "aws-ap-northeast-2", "client", 30 },
+        { "?", "aws-ap-northeast-2", "peer", 7 },
     };
     cb_run_result r;
     bench_meas m;
@@ -66,8 +67,9 @@ static json_t *make_record(const char *mode, int n, int rep, const char *msg)
     m.n_members = 2;
     m.members[0] = (bench_member_delta){ "Seoul-AWS", 10, 20, 300, 5, true };
     m.members[1] = (bench_member_delta){ "Singapore", 1, 2, 30, 5, true };
+    m.has_wan = true;
     m.links = links;
-    m.n_links = 3;
+    m.n_links = 4;
     rec = bench_record_json(&m);
     assert_non_null(rec);
     return rec;
@@ -93,7 +95,7 @@ static void test_record_fields(void **state)
     assert_true(json_is_true(json_object_get(rec, "checker_ok")));
     assert_int_equal(json_array_size(json_object_get(rec, "agent_complete_s")), 4);
     assert_int_equal(json_array_size(json_object_get(rec, "members")), 2);
-    assert_int_equal(json_array_size(json_object_get(rec, "egress")), 3);
+    assert_int_equal(json_array_size(json_object_get(rec, "egress")), 4);
     json_decref(rec);
 }
 

@@ -1,0 +1,280 @@
+/* bench_cluster.c: three etcd members behind the WAN emulator (see
+ * bench_cluster.h). */
+#include "bench/bench_cluster.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sim/wan.h"
+
+static const struct { const char *region, *name; } member_names[] = {
+    { "aws-ap-northeast-2", "Seoul-AWS" },
+    { "gcp-asia-northeast3", "Seoul-GCP" },
+    { "aws-ap-southeast-1", "Singapore" },
+};
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    if (err == NULL || err_len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, err_len, fmt, ap);
+    va_end(ap);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+const char *bench_cluster_member_name(const topology *t, int member)
+{
+    const char *region = t->regions[t->members[member].region].id;
+    for (size_t i = 0; i < sizeof member_names / sizeof member_names[0]; i++)
+        if (strcmp(region, member_names[i].region) == 0)
+            return member_names[i].name;
+    return t->members[member].name;
+}
+
+void bench_cluster_timeouts(double max_member_rtt_ms, int *heartbeat_ms, int *election_ms)
+{
+    int hb = (int)ceil(max_member_rtt_ms);
+    if (hb < 100)
+        hb = 100;
+    *heartbeat_ms = hb;
+    *election_ms = 10 * hb < 1000 ? 1000 : 10 * hb;
+}
+
+int bench_cluster_leader(bench_cluster *c)
+{
+    return etcd_rig_leader(c->rig);
+}
+
+int bench_cluster_admin_client(bench_cluster *c, etcd_client **out, char *err, size_t err_len)
+{
+    etcd_status st;
+    memset(&st, 0, sizeof st);
+    if (etcd_rig_client(c->rig, out, &st) != ETCD_OK) {
+        set_err(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Moves leadership to member `target` and waits until every member agrees. */
+static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
+{
+    etcd_client *cl = NULL;
+    etcd_status st;
+    int rc = -1, leader = -1;
+    double deadline = now_s() + 10.0 + 3.0 * c->election_ms / 1000.0;
+
+    if (bench_cluster_admin_client(c, &cl, err, err_len) != 0)
+        return -1;
+    while (now_s() < deadline) {
+        leader = etcd_rig_leader(c->rig);
+        if (leader == target) {
+            rc = 0;
+            break;
+        }
+        if (leader >= 0) {
+            memset(&st, 0, sizeof st);
+            /* A failed transfer (election in progress, target behind) is
+             * retried until the deadline. */
+            (void)etcd_move_leader(cl, leader, c->rig->m[target].member_id, &st);
+        }
+        sleep_ms(100);
+    }
+    if (rc != 0)
+        set_err(err, err_len, "could not move etcd leadership to %s (leader is %s): see the member logs under %s",
+                c->names[target], leader >= 0 ? c->names[leader] : "none", c->rig->base_dir);
+    etcd_client_free(cl);
+    return rc;
+}
+
+static int build_places(bench_cluster *c, char *err, size_t err_len)
+{
+    const topology *t = c->topo;
+    c->urls = calloc((size_t)t->n_regions, sizeof *c->urls);
+    c->url_ptrs = calloc((size_t)t->n_regions, sizeof *c->url_ptrs);
+    c->rtt_ms = calloc((size_t)t->n_regions, sizeof *c->rtt_ms);
+    if (!c->urls || !c->url_ptrs || !c->rtt_ms) {
+        set_err(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int r = 0; r < t->n_regions; r++) {
+        size_t k;
+        for (k = 0; k < sizeof c->providers[r] - 1 && t->regions[r].provider[k]; k++)
+            c->providers[r][k] = (char)tolower((unsigned char)t->regions[r].provider[k]);
+        c->providers[r][k] = '\0';
+        for (int m = 0; m < c->n; m++) {
+            if (c->wan != NULL) {
+                int link = wan_client_link(c->wan, r, m);
+                int port = link >= 0 ? wan_link_port(c->wan, link) : -1;
+                if (port <= 0) {
+                    set_err(err, err_len, "WAN emulator has no client link from %s to %s", t->regions[r].id,
+                            c->names[m]);
+                    return -1;
+                }
+                snprintf(c->urls[r][m], sizeof c->urls[r][m], "http://127.0.0.1:%d", port);
+                c->rtt_ms[r][m] = topology_rtt_ms(t, r, t->members[m].region);
+            } else {
+                snprintf(c->urls[r][m], sizeof c->urls[r][m], "%s", c->rig->m[m].client_url);
+                c->rtt_ms[r][m] = 0;
+            }
+            c->url_ptrs[r][m] = c->urls[r][m];
+        }
+    }
+    return 0;
+}
+
+int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, char *err, size_t err_len)
+{
+    const topology *t = cfg->topo;
+    bench_cluster *c = NULL;
+    etcd_rig_config rc;
+    etcd_status st;
+    double t0 = now_s(), max_rtt = 0;
+    int target = -1;
+
+    *out = NULL;
+    memset(&st, 0, sizeof st);
+    if (t->n_members < 1 || t->n_members > ETCD_RIG_MAX_MEMBERS) {
+        set_err(err, err_len, "topology %s: %d etcd members (1 to %d supported)", t->path, t->n_members,
+                ETCD_RIG_MAX_MEMBERS);
+        return -1;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        set_err(err, err_len, "out of memory");
+        return -1;
+    }
+    c->topo = t;
+    c->n = t->n_members;
+    for (int i = 0; i < c->n; i++) {
+        snprintf(c->names[i], sizeof c->names[i], "%s", bench_cluster_member_name(t, i));
+        if (strcmp(c->names[i], cfg->leader ? cfg->leader : "Seoul-AWS") == 0)
+            target = i;
+        for (int j = 0; j < c->n; j++)
+            if (j != i && topology_member_rtt_ms(t, i, j) > max_rtt)
+                max_rtt = topology_member_rtt_ms(t, i, j);
+    }
+    if (target < 0) {
+        set_err(err, err_len, "--leader %s: no such member in topology %s", cfg->leader ? cfg->leader : "Seoul-AWS",
+                t->path);
+        goto fail;
+    }
+    bench_cluster_timeouts(max_rtt, &c->heartbeat_ms, &c->election_ms);
+
+    if (mkdir(cfg->base_dir, 0755) != 0 && errno != EEXIST) {
+        set_err(err, err_len, "cannot create %s: %s", cfg->base_dir, strerror(errno));
+        goto fail;
+    }
+    memset(&rc, 0, sizeof rc);
+    rc.n_members = c->n;
+    for (int i = 0; i < c->n; i++)
+        rc.names[i] = c->names[i];
+    rc.base_dir = cfg->base_dir;
+    rc.heartbeat_ms = c->heartbeat_ms;
+    rc.election_ms = c->election_ms;
+    rc.fsync = cfg->fsync;
+    rc.start_timeout_ms = cfg->start_timeout_ms > 0 ? cfg->start_timeout_ms : 30000;
+    if (etcd_rig_new(&rc, &c->rig, &st) != ETCD_OK) {
+        set_err(err, err_len, "cannot prepare etcd members: %s", st.message);
+        goto fail;
+    }
+
+    if (!cfg->no_wan) {
+        int client_ports[ETCD_RIG_MAX_MEMBERS], peer_ports[ETCD_RIG_MAX_MEMBERS];
+        wan_config wc;
+        char werr[256];
+        memset(&wc, 0, sizeof wc);
+        wc.seed = cfg->seed;
+        wc.rtt_scale = 1.0;       /* the topology's own rtt_scale is already set */
+        for (int i = 0; i < c->n; i++) {
+            client_ports[i] = c->rig->m[i].client_port;
+            peer_ports[i] = c->rig->m[i].peer_port;
+        }
+        if (wan_new_from_topology(t, client_ports, peer_ports, &wc, &c->wan, werr, sizeof werr) != 0 ||
+            wan_start(c->wan, werr, sizeof werr) != 0) {
+            set_err(err, err_len, "cannot start the WAN emulator: %s", werr);
+            goto fail;
+        }
+        for (int i = 0; i < c->n; i++) {
+            char url[64];
+            snprintf(url, sizeof url, "http://127.0.0.1:%d", wan_peer_port(c->wan, i));
+            if (etcd_rig_set_peer_advertise(c->rig, i, url) != ETCD_OK) {
+                set_err(err, err_len, "cannot set the peer URL of %s to the emulator's %s", c->names[i], url);
+                goto fail;
+            }
+        }
+    }
+    if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
+        set_err(err, err_len, "etcd cluster did not start: %s", st.message);
+        goto fail;
+    }
+    if (c->wan != NULL)
+        for (int i = 0; i < c->n; i++)
+            wan_set_member_id(c->wan, i, c->rig->m[i].member_id);
+    if (move_leader(c, target, err, err_len) != 0)
+        goto fail;
+    c->leader = target;
+    if (build_places(c, err, err_len) != 0)
+        goto fail;
+    c->start_s = now_s() - t0;
+    *out = c;
+    return 0;
+fail:
+    bench_cluster_stop(c);
+    return -1;
+}
+
+void bench_cluster_place(const bench_cluster *c, int region, cb_place *out)
+{
+    memset(out, 0, sizeof *out);
+    out->region = c->topo->regions[region].id;
+    out->provider = c->providers[region];
+    out->endpoints = c->url_ptrs[region];
+    out->n_endpoints = (size_t)c->n;
+    out->endpoint_rtt_ms = c->rtt_ms[region];
+}
+
+int bench_cluster_pids(const bench_cluster *c, pid_t *pids, int max)
+{
+    int k = 0;
+    for (int i = 0; c && c->rig && i < c->rig->n && k < max; i++)
+        if (c->rig->m[i].pid > 0)
+            pids[k++] = c->rig->m[i].pid;
+    return k;
+}
+
+void bench_cluster_stop(bench_cluster *c)
+{
+    if (c == NULL)
+        return;
+    /* Members first, so none of them sees the emulator vanish and logs a
+     * storm of peer errors; then the emulator. */
+    etcd_rig_stop(c->rig);
+    wan_free(c->wan);
+    free(c->urls);
+    free(c->url_ptrs);
+    free(c->rtt_ms);
+    free(c);
+}

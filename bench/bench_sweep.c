@@ -1,0 +1,639 @@
+/* bench_sweep.c: the sweep loop of `geokv-bench run` (see bench_sweep.h).
+ *
+ * Clean state: every (mode, N, repetition) run gets a FRESH cluster (new
+ * members with empty data dirs, a new WAN emulator, leadership moved to the
+ * chosen member, the CLADNet spec written), and the cluster is stopped and
+ * its data dirs removed after the run. A three-member start on this machine
+ * takes a couple of seconds, small beside a run, and a fresh cluster leaves
+ * no doubt about leftover keys, leases, watchers, revisions, database size,
+ * raft log or TCP connections from the previous run, which wipe + compact +
+ * defragment would each have to be trusted to reset.
+ */
+#include "bench/bench_sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/bench_cluster.h"
+#include "bench/bench_env.h"
+#include "bench/bench_metrics.h"
+#include "bench/bench_order.h"
+#include "bench/bench_progress.h"
+#include "bench/bench_record.h"
+#include "bench/bench_results.h"
+#include "bench/bench_wan.h"
+#include "sim/cb_run.h"
+#include "sim/topology.h"
+#include "sim/wan.h"
+
+volatile sig_atomic_t bench_stop_signal;
+/* cb_run_config.stop wants a volatile int: sig_atomic_t is int on Linux. */
+static volatile int bench_stop_flag;
+
+#define METRICS_TIMEOUT_MS 5000
+
+typedef struct sweep {
+    bench_opts o;
+    int argc;
+    char **argv;
+    topology *topo;
+    bench_results res;
+    bench_triple *order;
+    size_t total;
+    json_t *pids;              /* pids.json content */
+    bool tty;
+    double t0;                 /* sweep start, monotonic */
+    double done_w, remaining_w;
+    double run_t0;
+    int k;                     /* position of the current run (1-based, counting skipped ones) */
+    const bench_triple *cur;
+    pthread_mutex_t progress_mu;
+    int runs_done, runs_failed;
+    char repo_root[PATH_MAX];
+} sweep;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(sweep *s, const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&s->progress_mu);
+    if (s->tty)
+        fputs("\r\033[K", stderr);
+    fputs("geokv-bench: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&s->progress_mu);
+}
+
+static void on_signal(int sig)
+{
+    if (bench_stop_signal != 0) {
+        /* Second signal: stop waiting for a clean end. Members die with us
+         * (PR_SET_PDEATHSIG in the rig). */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    bench_stop_signal = sig;
+    bench_stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void draw_progress(sweep *s, int agents_done)
+{
+    char line[256];
+    double elapsed = now_s() - s->t0;
+    double eta = bench_eta_s(elapsed - (now_s() - s->run_t0), s->done_w, s->remaining_w);
+    if (!s->tty || s->cur == NULL)
+        return;
+    bench_progress_format(line, sizeof line, s->k, (int)s->total, s->o.modes[s->cur->mode], s->cur->n,
+                          s->cur->rep, elapsed, eta, agents_done, s->cur->n);
+    pthread_mutex_lock(&s->progress_mu);
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    pthread_mutex_unlock(&s->progress_mu);
+}
+
+static void on_progress(int agents_done, int n_agents, void *ud)
+{
+    (void)n_agents;
+    draw_progress(ud, agents_done);
+}
+
+/* The seed of one run: a function of the sweep seed and the triple only, so
+ * a resumed sweep gives a run the same host ids and start offsets. */
+static uint64_t run_seed(uint64_t seed, const char *mode, int n, int rep)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = mode; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h ^= seed + ((uint64_t)n << 32) + (uint64_t)rep;
+    return bench_rand_next(&h);
+}
+
+static json_t *options_json(const bench_opts *o)
+{
+    json_t *j = json_object(), *n = json_array(), *modes = json_array();
+    for (size_t i = 0; i < o->n_n; i++)
+        json_array_append_new(n, json_integer(o->n[i]));
+    for (size_t i = 0; i < o->n_modes; i++)
+        json_array_append_new(modes, json_string(o->modes[i]));
+    json_object_set_new(j, "n", n);
+    json_object_set_new(j, "modes", modes);
+    json_object_set_new(j, "reps", json_integer(o->reps));
+    json_object_set_new(j, "rtt_scale", json_real(o->rtt_scale));
+    json_object_set_new(j, "delay_scale", json_real(o->delay_scale));
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(j, "topology", json_string(o->topology));
+    json_object_set_new(j, "start", json_string(o->start_spec));
+    json_object_set_new(j, "out", json_string(o->out));
+    json_object_set_new(j, "leader", json_string(o->leader));
+    json_object_set_new(j, "policy", json_string(o->policy));
+    json_object_set_new(j, "fault", json_string(o->fault));
+    json_object_set_new(j, "no_wan", json_boolean(o->no_wan));
+    json_object_set_new(j, "timeout_s", json_real(o->timeout_s));
+    json_object_set_new(j, "etcd_fsync", json_boolean(o->etcd_fsync));
+    json_object_set_new(j, "spec_cache", json_integer(o->spec_cache));
+    json_object_set_new(j, "init_lock", json_integer(o->init_lock));
+    return j;
+}
+
+static int write_config(sweep *s, char *err, size_t err_len)
+{
+    json_t *c = json_object(), *argv = json_array(), *order = json_array(), *cluster = json_object(),
+           *members = json_array(), *delays = json_object();
+    char git[128], created[32];
+    int hb, el, rc;
+    double max_rtt = 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    cb_delays d;
+
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (int i = 0; i < s->argc; i++)
+        json_array_append_new(argv, json_string(s->argv[i]));
+    for (size_t i = 0; i < s->total; i++)
+        json_array_append_new(order, json_pack("{s:i,s:s,s:i,s:i}", "order", s->order[i].order, "mode",
+                                               s->o.modes[s->order[i].mode], "n", s->order[i].n, "rep",
+                                               s->order[i].rep));
+    for (int i = 0; i < s->topo->n_members; i++) {
+        json_array_append_new(members, json_pack("{s:s,s:s}", "name", bench_cluster_member_name(s->topo, i),
+                                                 "region", s->topo->regions[s->topo->members[i].region].id));
+        for (int j = 0; j < s->topo->n_members; j++)
+            if (j != i && topology_member_rtt_ms(s->topo, i, j) > max_rtt)
+                max_rtt = topology_member_rtt_ms(s->topo, i, j);
+    }
+    bench_cluster_timeouts(max_rtt, &hb, &el);
+    json_object_set_new(cluster, "members", members);
+    json_object_set_new(cluster, "heartbeat_ms", json_integer(hb));
+    json_object_set_new(cluster, "election_ms", json_integer(el));
+    json_object_set_new(cluster, "fsync", json_boolean(s->o.etcd_fsync));
+    json_object_set_new(cluster, "wan_emulator", json_boolean(!s->o.no_wan));
+    json_object_set_new(cluster, "leader", json_string(s->o.leader));
+    json_object_set_new(cluster, "clean_state", json_string("fresh cluster per run"));
+    cb_delays_default(&d);
+    json_object_set_new(delays, "watch_sleep_s", json_real(d.watch_sleep_s * s->o.delay_scale));
+    json_object_set_new(delays, "iface_config_s", json_real(d.iface_config_s * s->o.delay_scale));
+    json_object_set_new(delays, "public_ip_s", json_real(d.public_ip_s * s->o.delay_scale));
+
+    json_object_set_new(c, "run_id", json_string(s->res.run_id));
+    json_object_set_new(c, "created_utc", json_string(created));
+    json_object_set_new(c, "seed", json_integer((json_int_t)s->o.seed));
+    json_object_set_new(c, "argv", argv);
+    json_object_set_new(c, "command", json_string("geokv-bench run"));
+    json_object_set_new(c, "options", options_json(&s->o));
+    json_object_set_new(c, "topology", topology_to_json(s->topo));
+    json_object_set_new(c, "cluster", cluster);
+    json_object_set_new(c, "delays", delays);
+    json_object_set_new(c, "order", order);
+    json_object_set_new(c, "versions", bench_env_versions(getenv("GEOKV_ETCD") ? getenv("GEOKV_ETCD") : "etcd"));
+    bench_env_git_describe(s->repo_root, git, sizeof git);
+    json_object_set_new(c, "git_describe", json_string(git));
+    json_object_set_new(c, "machine", bench_env_machine());
+    rc = bench_write_json_atomic(s->res.dir, "config.json", c, err, err_len);
+    json_decref(c);
+    return rc;
+}
+
+static void write_pids(sweep *s)
+{
+    char err[256];
+    if (bench_write_json_atomic(s->res.dir, "pids.json", s->pids, err, sizeof err) != 0)
+        logf_(s, "warning: %s", err);
+}
+
+static void record_pids(sweep *s, const bench_cluster *c, const char *run_name)
+{
+    json_t *members = json_object_get(s->pids, "members");
+    for (int i = 0; i < c->rig->n; i++)
+        json_array_append_new(members, json_pack("{s:s,s:s,s:i}", "run", run_name, "name", c->names[i], "pid",
+                                                 (int)c->rig->m[i].pid));
+    write_pids(s);
+}
+
+/* Byte counters of every WAN link, keyed by link name, for deltas. */
+static json_t *wan_snapshot(bench_cluster *c)
+{
+    return c->wan ? wan_counters(c->wan) : NULL;
+}
+
+static void scrape_all(sweep *s, bench_cluster *c, bench_counters *out)
+{
+    for (int i = 0; i < c->n; i++) {
+        char err[256];
+        if (bench_metrics_scrape(c->rig->m[i].metrics_url, METRICS_TIMEOUT_MS, &out[i], err, sizeof err) != 0)
+            logf_(s, "warning: metrics of %s: %s", c->names[i], err);
+    }
+}
+
+static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
+{
+    const char *mode = s->o.modes[t->mode];
+    char name[96], base[1400], timeline[1400], rel_timeline[160], err[512] = "";
+    bench_cluster_config cc;
+    bench_cluster *c = NULL;
+    etcd_client *admin = NULL;
+    cb_run_config cfg;
+    cb_run_result r;
+    cb_place *places = NULL;
+    int *regions = NULL;
+    bench_counters before[ETCD_RIG_MAX_MEMBERS], after[ETCD_RIG_MAX_MEMBERS];
+    bench_link_bytes *links = NULL;
+    size_t n_links = 0;
+    json_t *wan_before = NULL, *wan_after = NULL;
+    bench_meas m;
+    etcd_status st;
+    double t0 = now_s();
+    int rc = -1, leader_after;
+    bool ran = false;
+
+    memset(&r, 0, sizeof r);
+    memset(&m, 0, sizeof m);
+    memset(before, 0, sizeof before);
+    memset(after, 0, sizeof after);
+    memset(&st, 0, sizeof st);
+    snprintf(name, sizeof name, "%s-n%d-r%d", mode, t->n, t->rep);
+    snprintf(base, sizeof base, "%s/etcd", s->res.dir);
+    snprintf(rel_timeline, sizeof rel_timeline, "timelines/%s.jsonl", name);
+    snprintf(timeline, sizeof timeline, "%s/%s", s->res.dir, rel_timeline);
+    unlink(timeline);   /* a run interrupted earlier may have left a partial one */
+
+    memset(&cc, 0, sizeof cc);
+    cc.topo = s->topo;
+    cc.no_wan = s->o.no_wan;
+    cc.base_dir = base;
+    cc.fsync = s->o.etcd_fsync;
+    cc.leader = s->o.leader;
+    cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
+    if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+        goto record;
+    record_pids(s, c, name);
+    if (bench_stop_flag)
+        goto record;
+
+    /* Placement: FIG. 6 round robin over the regions. */
+    regions = calloc((size_t)t->n, sizeof *regions);
+    places = calloc((size_t)t->n, sizeof *places);
+    if (!regions || !places || topology_place_agents(s->topo, t->n, regions) != 0) {
+        snprintf(err, sizeof err, "cannot place %d agents on topology %s", t->n, s->topo->path);
+        goto record;
+    }
+    for (int i = 0; i < t->n; i++)
+        bench_cluster_place(c, regions[i], &places[i]);
+
+    cb_run_config_default(&cfg);
+    cfg.mode = mode;
+    cfg.n_agents = t->n;
+    cfg.agents = places;
+    bench_cluster_place(c, s->topo->controller_region, &cfg.controller);
+    if (etcd_policy_parse(s->o.policy, &cfg.policy) != 0)
+        cfg.policy = ETCD_POLICY_ROUND_ROBIN;
+    cb_delays_default(&cfg.delays);
+    cfg.delay_scale = s->o.delay_scale;
+    if (s->o.spec_cache >= 0)
+        cfg.ablation.spec_cache = s->o.spec_cache;
+    if (s->o.init_lock >= 0)
+        cfg.ablation.init_lock = s->o.init_lock;
+    cfg.start = s->o.start == BENCH_START_GAP ? CB_START_GAP
+              : s->o.start == BENCH_START_RANDOM ? CB_START_RANDOM : CB_START_ALL;
+    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s : 0;
+    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s : 0;
+    cfg.seed = cc.seed;
+    cfg.timeout_s = s->o.timeout_s;
+    cfg.timeline_path = timeline;
+    cfg.progress = on_progress;
+    cfg.progress_ud = s;
+    cfg.stop = &bench_stop_flag;
+
+    if (bench_cluster_admin_client(c, &admin, err, sizeof err) != 0)
+        goto record;
+    if (cb_write_spec(admin, &cfg, &st) != ETCD_OK) {
+        snprintf(err, sizeof err, "cannot write the CLADNet spec: %s", st.message);
+        goto record;
+    }
+
+    scrape_all(s, c, before);
+    wan_before = wan_snapshot(c);
+    ran = true;
+    if (cb_run(&cfg, &r, &st) != ETCD_OK)
+        snprintf(err, sizeof err, "run failed: %s", st.message);
+    else if (!r.completed)
+        snprintf(err, sizeof err, "%s", bench_stop_flag ? "stopped by signal"
+                                        : r.error[0] ? r.error : "run did not complete before its timeout");
+    scrape_all(s, c, after);
+    wan_after = wan_snapshot(c);
+    if (wan_before && wan_after)
+        links = bench_wan_link_deltas(wan_before, wan_after, &n_links);
+
+record:
+    leader_after = c ? bench_cluster_leader(c) : -1;
+    m.run_id = s->res.run_id;
+    m.mode = mode;
+    m.n = t->n;
+    m.rep = t->rep;
+    m.order = t->order;
+    m.seed = s->o.seed;
+    m.rtt_scale = s->o.no_wan ? 0 : s->o.rtt_scale;
+    m.delay_scale = s->o.delay_scale;
+    m.fault = s->o.fault;
+    m.leader = c ? c->names[leader_after >= 0 ? leader_after : c->leader] : "";
+    m.leader_changed = c && leader_after != c->leader;
+    m.cluster_start_s = c ? c->start_s : 0;
+    m.res = ran ? &r : NULL;
+    if (c && ran) {
+        m.n_members = c->n;
+        for (int i = 0; i < c->n; i++) {
+            bench_metrics_delta(&before[i], &after[i], &m.members[i]);
+            snprintf(m.members[i].name, sizeof m.members[i].name, "%s", c->names[i]);
+        }
+    }
+    m.has_wan = c && c->wan && ran;
+    m.links = links;
+    m.n_links = n_links;
+    m.timeline = ran ? rel_timeline : "";
+    m.error = err;
+    etcd_client_free(admin);
+    admin = NULL;
+    bench_cluster_stop(c);     /* every member and the emulator, on every path */
+    c = NULL;
+    m.wall_s = now_s() - t0;
+    *out_rec = bench_record_json(&m);
+    rc = ran && r.completed && r.checker_ok && err[0] == '\0' ? 0 : -1;
+
+    json_decref(wan_before);
+    json_decref(wan_after);
+    free(links);
+    free(places);
+    free(regions);
+    cb_run_result_free(&r);
+    return rc;
+}
+
+static int load_resume(sweep *s, char *err, size_t err_len)
+{
+    char dir[BENCH_PATH_LEN], path[BENCH_PATH_LEN + 64];
+    json_t *cfg = NULL, *argv;
+    json_error_t je;
+    bench_opts o;
+    char **args = NULL;
+    size_t n;
+    int rc = -1;
+
+    if (s->o.resume_dir[0])
+        snprintf(dir, sizeof dir, "%s", s->o.resume_dir);
+    else
+        snprintf(dir, sizeof dir, "%.1000s/latest", s->o.out);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    cfg = json_load_file(path, 0, &je);
+    if (cfg == NULL) {
+        snprintf(err, err_len, "cannot resume: %.600s: %s (give the run directory: --resume results/<run-id>)",
+                 path, je.text);
+        goto cleanup;
+    }
+    argv = json_object_get(cfg, "argv");
+    n = json_array_size(argv);
+    args = calloc(n + 1, sizeof *args);
+    for (size_t i = 0; args && i < n; i++)
+        args[i] = (char *)json_string_value(json_array_get(argv, i));
+    bench_opts_default(&o);
+    if (args == NULL || bench_opts_parse((int)n, args, cb_mode_names(), &o, err, err_len) != 0) {
+        char inner[256];
+        snprintf(inner, sizeof inner, "%s", err);
+        snprintf(err, err_len, "cannot resume: %.600s: stored options do not parse: %s", path, inner);
+        goto cleanup;
+    }
+    o.seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
+    o.seed_given = true;
+    o.resume = true;
+    snprintf(o.resume_dir, sizeof o.resume_dir, "%s", dir);
+    snprintf(o.out, sizeof o.out, "%s", s->o.out);
+    s->o = o;
+    rc = 0;
+cleanup:
+    free(args);
+    json_decref(cfg);
+    return rc;
+}
+
+static void print_summary(sweep *s)
+{
+    size_t i;
+    json_t *rec;
+    printf("%-9s %4s %4s %10s %12s %12s %8s\n", "mode", "n", "rep", "setup_s", "grpc_bytes", "http_bytes",
+           "checker");
+    json_array_foreach(s->res.records, i, rec) {
+        json_t *setup = json_object_get(rec, "setup_s");
+        printf("%-9s %4lld %4lld %10.3f %12lld %12lld %8s\n", json_string_value(json_object_get(rec, "mode")),
+               (long long)json_integer_value(json_object_get(rec, "n")),
+               (long long)json_integer_value(json_object_get(rec, "rep")),
+               json_is_number(setup) ? json_number_value(setup) : -1.0,
+               (long long)json_integer_value(json_object_get(rec, "grpc_bytes")),
+               (long long)json_integer_value(json_object_get(rec, "http_bytes")),
+               json_is_true(json_object_get(rec, "checker_ok")) ? "ok" : "FAILED");
+    }
+}
+
+int bench_sweep_main(int argc, char **argv)
+{
+    sweep s;
+    char err[1024] = "";
+    int status = 2;
+    bool results_open = false;
+
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.progress_mu, NULL);
+    s.argc = argc;
+    s.argv = argv;
+    s.tty = isatty(STDERR_FILENO);
+    {
+        const char *root = getenv("GEOKV_ROOT");
+        snprintf(s.repo_root, sizeof s.repo_root, "%s", root && *root ? root : ".");
+    }
+    bench_opts_default(&s.o);
+    switch (bench_opts_parse(argc, argv, cb_mode_names(), &s.o, err, sizeof err)) {
+    case 1:
+        printf("usage: geokv-bench run [options]\n\n");
+        bench_opts_usage(stdout);
+        return 0;
+    case -1:
+        fprintf(stderr, "geokv-bench: %s\n", err);
+        return 2;
+    default:
+        break;
+    }
+    if (s.o.resume && load_resume(&s, err, sizeof err) != 0) {
+        fprintf(stderr, "geokv-bench: %s\n", err);
+        return 2;
+    }
+    if (s.o.fault[0]) {
+        fprintf(stderr, "geokv-bench: --fault %s: fault scenarios are not implemented yet (issue 6)\n", s.o.fault);
+        return 2;
+    }
+    if (!s.o.seed_given) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s.o.seed = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec * 1000003ULL ^ (uint64_t)getpid()) % 100000000ULL;
+        s.o.seed_given = true;
+    }
+    {
+        char path[BENCH_PATH_LEN + PATH_MAX + 2];
+        /* A relative topology path is tried as given, then under GEOKV_ROOT. */
+        snprintf(path, sizeof path, "%s", s.o.topology);
+        if (access(path, R_OK) != 0 && s.o.topology[0] != '/')
+            snprintf(path, sizeof path, "%s/%s", s.repo_root, s.o.topology);
+        if (topology_load(path, &s.topo, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
+            return 2;
+        }
+        if (topology_set_rtt_scale(s.topo, s.o.rtt_scale) != 0) {
+            fprintf(stderr, "geokv-bench: --rtt-scale %g rejected by the topology\n", s.o.rtt_scale);
+            goto cleanup;
+        }
+    }
+    s.total = bench_order_build(s.o.n_modes, s.o.n, s.o.n_n, s.o.reps, s.o.seed, &s.order);
+    if (s.total == 0) {
+        fprintf(stderr, "geokv-bench: cannot build the run order (out of memory)\n");
+        goto cleanup;
+    }
+    if (s.o.dry_run) {
+        printf("order,mode,n,rep\n");
+        for (size_t i = 0; i < s.total; i++)
+            printf("%d,%s,%d,%d\n", s.order[i].order, s.o.modes[s.order[i].mode], s.order[i].n, s.order[i].rep);
+        status = 0;
+        goto cleanup;
+    }
+
+    if (s.o.resume) {
+        if (bench_results_open(&s.res, s.o.resume_dir, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
+            goto cleanup;
+        }
+    } else {
+        char run_id[64];
+        bench_run_id(time(NULL), s.o.seed, run_id, sizeof run_id);
+        if (bench_results_create(&s.res, s.o.out, run_id, err, sizeof err) != 0 ||
+            write_config(&s, err, sizeof err) != 0 ||
+            bench_results_link_latest(s.o.out, run_id, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
+            results_open = true;
+            goto cleanup;
+        }
+    }
+    results_open = true;
+    s.pids = json_pack("{s:i,s:[]}", "driver", (int)getpid(), "members");
+    install_signals();
+
+    /* Weights for the ETA: only the runs still to do count. */
+    for (size_t i = 0; i < s.total; i++)
+        if (!bench_results_has(&s.res, s.o.modes[s.order[i].mode], s.order[i].n, s.order[i].rep))
+            s.remaining_w += bench_run_weight(s.order[i].n);
+    logf_(&s, "sweep %s: %zu runs (%zu modes x %zu N x %d reps), seed %llu, results in %s", s.res.run_id, s.total,
+          s.o.n_modes, s.o.n_n, s.o.reps, (unsigned long long)s.o.seed, s.res.dir);
+    s.t0 = now_s();
+    status = 0;
+    for (size_t i = 0; i < s.total && !bench_stop_flag; i++) {
+        const bench_triple *t = &s.order[i];
+        const char *mode = s.o.modes[t->mode];
+        json_t *rec = NULL;
+        int rc;
+        s.k = (int)i + 1;
+        if (bench_results_has(&s.res, mode, t->n, t->rep)) {
+            logf_(&s, "run %d/%zu %s N=%d rep %d: already recorded, skipped", s.k, s.total, mode, t->n, t->rep);
+            continue;
+        }
+        s.cur = t;
+        s.run_t0 = now_s();
+        if (!s.tty)
+            logf_(&s, "run %d/%zu %s N=%d rep %d: starting", s.k, s.total, mode, t->n, t->rep);
+        draw_progress(&s, 0);
+        rc = run_one(&s, t, &rec);
+        if (bench_stop_flag && rc != 0) {
+            /* An interrupted run is not a result: it is not recorded, so
+             * --resume runs it again. */
+            json_decref(rec);
+            logf_(&s, "run %d/%zu %s N=%d rep %d: interrupted, not recorded", s.k, s.total, mode, t->n, t->rep);
+            break;
+        }
+        if (rec == NULL || bench_results_append(&s.res, rec, err, sizeof err) != 0) {
+            logf_(&s, "cannot record run %s N=%d rep %d: %s", mode, t->n, t->rep, rec ? err : "out of memory");
+            json_decref(rec);
+            status = 1;
+            break;
+        }
+        s.done_w += bench_run_weight(t->n);
+        s.remaining_w -= bench_run_weight(t->n);
+        s.runs_done++;
+        {
+            json_t *setup = json_object_get(rec, "setup_s");
+            const char *e = json_string_value(json_object_get(rec, "error"));
+            char el[32], eta[32];
+            bench_format_duration(now_s() - s.t0, el, sizeof el);
+            bench_format_duration(bench_eta_s(now_s() - s.t0, s.done_w, s.remaining_w), eta, sizeof eta);
+            logf_(&s, "run %d/%zu %s N=%d rep %d: %s setup %.3f s, checker %s%s%s | %s elapsed, ETA %s", s.k,
+                  s.total, mode, t->n, t->rep, rc == 0 ? "ok," : "FAILED,",
+                  json_is_number(setup) ? json_number_value(setup) : -1.0,
+                  json_is_true(json_object_get(rec, "checker_ok")) ? "green" : "red", e && *e ? ": " : "",
+                  e ? e : "", el, eta);
+        }
+        if (rc != 0) {
+            s.runs_failed++;
+            status = 1;
+        }
+        json_decref(rec);
+        s.cur = NULL;
+    }
+    if (s.tty)
+        fputs("\r\033[K", stderr);
+    print_summary(&s);
+    {
+        char el[32];
+        bench_format_duration(now_s() - s.t0, el, sizeof el);
+        fprintf(stderr, "geokv-bench: %d run(s) this time (%d failed) in %s; %zu of %zu recorded; results: %s\n",
+                s.runs_done, s.runs_failed, el, json_array_size(s.res.records), s.total, s.res.dir);
+    }
+    if (bench_stop_signal) {
+        fprintf(stderr, "geokv-bench: stopped by signal %d; finished runs are in %s; continue with "
+                        "geokv-bench run --resume %s\n",
+                (int)bench_stop_signal, s.res.dir, s.res.dir);
+        status = 128 + (int)bench_stop_signal;
+    }
+cleanup:
+    if (results_open)
+        bench_results_close(&s.res);
+    json_decref(s.pids);
+    free(s.order);
+    topology_free(s.topo);
+    pthread_mutex_destroy(&s.progress_mu);
+    return status;
+}
