@@ -277,6 +277,7 @@ int wan_set_member_id(wan *w, int member, uint64_t id)
     pthread_mutex_lock(&w->mu);
     w->member_id[member] = id;
     w->member_id_known[member] = 1;
+    wan_reset_unidentified(w, id);
     pthread_mutex_unlock(&w->mu);
     return 0;
 }

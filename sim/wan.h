@@ -103,7 +103,10 @@ int wan_add_peer_member(wan *w, int member, const char *member_name, int target_
 /* RTT between two members (both directions, both links "p:a:b" and "p:b:a");
  * updates the "p:?:" defaults (max). */
 int wan_set_peer_rtt(wan *w, int a, int b, double rtt_ms);
-/* Learn a member's raft id (hex in X-Server-From) after the cluster started. */
+/* Learn a member's raft id (hex in X-Server-From) after the cluster started.
+ * Connections from that member that arrived before (and so sit on the
+ * "p:?:" link with the default delay) are reset; etcd redials them at once
+ * and the new ones get the pair's delay. */
 int wan_set_member_id(wan *w, int member, uint64_t id);
 
 /* Build the whole emulator for a topology: client links for every (region,

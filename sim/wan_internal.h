@@ -71,6 +71,8 @@ typedef struct wan_conn {
     wan_evh evh[2];
     wan_dir dir[2];
     uint64_t accept_ns;
+    uint64_t from_id;    /* X-Server-From of a peer connection */
+    int has_from_id;
     unsigned char *sniff;
     size_t sniff_len;
     uint64_t sniff_ns;
@@ -129,6 +131,10 @@ int wan_listener_register(wan *w, wan_listener *l);
 void wan_link_blackhole_changed(wan *w, wan_link *l);
 void wan_rearm_timer(wan *w);
 void wan_close_all_conns(wan *w);
+/* Reset connections parked on a "p:?:" link whose head named member id `id`
+ * (they came before the id was registered): etcd redials them at once and the
+ * new connections get the pair's delay. Returns how many. */
+int wan_reset_unidentified(wan *w, uint64_t id);
 /* Parse "X-Server-From: <hex>" from an HTTP request head; 0 when absent. */
 int wan_parse_server_from(const unsigned char *head, size_t len, uint64_t *id);
 

@@ -236,9 +236,13 @@ static int conn_resolve_peer(wan *w, wan_conn *c)
 {
     uint64_t id;
     int from = -1, to = c->lst->member;
-    if (wan_parse_server_from(c->sniff, c->sniff_len, &id))
+    if (wan_parse_server_from(c->sniff, c->sniff_len, &id)) {
+        c->from_id = id;
+        c->has_from_id = 1;
+    }
+    if (c->has_from_id)
         for (int m = 0; m < w->n_members; m++)
-            if (w->member_id_known[m] && w->member_id[m] == id)
+            if (w->member_id_known[m] && w->member_id[m] == c->from_id)
                 from = m;
     wan_link *l = (from >= 0 && from != to && w->peer[from][to]) ? w->peer[from][to] : w->peer_default[to];
     c->link = NULL;
@@ -454,6 +458,20 @@ void wan_link_blackhole_changed(wan *w, wan_link *l)
         dir_schedule(w, &c->dir[1]);
     }
     wan_rearm_timer(w);
+}
+
+int wan_reset_unidentified(wan *w, uint64_t id)
+{
+    int n = 0;
+    for (wan_conn *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->link && c->link->kind == WAN_LINK_PEER_DEFAULT && c->has_from_id && c->from_id == id) {
+            conn_destroy(w, c, 1);
+            n++;
+        }
+    }
+    wan_rearm_timer(w);
+    return n;
 }
 
 void wan_rearm_timer(wan *w)
