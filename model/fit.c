@@ -389,3 +389,19 @@ int fit_predict(const fit_result *r, double x, double level, fit_prediction *pr,
     pr->hi = pr->y + half;
     return 0;
 }
+
+double fit_divergence_x(const fit_result *base, const fit_result *other, double x_from,
+                        double x_to, double step, double level)
+{
+    if (!(step > 0))
+        return NAN;
+    for (double x = x_from + step; x <= x_to + 1e-9; x += step) {
+        fit_prediction pr;
+        if (fit_predict(base, x, level, &pr, NULL, 0) != 0)
+            return NAN;
+        double d = fabs(pr.y - fit_eval(other, x));
+        if (d > pr.hi - pr.y)
+            return x;
+    }
+    return NAN;
+}

@@ -76,4 +76,14 @@ int fit_predict(const fit_result *r, double x, double level, fit_prediction *pr,
 /* SSE of given coefficients on data (for comparing a published model). */
 double fit_sse_of(fit_kind k, const double *coef, const double *x, const double *y, size_t n);
 
+
+
+/* Extrapolation check: the smallest x in (x_from, x_to], on a grid of `step`,
+ * where |base(x) - other(x)| exceeds the half-width of base's `level`
+ * prediction interval, i.e. where the data can no longer tell the two shapes
+ * apart only up to that point. Returns that x, or NAN when they stay within
+ * the interval up to x_to (or base has no prediction interval). */
+double fit_divergence_x(const fit_result *base, const fit_result *other, double x_from,
+                        double x_to, double step, double level);
+
 #endif

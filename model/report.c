@@ -1,0 +1,240 @@
+/* report.c: see report.h. */
+#include "model/report.h"
+#include "model/fit_table.h"
+#include "model/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void config_section(FILE *out, const runfit *rf)
+{
+    fprintf(out, "## Set-up\n\n");
+    if (!rf->config) {
+        fprintf(out, "config.json is missing or unreadable: the configuration of this run is unknown.\n\n");
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(rf->config, key, v) {
+        if (json_is_object(v) || json_is_array(v)) {
+            char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+            if (!s)
+                continue;
+            size_t len = strlen(s);
+            fprintf(out, "- **%s**: `%.400s%s`\n", key, s, len > 400 ? "…" : "");
+            free(s);
+        } else if (json_is_string(v)) {
+            fprintf(out, "- **%s**: %s\n", key, json_string_value(v));
+        } else if (json_is_number(v)) {
+            fprintf(out, "- **%s**: %g\n", key, json_number_value(v));
+        } else if (json_is_boolean(v)) {
+            fprintf(out, "- **%s**: %s\n", key, json_is_true(v) ? "true" : "false");
+        }
+    }
+    fprintf(out, "\n");
+}
+
+static void runs_section(FILE *out, const runfit *rf)
+{
+    const csv_table *t = &rf->summary;
+    int cm = csv_column(t, "mode"), cc = csv_column(t, "checker_ok"), cmsg = csv_column(t, "checker_msg");
+    int cn = csv_column(t, "n"), cr = csv_column(t, "rep");
+    fprintf(out, "## Runs and the checker's verdicts\n\n");
+    fprintf(out, "%zu runs in summary.csv, %zu records in runs.jsonl.\n\n", t->nrows, rf->runs_lines);
+    fprintf(out, "| mode | runs | checker ok | checker failed |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < rf->nmodes; i++) {
+        size_t total = 0, ok = 0;
+        for (size_t r = 0; r < t->nrows; r++) {
+            if (cm < 0 || strcmp(csv_cell(t, r, (size_t)cm), rf->modes[i]) != 0)
+                continue;
+            total++;
+            if (cc >= 0 && strcmp(csv_cell(t, r, (size_t)cc), "1") == 0)
+                ok++;
+        }
+        fprintf(out, "| %s | %zu | %zu | %zu |\n", rf->modes[i], total, ok, total - ok);
+    }
+    if (cc < 0)
+        fprintf(out, "\nsummary.csv has no checker_ok column: no verdicts.\n");
+    size_t shown = 0;
+    for (size_t r = 0; cc >= 0 && r < t->nrows && shown < 10; r++) {
+        if (strcmp(csv_cell(t, r, (size_t)cc), "1") == 0)
+            continue;
+        if (shown++ == 0)
+            fprintf(out, "\nFailed checks (first 10):\n\n");
+        fprintf(out, "- %s N=%s rep %s: %s\n", cm >= 0 ? csv_cell(t, r, (size_t)cm) : "?",
+                cn >= 0 ? csv_cell(t, r, (size_t)cn) : "?", cr >= 0 ? csv_cell(t, r, (size_t)cr) : "?",
+                cmsg >= 0 && csv_cell(t, r, (size_t)cmsg)[0] ? csv_cell(t, r, (size_t)cmsg) : "(no message)");
+    }
+    fprintf(out, "\n");
+}
+
+static void fmt_p(char *buf, size_t len, int ok, double p)
+{
+    if (!ok || !isfinite(p))
+        snprintf(buf, len, "–");
+    else
+        snprintf(buf, len, "%.3g", p);
+}
+
+/* FIG. 7 / FIG. 8 style: our before/after per N beside the patent's. */
+static void figure_table(FILE *out, const runfit *rf, int which)
+{
+    const runfit_metric *m = &rf->m[which];
+    double scale = which ? 1e-3 : 1.0;
+    const char *unit = which ? "kB" : "s";
+    fprintf(out, "### %s\n\n", which ? "FIG. 8: store I/O (gRPC payload bytes, all members, sent + received)"
+                                     : "FIG. 7: initial setup time");
+    if (which)
+        fprintf(out, "Our column is `grpc_bytes` / 1000 (kB). The patent does not state FIG. 8's unit "
+                     "(see results/reference/README.md); its numbers are shown as published.\n\n");
+    if (!m->cmp_ok) {
+        fprintf(out, "No before/after comparison: this run lacks one of the modes for `%s`.\n\n", m->column);
+        return;
+    }
+    fprintf(out, "| N | patent before | patent after | patent change | before (%s) mean ± sd | after (%s) mean ± sd | change | Welch p | Mann-Whitney p | runs |\n",
+            unit, unit);
+    fprintf(out, "|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < m->cmp.nrows; i++) {
+        const cmp_row *r = &m->cmp.rows[i];
+        char pb[32] = "–", pa[32] = "–", pc[32] = "–", pw[32], pm[32];
+        for (size_t k = 0; rf->have_ref && k < rf->ref.npts; k++) {
+            if (rf->ref.n[k] == r->x) {
+                snprintf(pb, sizeof pb, "%g", rf->ref.data[which][0][k]);
+                snprintf(pa, sizeof pa, "%g", rf->ref.data[which][1][k]);
+                snprintf(pc, sizeof pc, "%+g%%", rf->ref.change_pct[which][k]);
+            }
+        }
+        fmt_p(pw, sizeof pw, r->welch_ok, r->welch.p);
+        fmt_p(pm, sizeof pm, r->mwu_ok, r->mwu.p);
+        fprintf(out, "| %g | %s | %s | %s | %.4g ± %.2g | %.4g ± %.2g | %+.1f%% | %s | %s | %zu / %zu |\n",
+                r->x, pb, pa, pc, r->a.mean * scale, isfinite(r->a.sd) ? r->a.sd * scale : 0.0,
+                r->b.mean * scale, isfinite(r->b.sd) ? r->b.sd * scale : 0.0, r->change_pct, pw, pm,
+                r->a.n, r->b.n);
+    }
+    double pmean = NAN;
+    if (rf->have_ref) {
+        pmean = 0;
+        for (size_t k = 0; k < rf->ref.npts; k++)
+            pmean += rf->ref.change_pct[which][k];
+        pmean /= (double)rf->ref.npts;
+    }
+    fprintf(out, "\nOverall average change (mean of the per-N changes, as the patent computes it): "
+                 "**%+.1f%%** here, %+.1f%% in the patent (its text: \"about %s\").\n",
+            m->cmp.mean_change_pct, pmean, which ? "62%" : "26%");
+    fprintf(out, "With %zu repetitions per point the smallest possible two-sided Mann-Whitney p is %.2g; "
+                 "Welch's t assumes roughly normal repetitions.\n\n",
+            m->cmp.rows[0].a.n, m->cmp.rows[0].a.n == 3 && m->cmp.rows[0].b.n == 3 ? 0.1 : NAN);
+}
+
+static void models_section(FILE *out, const runfit *rf)
+{
+    fprintf(out, "## Models beside FIG. 9 and FIG. 10\n\n");
+    fprintf(out, "The patent's models are on normalised axes and it does not say which normalisation. "
+                 "`make fit-patent` evaluates the patent's own models on its published points under "
+                 "several normalisations; the one where they fit best is used below for this run's "
+                 "per-N means as well (fitted like the patent, on the means).\n\n");
+    for (int w = 0; w < 2; w++) {
+        const runfit_patentfig *pf = &rf->fig[w];
+        fprintf(out, "### FIG. %d (%s), f(x) = %s\n\n", pf->figure, w ? "store I/O" : "setup time",
+                w ? "a x² + b x" : "a x² + b x + c");
+        if (!pf->ok) {
+            fprintf(out, "Skipped: %s.\n\n", pf->note);
+            continue;
+        }
+        fprintf(out, "Normalisation: %s; %s.\n\n", patent_xnorm_name(pf->pf.cand[pf->pf.best].x),
+                patent_ynorm_name(pf->pf.cand[pf->pf.best].y));
+        fprintf(out, "| series | patent a | patent b | patent c | ours a | ours b | ours c | our SSE | patent model's SSE on our points | patent's SSE on its own points |\n");
+        fprintf(out, "|---|---|---|---|---|---|---|---|---|---|\n");
+        for (int s = 0; s < 2; s++) {
+            const double *p = rf->ref.model[w][s];
+            const fit_result *r = &pf->ours[s];
+            char a[64], b[64], c[64];
+            fprintf(out, "| %s | %.4f | %.4f | %.4f | %s | %s | %s | %.4g | %.4g | %.4g |\n",
+                    s ? "after" : "before", p[0], p[1], p[2], fit_fmt_coef(a, sizeof a, r->coef[0], r->se[0]),
+                    fit_fmt_coef(b, sizeof b, r->coef[1], r->se[1]),
+                    w ? "0" : fit_fmt_coef(c, sizeof c, r->coef[2], r->se[2]), r->sse,
+                    pf->sse_patent_on_ours[s], pf->pf.s[s].patent_sse_norm);
+        }
+        fprintf(out, "\n");
+    }
+}
+
+static void plot_link(FILE *out, const runfit *rf, const char *name, const char *caption)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/plots/%s.png", rf->dir, name);
+    if (model_file_exists(path))
+        fprintf(out, "![%s](plots/%s.png)\n\n*%s* ([SVG](plots/%s.svg))\n\n", caption, name, caption, name);
+    else
+        fprintf(out, "- %s: not plotted (run `make plots`%s).\n\n", caption,
+                strcmp(name, "completion-cdf") == 0 && !rf->cdf_n ? "; no timelines at that N" : "");
+}
+
+void report_markdown(FILE *out, const runfit *rf)
+{
+    fprintf(out, "# geokv-bench report: run %s\n\n", rf->id);
+    if (rf->synthetic)
+        fprintf(out, "> **SYNTHETIC DATA.** This directory was made by a test generator from invented "
+                     "curves plus noise. None of these numbers are measurements.\n\n");
+    fprintf(out, "Generated by `geokv-model report` from summary.csv, runs.jsonl, config.json and "
+                 "timelines/ of this directory; the patent's numbers are US 12,393,527 FIG. 7-10 "
+                 "(results/reference/).\n\n");
+    config_section(out, rf);
+    runs_section(out, rf);
+    fprintf(out, "## Before against after\n\n");
+    figure_table(out, rf, 0);
+    figure_table(out, rf, 1);
+    for (int w = 0; w < 2; w++) {
+        if (!rf->m[w].lockless_ok)
+            continue;
+        fprintf(out, "### %s: lockless against before\n\n", rf->m[w].label);
+        compare_print(out, &rf->m[w].cmp_lockless, 1);
+        fprintf(out, "\n");
+    }
+    models_section(out, rf);
+    fprintf(out, "## Fits in raw units, and which shape the data support\n\n");
+    fprintf(out, "Every run is a point (repetitions are not averaged). Standard errors from the "
+                 "covariance scaled by the residual variance; models ranked by BIC (AICc also shown). "
+                 "The protocol's I/O should grow as O(N³) asymptotically; the power law's k says how fast "
+                 "it grows over the measured range.\n");
+    for (int i = 0; i < 2; i++) {
+        if (!rf->m[i].ok)
+            continue;
+        fprintf(out, "\n### %s [%s]\n", rf->m[i].label, rf->m[i].unit);
+        groupfit_print(out, &rf->m[i].gf, 200, 1);
+    }
+    fprintf(out, "\n## Plots\n\n");
+    plot_link(out, rf, "setup-time", "Setup time against N, mean ± sd per mode, fitted quadratics");
+    plot_link(out, rf, "store-io", "Store I/O (gRPC bytes) against N, fitted curves");
+    plot_link(out, rf, "patent-models", "Normalised fits beside the patent's FIG. 9 and FIG. 10 models");
+    plot_link(out, rf, "completion-cdf", "Per-agent completion time, CDF");
+    plot_link(out, rf, "time-breakdown", "Where an agent's time goes, per mode");
+    if (rf->nnotes) {
+        fprintf(out, "## Notes\n\n");
+        for (size_t i = 0; i < rf->nnotes; i++)
+            fprintf(out, "- %s\n", rf->notes[i]);
+        fprintf(out, "\n");
+    }
+}
+
+int report_write(const runfit *rf, char *err, size_t errlen)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/report.md", rf->dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        model_seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    report_markdown(f, rf);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        model_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,76 @@
+/* runfit.h: everything `make fit` derives from one results directory
+ * (results/<run-id>/, layout in results/SCHEMA.md): fits of setup time and
+ * store I/O against N per mode, before/after comparisons, the normalised
+ * fits beside the patent's FIG. 9 / FIG. 10 models, the per-agent completion
+ * CDF and the time breakdown; written to <run>/fit/ as JSON and gnuplot data.
+ * Missing optional inputs (config.json, runs.jsonl, timelines, breakdown
+ * columns, a mode) are noted, never fatal; summary.csv is required. */
+#ifndef GEOKV_MODEL_RUNFIT_H
+#define GEOKV_MODEL_RUNFIT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "model/compare.h"
+#include "model/csv.h"
+#include "model/groupfit.h"
+#include "model/patent.h"
+
+#define RUNFIT_NMETRICS 5
+#define RUNFIT_MAX_NOTES 32
+
+typedef struct runfit_metric {
+    const char *column, *unit, *label;
+    int ok;
+    groupfit gf;
+    int cmp_ok;
+    compare_result cmp;         /* before -> after */
+    int lockless_ok;
+    compare_result cmp_lockless; /* before -> lockless */
+} runfit_metric;
+
+typedef struct runfit_patentfig {
+    int ok;                     /* our before and after could be normalised and fitted */
+    int figure;                 /* 9 or 10 */
+    patent_figure_fit pf;       /* the patent side (best normalisation found there) */
+    fit_result ours[2];         /* same form on our normalised per-N means */
+    double sse_patent_on_ours[2]; /* the patent's model on our normalised means */
+    char note[256];
+} runfit_patentfig;
+
+typedef struct runfit {
+    char dir[2048];
+    char id[256];
+    csv_table summary;
+    json_t *config;             /* NULL when config.json is missing or unreadable */
+    size_t runs_lines;          /* records in runs.jsonl (0 when missing) */
+    int synthetic;              /* config.json says "synthetic": true */
+    size_t nmodes;
+    char modes[8][32];
+    runfit_metric m[RUNFIT_NMETRICS]; /* m[0] setup_s, m[1] grpc_bytes, ... */
+    int have_ref;
+    patent_ref ref;
+    runfit_patentfig fig[2];    /* FIG. 9 (setup_s), FIG. 10 (grpc_bytes) */
+    int cdf_n;                  /* N used for the completion CDF (0 = none) */
+    size_t cdf_count[8];        /* per mode: agents with start and rule_complete */
+    double *cdf_vals[8];        /* their completion times (s), sorted */
+    int have_breakdown;
+    size_t checker_fail;
+    size_t nnotes;
+    char notes[RUNFIT_MAX_NOTES][256];
+} runfit;
+
+/* Reads and fits the run in dir; ref_dir holds the patent's reference data
+ * (a missing ref_dir only skips the patent comparison). cdf_n: N of the
+ * completion CDF (50 by default in the CLI). */
+int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, char *err,
+                size_t errlen);
+void runfit_free(runfit *rf);
+
+/* Writes <dir>/fit/: fits.json and the .dat files the gnuplot scripts read. */
+int runfit_write(runfit *rf, char *err, size_t errlen);
+/* Terminal tables. */
+void runfit_print(FILE *out, const runfit *rf);
+json_t *runfit_json(const runfit *rf);
+
+#endif
