@@ -71,6 +71,15 @@ typedef struct cb_run_config {
     cb_progress_fn progress;          /* called as agents complete; may be NULL */
     void *progress_ud;
     volatile int *stop;               /* when set non-zero (e.g. by SIGINT) the run ends early */
+    /* Added by the cb owner (defaults 0 keep the original behaviour): */
+    int controller_replicas;          /* 0/1: one controller, events one at a time, as the original;
+                                         K > 1: K replicas each watching, the claim decides who
+                                         handles an event (needed for break_lock to race) */
+    double break_lock_delay_s;        /* break_lock only: pause between the peer count and the peer
+                                         put (scaled by delay_scale) so the race shows; 0 -> 0.2 s */
+    bool share_region_clients;        /* one etcd_client per distinct agent endpoint list instead of
+                                         one per agent (scale runs; accounting is then per region) */
+    bool skip_reset;                  /* do not delete the previous run's keys first (cb_reset) */
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);
@@ -90,6 +99,12 @@ typedef struct cb_run_result {
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
 } cb_run_result;
+
+/* Deletes every key a previous run left (peers, host information, rules,
+ * lock keys, claims) except the spec. cb_run() calls it first unless
+ * skip_reset; call it yourself before a metrics snapshot so its requests are
+ * not counted in the run. */
+etcd_code cb_reset(etcd_client *c, const cb_run_config *cfg, etcd_status *st);
 
 /* Writes the CLADNet spec key (done once per fresh cluster, before runs). */
 etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *st);

@@ -1,0 +1,185 @@
+/* cb_internal.h: what the cb_*.c files of the simulated cb-network share
+ * (run context, agent, controller, the mode table). Not for other modules:
+ * they use cb_run.h. */
+#ifndef GEOKV_CB_INTERNAL_H
+#define GEOKV_CB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "sim/cb_keys.h"
+#include "sim/cb_model.h"
+#include "sim/cb_run.h"
+#include "sim/cb_timeline.h"
+#include "sim/etcd_client.h"
+
+/* Stacks of agent and helper threads: they hold no big arrays. */
+#define CB_THREAD_STACK (256 * 1024)
+
+/* ---- event queue: watch callbacks push, one owner thread pops ---- */
+
+enum { CB_SRC_PEER_OWN = 0, CB_SRC_RULE_OWN, CB_SRC_PEERS, CB_SRC_HOSTS, CB_SRC_OTHER, CB_SRC_FANOUT };
+
+typedef struct cb_qitem {
+    struct cb_qitem *next;
+    int src;
+    etcd_watch_response *resp;   /* NULL when the stream ended */
+    char why[200];               /* stream end reason */
+} cb_qitem;
+
+typedef struct cb_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cb_qitem *head, *tail;
+    size_t n;
+    bool busy;                   /* the owner is handling an item */
+    uint64_t pushed, handled;
+} cb_queue;
+
+void cb_queue_init(cb_queue *q);
+void cb_queue_destroy(cb_queue *q);
+void cb_queue_push(cb_queue *q, cb_qitem *it);
+/* Waits up to timeout_s for an item; sets busy while the caller handles it
+ * (cb_queue_done clears it). NULL on timeout. */
+cb_qitem *cb_queue_pop(cb_queue *q, double timeout_s);
+void cb_queue_done(cb_queue *q, cb_qitem *it);
+bool cb_queue_idle(cb_queue *q);
+
+/* Watch-callback glue: a cb_watch_tag is the callback's user data. */
+typedef struct cb_watch_tag {
+    cb_queue *q;
+    int src;
+    void (*notify)(void *ud, const etcd_watch_response *r);   /* optional, from the shared thread */
+    void *notify_ud;
+} cb_watch_tag;
+void cb_watch_on_resp(etcd_watch_response *resp, void *ud);
+void cb_watch_on_end(const etcd_status *st, void *ud);
+
+/* ---- run context ---- */
+
+typedef struct cb_mode_ops cb_mode_ops;
+typedef struct cb_agent cb_agent;
+typedef struct cb_controller cb_controller;
+
+typedef struct cb_ctx {
+    const cb_run_config *cfg;
+    const cb_mode_ops *ops;
+    int spec_cache, init_lock, break_lock;   /* resolved ablation switches */
+    cb_delays d;                             /* scaled */
+    double break_lock_delay_s;               /* scaled */
+    char cladnet[CB_STR], cidr[CB_STR];
+    cb_rule_type rule_type;
+    int n_agents;
+    cb_agent **agents;
+    int *by_host;                            /* agent indices sorted by host id */
+    cb_timeline *tl;
+    double t0;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;                       /* CLOCK_MONOTONIC; signalled on stop and progress */
+    volatile int stop;
+    int n_complete, n_tunneling;
+    double first_start, last_complete;
+    double lock_wait_sum, lock_wait_max;
+    uint64_t lock_acq;
+    char error[256];                         /* first fatal error of any agent or controller */
+} cb_ctx;
+
+/* Sleep s seconds unless the run stops first: 0 slept, -1 stopped. */
+int cb_ctx_sleep(cb_ctx *x, double s);
+bool cb_ctx_stopping(cb_ctx *x);
+void cb_ctx_fail(cb_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cb_ctx_lock_waited(cb_ctx *x, double wait_s);
+/* The agent with that host id, or NULL. */
+cb_agent *cb_ctx_agent_by_host(cb_ctx *x, const char *host_id);
+
+/* ---- agent ---- */
+
+struct cb_agent {
+    cb_ctx *x;
+    int index;
+    char host_id[CB_HOST_ID_LEN + 1];
+    cb_host_info facts;
+    const cb_place *place;
+    double offset_s;
+    etcd_client *client;                     /* maybe shared (share_region_clients) */
+    etcd_session *session;
+    etcd_mutex *mutex;
+    etcd_watch *w[8];
+    cb_watch_tag tags[8];
+    int nw;
+    cb_queue q;
+    pthread_t th;
+    bool started;
+
+    /* protocol state, touched only by the agent's thread */
+    char own_state[16];                      /* "" until its own peer is seen */
+    bool have_self;
+    cb_peer self;
+    cb_peer *cache;                          /* other peers, agent-side cache (after, lockless) */
+    size_t n_cache, cap_cache;
+    cb_rule rule;
+    bool spec_valid;
+    cb_spec spec;
+    bool configured;                         /* handled its own `configuring` once */
+
+    /* measurements */
+    double t_start, t_complete, t_lock, t_fixed;
+    bool complete, tunneling_put;
+};
+
+/* Creates an agent (no thread yet). */
+int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client);
+int cb_agent_start(cb_agent *a);         /* its thread: waits offset, runs the mode */
+void cb_agent_join(cb_agent *a);
+void cb_agent_destroy(cb_agent *a);
+
+/* Steps shared by the modes (cb_agent.c). Each returns 0 or -1 (error
+ * reported through cb_ctx_fail, or the run stopping). */
+int cb_agent_watch(cb_agent *a, const char *key, bool prefix, int64_t start_rev, int src);
+int cb_agent_sleep(cb_agent *a, double s);          /* a fixed delay: counted in t_fixed */
+int cb_agent_session(cb_agent *a);
+int cb_agent_lock(cb_agent *a);
+int cb_agent_unlock(cb_agent *a);
+int cb_agent_publish_host(cb_agent *a);             /* public-IP lookup, host info put, test-request watch */
+int cb_agent_configure_iface(cb_agent *a);          /* two sleeps of iface_config_s / 2 */
+int cb_agent_put_tunneling(cb_agent *a, const cb_peer *own);
+int cb_agent_get_spec(cb_agent *a);                 /* honours spec_cache */
+int cb_agent_cas_rule(cb_agent *a, const cb_rule *r);
+void cb_agent_cache_store(cb_agent *a, const cb_peer *p);
+/* Peers the agent knows, read at one revision into the cache (own peer apart). */
+int cb_agent_load_peers(cb_agent *a, int64_t *revision);
+void cb_agent_rebuild_rule(cb_agent *a);
+/* Marks completion when r lists every other peer with an IP. */
+void cb_agent_check_complete(cb_agent *a, const cb_rule *r);
+void cb_agent_mark(cb_agent *a, cb_event ev);
+
+/* ---- controller ---- */
+
+cb_controller *cb_controller_new(cb_ctx *x, int replica, etcd_client *client);
+int cb_controller_start(cb_controller *c);
+bool cb_controller_idle(cb_controller *c);
+void cb_controller_stop(cb_controller *c);         /* joins, closes sessions and watches */
+void cb_controller_free(cb_controller *c);
+
+/* ---- modes ---- */
+
+struct cb_mode_ops {
+    const char *name;
+    int spec_cache_default;
+    int init_lock_default;
+    bool controller_builds_rules;    /* the controller watches peers and writes every rule */
+    int (*agent_setup)(cb_agent *a);                    /* start-up sequence */
+    int (*agent_event)(cb_agent *a, int src, const etcd_event *ev);   /* one PUT/DELETE event */
+};
+
+extern const cb_mode_ops cb_mode_before, cb_mode_after, cb_mode_lockless;
+const cb_mode_ops *cb_mode_find(const char *name);
+
+/* Helpers of the after/lockless handler (cb_mode_after.c). */
+int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev);
+
+/* Percentile of sorted v[n] (linear interpolation), p in [0,1]. */
+double cb_percentile(const double *sorted, size_t n, double p);
+
+#endif
