@@ -14,7 +14,7 @@ BUILD    ?= build
 CC       ?= cc
 V        ?= 0
 
-PKGS := libcurl jansson gsl cmocka libmemcached libmicrohttpd
+PKGS := libcurl jansson gsl cmocka libmemcached libmicrohttpd libcrypto
 
 ifeq ($(V),0)
 Q  := @
