@@ -335,6 +335,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cfg.progress = on_progress;
     cfg.progress_ud = s;
     cfg.stop = &bench_stop_flag;
+    cfg.skip_reset = true;      /* a fresh cluster holds nothing but the spec */
 
     if (bench_cluster_admin_client(c, &admin, err, sizeof err) != 0)
         goto record;

@@ -1,0 +1,207 @@
+/* testlib_bench.c: see testlib_bench.h. */
+#include "bench/tests/testlib_bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/bench_record.h"
+
+void bench_t_program(const char *name, char *out, size_t out_len)
+{
+    const char *bin = getenv("GEOKV_BIN");
+    snprintf(out, out_len, "%s/%s", bin && *bin ? bin : "build/bin", name);
+}
+
+pid_t bench_t_spawn(char *const *argv, const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int bench_t_wait(pid_t pid, double timeout_s)
+{
+    struct timespec ts = { 0, 50 * 1000 * 1000 };
+    int status;
+    for (double waited = 0; waited < timeout_s; waited += 0.05) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+char *bench_t_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    if (f == NULL)
+        return NULL;
+    do {
+        if (n + 4096 + 1 > cap) {
+            char *nb = realloc(buf, cap + 65536);
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+            cap += 65536;
+        }
+        got = fread(buf + n, 1, 4096, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+json_t *bench_t_load_runs(const char *dir, char *why, size_t why_len)
+{
+    char path[1200];
+    size_t len;
+    char *text, *line, *save = NULL;
+    json_t *all = json_array();
+    int k = 0;
+
+    snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+    text = bench_t_read(path, &len);
+    if (text == NULL) {
+        snprintf(why, why_len, "cannot read %s", path);
+        json_decref(all);
+        return NULL;
+    }
+    if (len > 0 && text[len - 1] != '\n') {
+        snprintf(why, why_len, "%s does not end with a whole line", path);
+        goto fail;
+    }
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_error_t e;
+        json_t *j = json_loads(line, 0, &e);
+        k++;
+        if (!json_is_object(j)) {
+            snprintf(why, why_len, "%s line %d is not a JSON object: %s", path, k, e.text);
+            json_decref(j);
+            goto fail;
+        }
+        for (size_t c = 0; bench_csv_columns[c]; c++)
+            if (json_object_get(j, bench_csv_columns[c]) == NULL) {
+                snprintf(why, why_len, "%s line %d lacks %s", path, k, bench_csv_columns[c]);
+                json_decref(j);
+                goto fail;
+            }
+        json_array_append_new(all, j);
+    }
+    free(text);
+    return all;
+fail:
+    free(text);
+    json_decref(all);
+    return NULL;
+}
+
+static size_t csv_fields(const char *line)
+{
+    size_t n = 1;
+    bool quoted = false;
+    for (const char *p = line; *p && *p != '\n'; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (*p == ',' && !quoted)
+            n++;
+    }
+    return n;
+}
+
+int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_len)
+{
+    char path[1200], header[2048] = "";
+    size_t ncol = 0, rows = 0, off = 0;
+    char *text = NULL, *p;
+    int rc = -1;
+
+    for (; bench_csv_columns[ncol]; ncol++)
+        off += (size_t)snprintf(header + off, sizeof header - off, "%s%s", ncol ? "," : "", bench_csv_columns[ncol]);
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    text = bench_t_read(path, NULL);
+    if (text == NULL) {
+        snprintf(why, why_len, "cannot read %s", path);
+        return -1;
+    }
+    if (strncmp(text, header, strlen(header)) != 0 || text[strlen(header)] != '\n') {
+        snprintf(why, why_len, "%s: header differs from the schema", path);
+        goto cleanup;
+    }
+    for (p = strchr(text, '\n') + 1; *p; p = strchr(p, '\n') + 1) {
+        if (csv_fields(p) != ncol) {
+            snprintf(why, why_len, "%s row %zu has %zu fields, not %zu", path, rows + 1, csv_fields(p), ncol);
+            goto cleanup;
+        }
+        rows++;
+        if (strchr(p, '\n') == NULL)
+            break;
+    }
+    if (rows != n_rows) {
+        snprintf(why, why_len, "%s has %zu rows, not %zu", path, rows, n_rows);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    free(text);
+    return rc;
+}
+
+int bench_t_alive_members(const char *dir, int *listed)
+{
+    char path[1200];
+    json_error_t e;
+    json_t *j, *m;
+    size_t i;
+    int alive = 0;
+
+    snprintf(path, sizeof path, "%s/pids.json", dir);
+    j = json_load_file(path, 0, &e);
+    *listed = 0;
+    if (j == NULL)
+        return -1;
+    json_array_foreach(json_object_get(j, "members"), i, m) {
+        pid_t pid = (pid_t)json_integer_value(json_object_get(m, "pid"));
+        char stat_path[64], *st;
+        (*listed)++;
+        if (pid <= 0 || kill(pid, 0) != 0)
+            continue;
+        /* A zombie (state Z) is dead, only not reaped yet. */
+        snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", (int)pid);
+        st = bench_t_read(stat_path, NULL);
+        if (st != NULL) {
+            char *rp = strrchr(st, ')');
+            if (!(rp && rp[1] == ' ' && rp[2] == 'Z'))
+                alive++;
+            free(st);
+        }
+    }
+    json_decref(j);
+    return alive;
+}

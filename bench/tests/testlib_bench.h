@@ -1,0 +1,40 @@
+/* testlib_bench.h: helpers for the bench driver's integration tests: run
+ * build/bin/geokv-bench, read its files, check them against results/SCHEMA.md. */
+#ifndef GEOKV_TESTLIB_BENCH_H
+#define GEOKV_TESTLIB_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+/* Path of a program in $GEOKV_BIN (or build/bin). */
+void bench_t_program(const char *name, char *out, size_t out_len);
+
+/* Starts argv (argv[0] a path) with stdout/stderr appended to log_path;
+ * returns the pid, -1 on failure. */
+pid_t bench_t_spawn(char *const *argv, const char *log_path);
+
+/* Waits for pid at most timeout_s (then SIGKILLs it); returns the exit
+ * status, 128+signal when killed by a signal, -1 on timeout. */
+int bench_t_wait(pid_t pid, double timeout_s);
+
+/* Whole file, NUL-terminated (malloc'd), NULL when unreadable. */
+char *bench_t_read(const char *path, size_t *len);
+
+/* Loads runs.jsonl of dir: every line must be a JSON object holding every
+ * summary.csv column; returns the records (new array), NULL (and a message
+ * in why) when a line is not. */
+json_t *bench_t_load_runs(const char *dir, char *why, size_t why_len);
+
+/* Checks summary.csv of dir: header = the schema's columns, n_rows rows, each
+ * with as many fields. 0 when fine, else -1 and why. */
+int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_len);
+
+/* Pids listed in dir/pids.json ("members"[].pid) that are still alive (not
+ * counting zombies); -1 when pids.json is unreadable. *listed gets how many
+ * are listed. */
+int bench_t_alive_members(const char *dir, int *listed);
+
+#endif
