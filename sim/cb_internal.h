@@ -24,7 +24,7 @@ typedef struct cb_qitem {
     struct cb_qitem *next;
     int src;
     etcd_watch_response *resp;   /* NULL when the stream ended */
-    char why[200];               /* stream end reason */
+    char why[256];               /* stream end reason */
 } cb_qitem;
 
 typedef struct cb_queue {
@@ -176,7 +176,9 @@ struct cb_mode_ops {
 extern const cb_mode_ops cb_mode_before, cb_mode_after, cb_mode_lockless;
 const cb_mode_ops *cb_mode_find(const char *name);
 
-/* Helpers of the after/lockless handler (cb_mode_after.c). */
+/* Shared by after and lockless (cb_mode_after.c): session, secret and
+ * control-command watches with their sleeps; the per-event handler. */
+int cb_mode_cache_start(cb_agent *a);
 int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev);
 
 /* Percentile of sorted v[n] (linear interpolation), p in [0,1]. */

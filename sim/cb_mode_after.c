@@ -1,12 +1,13 @@
 /* cb_mode_after.c: AFTER caching, the patent's mechanism (cb-network.md):
  * the agent keeps every peer in a local cache, initialised under the peer
  * lock (watch, 200 ms sleep, get), and builds its own rule from it. The
- * event handler is shared with the lockless mode. */
+ * event handler is shared with the lockless mode (cb_mode_lockless.c). */
 #include "sim/cb_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
-static int common_start(cb_agent *a)
+int cb_mode_cache_start(cb_agent *a)
 {
     cb_ctx *x = a->x;
     char key[CB_KEY_MAX];
@@ -25,7 +26,7 @@ static int after_setup(cb_agent *a)
 {
     cb_ctx *x = a->x;
     char key[CB_KEY_MAX];
-    if (common_start(a) != 0)
+    if (cb_mode_cache_start(a) != 0)
         return -1;
     if (x->init_lock && cb_agent_lock(a) != 0)
         return -1;
@@ -33,26 +34,6 @@ static int after_setup(cb_agent *a)
     /* the original sleeps 200 ms after the watch, still holding the lock */
     if (cb_agent_watch(a, key, true, 0, CB_SRC_PEERS) || cb_agent_sleep(a, x->d.watch_sleep_s) ||
         cb_agent_load_peers(a, NULL))
-        return -1;
-    if (x->init_lock && cb_agent_unlock(a) != 0)
-        return -1;
-    return cb_agent_publish_host(a);
-}
-
-/* LOCKLESS (ours): read the peers at revision R with one range, watch from
- * R + 1: nothing is missed or seen twice, so neither the lock nor the sleep
- * after the watch is needed. init_lock=1 puts the lock back (ablation). */
-static int lockless_setup(cb_agent *a)
-{
-    cb_ctx *x = a->x;
-    char key[CB_KEY_MAX];
-    int64_t rev = 0;
-    if (common_start(a) != 0)
-        return -1;
-    if (x->init_lock && cb_agent_lock(a) != 0)
-        return -1;
-    cb_key_peer_prefix(key, x->cladnet);
-    if (cb_agent_load_peers(a, &rev) || cb_agent_watch(a, key, true, rev + 1, CB_SRC_PEERS))
         return -1;
     if (x->init_lock && cb_agent_unlock(a) != 0)
         return -1;
@@ -116,14 +97,5 @@ const cb_mode_ops cb_mode_after = {
     .init_lock_default = 1,
     .controller_builds_rules = false,
     .agent_setup = after_setup,
-    .agent_event = cb_mode_cache_event,
-};
-
-const cb_mode_ops cb_mode_lockless = {
-    .name = "lockless",
-    .spec_cache_default = 1,
-    .init_lock_default = 0,
-    .controller_builds_rules = false,
-    .agent_setup = lockless_setup,
     .agent_event = cb_mode_cache_event,
 };

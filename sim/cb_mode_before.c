@@ -3,6 +3,7 @@
  * rule (cb_controller.c). */
 #include "sim/cb_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int before_setup(cb_agent *a)
