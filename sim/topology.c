@@ -256,7 +256,7 @@ static int parse_regions(parse_ctx *cx, json_t *root, topology *t)
     size_t i;
     json_t *r;
     json_array_foreach(arr, i, r) {
-        char idx[16];
+        char idx[24];
         snprintf(idx, sizeof idx, "[%zu]", i);
         path[1] = idx;
         if (!json_is_object(r))
@@ -360,7 +360,7 @@ static int parse_members(parse_ctx *cx, json_t *root, topology *t)
     size_t i;
     json_t *m;
     json_array_foreach(arr, i, m) {
-        char idx[16], region[TOPO_ID_LEN];
+        char idx[24], region[TOPO_ID_LEN];
         snprintf(idx, sizeof idx, "[%zu]", i);
         path[1] = idx;
         if (!json_is_object(m))
@@ -416,7 +416,7 @@ static int parse_placement(parse_ctx *cx, json_t *root, topology *t)
     size_t i;
     json_t *v;
     json_array_foreach(arr, i, v) {
-        char idx[16];
+        char idx[24];
         snprintf(idx, sizeof idx, "[%zu]", i);
         path[2] = idx;
         if (!json_is_string(v))

@@ -513,6 +513,49 @@ double wan_loop_cpu_s(wan *w)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void lateness_locked(wan *w, double *p50, double *p99, double *mx)
+{
+    uint64_t n = 0, acc = 0;
+    for (int i = 0; i <= 1000; i++)
+        n += w->late_hist[i];
+    *p50 = *p99 = 0;
+    *mx = (double)w->late_max_ns / 1e3;
+    if (!n)
+        return;
+    int got50 = 0;
+    for (int i = 0; i <= 1000; i++) {
+        acc += w->late_hist[i];
+        /* upper edge of the bucket: never understates the error */
+        if (!got50 && acc * 2 >= n) {
+            *p50 = (i + 1) * 10.0;
+            got50 = 1;
+        }
+        if (acc * 100 >= n * 99) {
+            *p99 = (i + 1) * 10.0;
+            break;
+        }
+    }
+    if (*p50 > *mx)
+        *p50 = *mx;
+    if (*p99 > *mx)
+        *p99 = *mx;
+}
+
+void wan_timer_lateness(wan *w, double *p50_us, double *p99_us, double *max_us)
+{
+    pthread_mutex_lock(&w->mu);
+    lateness_locked(w, p50_us, p99_us, max_us);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void wan_timer_lateness_reset(wan *w)
+{
+    pthread_mutex_lock(&w->mu);
+    memset(w->late_hist, 0, sizeof w->late_hist);
+    w->late_max_ns = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
 static uint64_t egress_locked(wan *w, uint64_t pair[TOPO_MAX_REGIONS][TOPO_MAX_REGIONS], uint64_t *intra)
 {
     uint64_t total = 0;
@@ -605,6 +648,9 @@ json_t *wan_counters(wan *w)
     json_object_set_new(root, "intra_region_bytes", json_integer((json_int_t)intra));
     json_object_set_new(root, "connections", json_integer(w->n_conns));
     json_object_set_new(root, "loop_cpu_s", json_real(wan_loop_cpu_s(w)));
+    double l50, l99, lmax;
+    lateness_locked(w, &l50, &l99, &lmax);
+    json_object_set_new(root, "timer_lateness_us", json_pack("{s:f,s:f,s:f}", "p50", l50, "p99", l99, "max", lmax));
     pthread_mutex_unlock(&w->mu);
     free(pair);
     return root;

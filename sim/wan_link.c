@@ -32,6 +32,36 @@ static void set_nodelay(int fd)
     /* Without it Nagle would hold small writes back by up to an RTT of the
      * local hop and distort every figure. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Kernel receive timestamps: a chunk's arrival is when the kernel got it,
+     * not when this thread woke up to read it, so the loop's wake-up latency
+     * is not added to the emulated delay. */
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+}
+
+/* read() that also returns the arrival time on CLOCK_MONOTONIC: the kernel's
+ * receive timestamp (CLOCK_REALTIME) mapped to the monotonic clock, or now
+ * when there is none or it looks wrong (clock step). */
+static ssize_t read_stamped(int fd, void *buf, size_t len, uint64_t *arrival)
+{
+    char ctl[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = { buf, len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    ssize_t n = recvmsg(fd, &mh, 0);
+    uint64_t now = wan_now_ns();
+    *arrival = now;
+    if (n <= 0)
+        return n;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        struct timespec ts, rt;
+        memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+        clock_gettime(CLOCK_REALTIME, &rt);
+        int64_t age = ((int64_t)rt.tv_sec - (int64_t)ts.tv_sec) * 1000000000LL + (rt.tv_nsec - ts.tv_nsec);
+        if (age > 0 && age < 1000000000LL && (uint64_t)age < now)
+            *arrival = now - (uint64_t)age;
+    }
+    return n;
 }
 
 /* ---- epoll interest ----------------------------------------------------- */
@@ -295,9 +325,10 @@ static int conn_on_readable(wan *w, wan_conn *c, int s)
     for (int iter = 0; iter < 4; iter++) {
         if (d->rd_eof || d->q.bytes >= WAN_QUEUE_MAX)
             break;
-        ssize_t n = read(c->fd[s], w->rbuf, sizeof w->rbuf);
+        uint64_t arrival;
+        ssize_t n = read_stamped(c->fd[s], w->rbuf, sizeof w->rbuf, &arrival);
         if (n > 0) {
-            if (conn_ingest(w, c, s, w->rbuf, (size_t)n, wan_now_ns()) < 0)
+            if (conn_ingest(w, c, s, w->rbuf, (size_t)n, arrival) < 0)
                 goto fail;
             if ((size_t)n < sizeof w->rbuf)
                 break;
@@ -499,7 +530,14 @@ static void on_timer(wan *w)
     }
     w->armed_ns = UINT64_MAX;
     uint64_t now = wan_now_ns();
-    wan_hnode *top;
+    wan_hnode *top = wan_heap_top(&w->heap);
+    if (top && top->key <= now) {
+        uint64_t late = now - top->key;
+        uint64_t b = late / 10000;
+        w->late_hist[b < 1000 ? b : 1000]++;
+        if (late > w->late_max_ns)
+            w->late_max_ns = late;
+    }
     while ((top = wan_heap_top(&w->heap)) != NULL && top->key <= now) {
         wan_dir *d = (wan_dir *)((char *)top - offsetof(wan_dir, hn));
         wan_heap_remove(&w->heap, top);
