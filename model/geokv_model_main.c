@@ -443,12 +443,14 @@ static int cmd_fit_patent(const opts *o)
 }
 
 /* Runs gnuplot on one script; 0 when it exited with status 0. */
-static int run_gnuplot(const char *script, const char *fitdir, const char *outbase,
-                       const char *term, const char *modes, int cdf_n)
+static int run_gnuplot(const char *scriptdir, const char *script, const char *fitdir,
+                       const char *outbase, const char *term, const char *modes, int cdf_n,
+                       int synthetic)
 {
-    char expr[10240];
-    snprintf(expr, sizeof expr, "fitdir='%.4200s'; outbase='%.4300s'; fmt='%.15s'; modes='%.500s'; cdfn=%d",
-             fitdir, outbase, term, modes, cdf_n);
+    char expr[14336];
+    snprintf(expr, sizeof expr, "scriptdir='%.4000s'; fitdir='%.4200s'; outbase='%.4300s'; "
+             "fmt='%.15s'; modes='%.500s'; cdfn=%d; synthetic=%d",
+             scriptdir, fitdir, outbase, term, modes, cdf_n, synthetic);
     char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
     pid_t pid;
     int err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
@@ -504,7 +506,7 @@ static int cmd_plots(const opts *o)
             size_t len = strcspn(f, ",");
             char term[16];
             snprintf(term, sizeof term, "%.*s", (int)len, f);
-            if (run_gnuplot(script, fitdir, outbase, term, modes, rf.cdf_n) != 0) {
+            if (run_gnuplot(scripts, script, fitdir, outbase, term, modes, rf.cdf_n, rf.synthetic) != 0) {
                 fprintf(stderr, "geokv-model: gnuplot failed on %s (%s)\n", script, term);
                 rc = 1;
             } else {

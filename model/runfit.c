@@ -341,8 +341,12 @@ static int write_patent_fig(const runfit *rf, int which, const char *fitdir, cha
                 norm_apply(&pf->pf.s[1].yr, rf->ref.data[which][1][i]));
     fclose(f);
 
-    const gf_group *g[2] = {groupfit_find(&rf->m[which].gf, "before"),
-                            groupfit_find(&rf->m[which].gf, "after")};
+    snprintf(name, sizeof name, "fig%d-norm.txt", pf->figure);
+    if (!(f = open_dat(fitdir, name, err, errlen)))
+        return -1;
+    fprintf(f, "normalisation: %s; %s\n", patent_xnorm_name(pf->pf.cand[pf->pf.best].x),
+            patent_ynorm_name(pf->pf.cand[pf->pf.best].y));
+    fclose(f);
     snprintf(name, sizeof name, "fig%d-ours-points.dat", pf->figure);
     if (!(f = open_dat(fitdir, name, err, errlen)))
         return -1;
@@ -352,7 +356,6 @@ static int write_patent_fig(const runfit *rf, int which, const char *fitdir, cha
             fprintf(f, "%.6g %.6g\n", pf->ours[s].x[i], pf->ours[s].y[i]);
         fprintf(f, "\n\n");
     }
-    (void)g;
     fclose(f);
 
     snprintf(name, sizeof name, "fig%d-curves.dat", pf->figure);

@@ -1,0 +1,165 @@
+/* Unit test of the run pipeline (runfit + report) on a SYNTHETIC results
+ * directory made by testlib_model_synth in a temporary directory. Set
+ * GEOKV_SYNTH_KEEP=<dir> to write the synthetic run there and keep it (for
+ * developing the plots); it is never a measurement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/report.h"
+#include "model/runfit.h"
+#include "model/tests/testlib_model_synth.h"
+#include "model/util.h"
+
+static char tmpdir[256];
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static const char *ref_dir(void)
+{
+    static char buf[1024];
+    const char *root = getenv("GEOKV_ROOT");
+    snprintf(buf, sizeof buf, "%s/results/reference", root ? root : ".");
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *keep = getenv("GEOKV_SYNTH_KEEP");
+    if (keep) {
+        snprintf(tmpdir, sizeof tmpdir, "%s", keep);
+    } else {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-model-test-XXXXXX");
+        if (!mkdtemp(tmpdir))
+            return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (!getenv("GEOKV_SYNTH_KEEP"))
+        rm_rf(tmpdir);
+    return 0;
+}
+
+static void test_full_run_pipeline(void **state)
+{
+    (void)state;
+    char dir[512], err[512];
+    snprintf(dir, sizeof dir, "%s/synthetic-full", tmpdir);
+    const int ns[5] = {10, 20, 30, 40, 50};
+    synth_opts o = {.seed = 42, .ns = ns, .nn = 5, .reps = 3, .with_lockless = 1, .with_timelines = 1};
+    assert_int_equal(synth_write_run(dir, &o), 0);
+
+    runfit rf;
+    assert_int_equal(runfit_load(dir, ref_dir(), 50, &rf, err, sizeof err), 0);
+    assert_true(rf.synthetic);
+    assert_int_equal(rf.nmodes, 3);
+    assert_string_equal(rf.modes[0], "before");
+    assert_string_equal(rf.modes[2], "lockless");
+    assert_true(rf.have_ref);
+
+    /* the generator's before curve is 0.045 N^2 + 0.55 N + 14 with 5% noise */
+    const gf_group *g = groupfit_find(&rf.m[0].gf, "before");
+    assert_non_null(g);
+    assert_int_equal(g->n, 15);
+    assert_int_equal(g->nlev, 5);
+    assert_true(g->ok[FIT_QUADRATIC]);
+    assert_true(fabs(g->fits[FIT_QUADRATIC].coef[0] - 0.045) < 3 * g->fits[FIT_QUADRATIC].se[0]);
+
+    /* after is faster at every N of this generator: the change is negative */
+    assert_true(rf.m[0].cmp_ok);
+    assert_int_equal(rf.m[0].cmp.nrows, 5);
+    assert_true(rf.m[0].cmp.rows[4].change_pct < 0);
+    assert_true(rf.m[0].cmp.mean_change_pct < 0);
+    assert_true(rf.m[0].lockless_ok);
+
+    /* FIG. 9 / 10 comparison possible; CDF from every agent of 3 reps */
+    assert_true(rf.fig[0].ok);
+    assert_true(rf.fig[1].ok);
+    assert_int_equal(rf.cdf_n, 50);
+    assert_int_equal(rf.cdf_count[0], 150);
+    assert_true(rf.have_breakdown);
+
+    assert_int_equal(runfit_write(&rf, err, sizeof err), 0);
+    assert_int_equal(report_write(&rf, err, sizeof err), 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = model_slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "SYNTHETIC DATA"));
+    assert_non_null(strstr(md, "| 50 | 137.2 | 85.9 | -37% |"));
+    assert_non_null(strstr(md, "### FIG. 10"));
+    assert_non_null(strstr(md, "| before | 15 | 15 | 0 |"));
+    free(md);
+    const char *files[] = {"fits.json", "setup_s-before.dat", "setup_s-after-curves.dat",
+                           "grpc_bytes-lockless.dat", "fig9-curves.dat", "fig10-patent-points.dat",
+                           "cdf-after.dat", "breakdown-before.dat", "modes.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/fit/%s", dir, files[i]);
+        assert_true(model_file_exists(path));
+    }
+    runfit_free(&rf);
+}
+
+/* Two values of N, no timelines, no config: fits are skipped with notes,
+ * nothing fails. */
+static void test_sparse_run_degrades_gracefully(void **state)
+{
+    (void)state;
+    char dir[512], err[512], path[1024];
+    snprintf(dir, sizeof dir, "%s/synthetic-sparse", tmpdir);
+    const int ns[2] = {10, 20};
+    synth_opts o = {.seed = 7, .ns = ns, .nn = 2, .reps = 1};
+    assert_int_equal(synth_write_run(dir, &o), 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    remove(path);
+
+    runfit rf;
+    assert_int_equal(runfit_load(dir, ref_dir(), 50, &rf, err, sizeof err), 0);
+    const gf_group *g = groupfit_find(&rf.m[0].gf, "before");
+    assert_non_null(g);
+    assert_false(g->ok[FIT_QUADRATIC]);
+    assert_non_null(strstr(g->why[FIT_QUADRATIC], "2 distinct x values"));
+    assert_false(rf.fig[0].ok);
+    assert_int_equal(rf.cdf_n, 0);
+    int saw_cdf_note = 0;
+    for (size_t i = 0; i < rf.nnotes; i++)
+        saw_cdf_note |= strstr(rf.notes[i], "CDF skipped") != NULL;
+    assert_true(saw_cdf_note);
+    assert_int_equal(runfit_write(&rf, err, sizeof err), 0);
+    assert_int_equal(report_write(&rf, err, sizeof err), 0);
+    runfit_free(&rf);
+
+    /* no summary.csv at all: a clear error */
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    remove(path);
+    assert_int_equal(runfit_load(dir, ref_dir(), 50, &rf, err, sizeof err), -1);
+    assert_non_null(strstr(err, "summary.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_run_pipeline),
+        cmocka_unit_test(test_sparse_run_degrades_gracefully),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
