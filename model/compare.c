@@ -112,9 +112,9 @@ void compare_print(FILE *out, const compare_result *c, int markdown)
             fprintf(out, "  %6g %24s %24s %+8.1f%% %9s %9s %3zu/%-3zu\n", r->x, sa, sb,
                     r->change_pct, pw, pm, r->a.n, r->b.n);
     }
-    fprintf(out, "%s  overall average change (mean of the per-N changes, as the patent computes it): "
+    fprintf(out, "%soverall average change (mean of the per-N changes, as the patent computes it): "
             "%+.1f%%; change of the summed means: %+.1f%%\n",
-            markdown ? "\n" : "", c->mean_change_pct, c->total_change_pct);
+            markdown ? "\n" : "  ", c->mean_change_pct, c->total_change_pct);
 }
 
 json_t *compare_json(const compare_result *c)

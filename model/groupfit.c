@@ -141,7 +141,7 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
         if (markdown) {
             fprintf(out, "\n**%s = %s**: %s against %s, %zu points\n\n", gf->gcol[0] ? gf->gcol : "group",
                     g->name, gf->ycol, gf->xcol, g->n);
-            fprintf(out, "| %s | n | mean | sd | median | 95%% CI of the mean |\n|---|---|---|---|---|---|\n",
+            fprintf(out, "| %s | runs | mean | sd | median | 95%% CI of the mean |\n|---|---|---|---|---|---|\n",
                     gf->xcol);
             for (size_t l = 0; l < g->nlev; l++)
                 fprintf(out, "| %g | %zu | %.4g | %.3g | %.4g | %.4g .. %.4g |\n", g->lev_x[l],
@@ -151,7 +151,7 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
         } else {
             fprintf(out, "\n== %s%s%s: %s against %s, %zu points\n", gf->gcol[0] ? gf->gcol : "",
                     gf->gcol[0] ? " = " : "", g->name, gf->ycol, gf->xcol, g->n);
-            fprintf(out, "  %8s %4s %12s %10s %12s %27s\n", gf->xcol, "n", "mean", "sd", "median",
+            fprintf(out, "  %8s %4s %12s %10s %12s %27s\n", gf->xcol, "runs", "mean", "sd", "median",
                     "95% CI of the mean");
             for (size_t l = 0; l < g->nlev; l++)
                 fprintf(out, "  %8g %4zu %12.5g %10.3g %12.5g %13.5g .. %-11.5g\n", g->lev_x[l],

@@ -79,6 +79,15 @@ static void fmt_p(char *buf, size_t len, int ok, double p)
         snprintf(buf, len, "%.3g", p);
 }
 
+/* Plain decimals (no exponents) at a sensible precision. */
+static void fmt_mean_sd(char *buf, size_t len, double mean, double sd)
+{
+    if (!isfinite(sd))
+        sd = 0;
+    int dec = fabs(mean) >= 1000 ? 0 : fabs(mean) >= 10 ? 1 : 2;
+    snprintf(buf, len, "%.*f ± %.*f", dec, mean, dec, sd);
+}
+
 /* FIG. 7 / FIG. 8 style: our before/after per N beside the patent's. */
 static void figure_table(FILE *out, const runfit *rf, int which)
 {
@@ -109,10 +118,11 @@ static void figure_table(FILE *out, const runfit *rf, int which)
         }
         fmt_p(pw, sizeof pw, r->welch_ok, r->welch.p);
         fmt_p(pm, sizeof pm, r->mwu_ok, r->mwu.p);
-        fprintf(out, "| %g | %s | %s | %s | %.4g ± %.2g | %.4g ± %.2g | %+.1f%% | %s | %s | %zu / %zu |\n",
-                r->x, pb, pa, pc, r->a.mean * scale, isfinite(r->a.sd) ? r->a.sd * scale : 0.0,
-                r->b.mean * scale, isfinite(r->b.sd) ? r->b.sd * scale : 0.0, r->change_pct, pw, pm,
-                r->a.n, r->b.n);
+        char va[64], vb[64];
+        fmt_mean_sd(va, sizeof va, r->a.mean * scale, r->a.sd * scale);
+        fmt_mean_sd(vb, sizeof vb, r->b.mean * scale, r->b.sd * scale);
+        fprintf(out, "| %g | %s | %s | %s | %s | %s | %+.1f%% | %s | %s | %zu / %zu |\n",
+                r->x, pb, pa, pc, va, vb, r->change_pct, pw, pm, r->a.n, r->b.n);
     }
     double pmean = NAN;
     if (rf->have_ref) {
@@ -124,9 +134,14 @@ static void figure_table(FILE *out, const runfit *rf, int which)
     fprintf(out, "\nOverall average change (mean of the per-N changes, as the patent computes it): "
                  "**%+.1f%%** here, %+.1f%% in the patent (its text: \"about %s\").\n",
             m->cmp.mean_change_pct, pmean, which ? "62%" : "26%");
-    fprintf(out, "With %zu repetitions per point the smallest possible two-sided Mann-Whitney p is %.2g; "
-                 "Welch's t assumes roughly normal repetitions.\n\n",
-            m->cmp.rows[0].a.n, m->cmp.rows[0].a.n == 3 && m->cmp.rows[0].b.n == 3 ? 0.1 : NAN);
+    /* without ties, complete separation has probability 1 / C(na + nb, na) per side */
+    size_t na = m->cmp.rows[0].a.n, nb = m->cmp.rows[0].b.n;
+    double comb = 1;
+    for (size_t k = 1; k <= na; k++)
+        comb = comb * (double)(nb + k) / (double)k;
+    fprintf(out, "With %zu and %zu repetitions per point the smallest possible two-sided Mann-Whitney p "
+                 "is %.2g; Welch's t assumes roughly normal repetitions.\n\n", na, nb,
+            fmin(1.0, 2.0 / comb));
 }
 
 static void models_section(FILE *out, const runfit *rf)
