@@ -279,7 +279,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     bool ran = false;
 
     memset(&r, 0, sizeof r);
-    memset(&m, 0, sizeof m);
+    memset(&m, 0, sizeof m);   /* m.run_call_s is set before the record is built */
     memset(before, 0, sizeof before);
     memset(after, 0, sizeof after);
     memset(&st, 0, sizeof st);
@@ -347,11 +347,13 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     scrape_all(s, c, before);
     wan_before = wan_snapshot(c);
     ran = true;
+    m.run_call_s = now_s();
     if (cb_run(&cfg, &r, &st) != ETCD_OK)
         snprintf(err, sizeof err, "run failed: %s", st.message);
     else if (!r.completed)
         snprintf(err, sizeof err, "%s", bench_stop_flag ? "stopped by signal"
                                         : r.error[0] ? r.error : "run did not complete before its timeout");
+    m.run_call_s = now_s() - m.run_call_s;
     scrape_all(s, c, after);
     wan_after = wan_snapshot(c);
     if (wan_before && wan_after)
@@ -386,8 +388,10 @@ record:
     m.error = err;
     etcd_client_free(admin);
     admin = NULL;
+    m.stop_s = now_s();
     bench_cluster_stop(c);     /* every member and the emulator, on every path */
     c = NULL;
+    m.stop_s = now_s() - m.stop_s;
     m.wall_s = now_s() - t0;
     *out_rec = bench_record_json(&m);
     rc = ran && r.completed && r.checker_ok && err[0] == '\0' ? 0 : -1;
