@@ -21,13 +21,14 @@ static void usage(FILE *f)
 "Starts N real etcd members on 127.0.0.1 (free ports, a fresh temporary\n"
 "directory), waits until the cluster is healthy and has a leader, prints the\n"
 "endpoints, then keeps them running until Ctrl-C / SIGTERM. With a COMMAND,\n"
-"runs it with ETCDCTL_ENDPOINTS and GEOKV_ETCD_ENDPOINTS set and stops the\n"
-"cluster when it exits (exit status: the command's). Every member and the\n"
+"runs it with ETCDCTL_API=3, ETCDCTL_ENDPOINTS and GEOKV_ETCD_ENDPOINTS (client\n"
+"URLs) and GEOKV_ETCD_METRICS (metrics URLs, comma-separated) set, and stops\n"
+"the cluster when it exits (exit status: the command's). Every member and the\n"
 "directory are removed on exit unless --keep-dir.\n"
 "\n"
 "Output (stdout): one JSON object (members with name, pid, member_id, URLs,\n"
-"data_dir, log; leader; endpoints), then shell lines to paste:\n"
-"  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=... GEOKV_ETCD_ENDPOINTS=...\n"
+"data_dir, log; leader; endpoints; metrics), then shell lines to paste:\n"
+"  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=... GEOKV_ETCD_ENDPOINTS=... GEOKV_ETCD_METRICS=...\n"
 "\n"
 "options:\n"
 "  -n, --members N      members, 1..%d (default 3)\n"
@@ -50,8 +51,8 @@ static json_t *rig_json(const etcd_rig *r, int leader)
 {
     json_t *root = json_object();
     json_t *members = json_array();
-    char endpoints[ETCD_RIG_MAX_MEMBERS * 72] = "";
-    size_t off = 0;
+    char endpoints[ETCD_RIG_MAX_MEMBERS * 72] = "", metrics[ETCD_RIG_MAX_MEMBERS * 88] = "";
+    size_t off = 0, moff = 0;
     for (int i = 0; i < r->n; i++) {
         const etcd_rig_member *m = &r->m[i];
         char id[24];
@@ -63,10 +64,13 @@ static json_t *rig_json(const etcd_rig *r, int leader)
             "data_dir", m->data_dir, "log", m->log_path));
         off += (size_t)snprintf(endpoints + off, sizeof endpoints - off, "%s%s", i ? "," : "",
                                 m->advertise_client_url);
+        moff += (size_t)snprintf(metrics + moff, sizeof metrics - moff, "%s%s", i ? "," : "",
+                                 m->metrics_url);
     }
     json_object_set_new(root, "members", members);
     json_object_set_new(root, "leader", leader >= 0 ? json_string(r->m[leader].name) : json_null());
     json_object_set_new(root, "endpoints", json_string(endpoints));
+    json_object_set_new(root, "metrics", json_string(metrics));
     json_object_set_new(root, "base_dir", json_string(r->base_dir));
     return root;
 }
@@ -152,10 +156,11 @@ int main(int argc, char **argv)
     json_t *j = rig_json(r, etcd_rig_leader(r));
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     const char *endpoints = json_string_value(json_object_get(j, "endpoints"));
+    const char *metrics = json_string_value(json_object_get(j, "metrics"));
     printf("%s\n", text);
     if (!json_only) {
-        printf("\n# paste into a shell:\nexport ETCDCTL_API=3 ETCDCTL_ENDPOINTS=%s GEOKV_ETCD_ENDPOINTS=%s\n",
-               endpoints, endpoints);
+        printf("\n# paste into a shell:\nexport ETCDCTL_API=3 ETCDCTL_ENDPOINTS=%s GEOKV_ETCD_ENDPOINTS=%s "
+               "GEOKV_ETCD_METRICS=%s\n", endpoints, endpoints, metrics);
         if (!cmd)
             printf("# running; Ctrl-C stops every member%s\n",
                    cfg.keep_dir ? "" : " and removes the directory");
@@ -168,6 +173,7 @@ int main(int argc, char **argv)
         setenv("ETCDCTL_API", "3", 1);
         setenv("ETCDCTL_ENDPOINTS", endpoints, 1);
         setenv("GEOKV_ETCD_ENDPOINTS", endpoints, 1);
+        setenv("GEOKV_ETCD_METRICS", metrics, 1);
         child = fork();
         if (child == 0) {
             sigprocmask(SIG_UNBLOCK, &sigs, NULL);
