@@ -103,6 +103,13 @@ void cb_queue_done(cb_queue *q, cb_qitem *it)
     free(it);
 }
 
+void cb_queue_wake(cb_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
 bool cb_queue_idle(cb_queue *q)
 {
     pthread_mutex_lock(&q->mu);
@@ -525,7 +532,8 @@ static void *agent_main(void *arg)
     if (x->ops->agent_setup(a) != 0)
         goto cleanup;
     while (!cb_ctx_stopping(x)) {
-        cb_qitem *it = cb_queue_pop(&a->q, 0.05);
+        /* long wait: 1,000 idle agents must not poll; stop wakes us */
+        cb_qitem *it = cb_queue_pop(&a->q, 1.0);
         if (!it)
             continue;
         agent_handle(a, it);
@@ -554,6 +562,17 @@ int cb_agent_start(cb_agent *a)
         return -1;
     a->started = true;
     return 0;
+}
+
+void cb_agent_stop_all(cb_ctx *x)
+{
+    pthread_mutex_lock(&x->mu);
+    x->stop = 1;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    for (int i = 0; x->agents && i < x->n_agents; i++)
+        if (x->agents[i])
+            cb_queue_wake(&x->agents[i]->q);
 }
 
 void cb_agent_join(cb_agent *a)

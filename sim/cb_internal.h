@@ -43,6 +43,8 @@ void cb_queue_push(cb_queue *q, cb_qitem *it);
  * (cb_queue_done clears it). NULL on timeout. */
 cb_qitem *cb_queue_pop(cb_queue *q, double timeout_s);
 void cb_queue_done(cb_queue *q, cb_qitem *it);
+/* Wakes the owner blocked in cb_queue_pop (e.g. to see the run stopping). */
+void cb_queue_wake(cb_queue *q);
 bool cb_queue_idle(cb_queue *q);
 
 /* Watch-callback glue: a cb_watch_tag is the callback's user data. */
@@ -83,6 +85,7 @@ typedef struct cb_ctx {
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;
     char error[256];                         /* first fatal error of any agent or controller */
+    void *ud;                                /* for harnesses with their own modes (cb_scale.c) */
 } cb_ctx;
 
 /* Sleep s seconds unless the run stops first: 0 slept, -1 stopped. */
@@ -131,6 +134,7 @@ struct cb_agent {
 /* Creates an agent (no thread yet). */
 int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client);
 int cb_agent_start(cb_agent *a);         /* its thread: waits offset, runs the mode */
+void cb_agent_stop_all(cb_ctx *x);       /* sets stop and wakes every agent */
 void cb_agent_join(cb_agent *a);
 void cb_agent_destroy(cb_agent *a);
 

@@ -348,10 +348,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     if (x.error[0])
         snprintf(res->error, sizeof res->error, "%s", x.error);
 
-    pthread_mutex_lock(&x.mu);
-    x.stop = 1;
-    pthread_cond_broadcast(&x.cv);
-    pthread_mutex_unlock(&x.mu);
+    cb_agent_stop_all(&x);
     for (int i = 0; i < n; i++)
         cb_agent_join(&agents[i]);
     for (int k = 0; k < n_ctl; k++)
@@ -424,12 +421,8 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     rc = ETCD_OK;
 
 cleanup:
-    if (ctx_init) {
-        pthread_mutex_lock(&x.mu);
-        x.stop = 1;
-        pthread_cond_broadcast(&x.cv);
-        pthread_mutex_unlock(&x.mu);
-    }
+    if (ctx_init)
+        cb_agent_stop_all(&x);
     for (int i = 0; agents && i < n; i++)
         if (x.agents && x.agents[i])
             cb_agent_destroy(&agents[i]);
