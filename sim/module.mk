@@ -6,3 +6,14 @@ WAN_BENCH_ARGS ?=
 bench-wan: $(BUILD)/bin/wan-bench
 	$(Q)$(BUILD)/bin/wan-bench --json $(BUILD)/bench-wan.json $(WAN_BENCH_ARGS) > /dev/null
 	@echo "bench-wan: JSON in $(BUILD)/bench-wan.json"
+
+# ---- bench-scale (issue 3, simulated cb-network): engine capacity ---------
+# (1) full protocol, N=100, lockless, delays x0.05, checker green;
+# (2) 1,000 agents held in one process: fan-out of one change, harness CPU
+#     per etcd request, resident memory per agent. SCALE_ARGS adds options
+#     (e.g. SCALE_ARGS="--share-clients" or "--hold-n 500").
+.PHONY: bench-scale
+EXTRA_TARGETS += bench-scale
+SCALE_ARGS ?=
+bench-scale: $(BUILD)/bin/cb-scale
+	$(Q)$(BUILD)/bin/cb-scale $(SCALE_ARGS)
