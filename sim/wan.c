@@ -302,6 +302,8 @@ int wan_new_from_topology(const topology *t, const int *client_ports, const int 
         goto fail;
     /* raw (unscaled) RTTs: topology_rtt_ms applies t->rtt_scale, divide it back out */
     double tscale = t->rtt_scale > 0 ? t->rtt_scale : 1.0;
+    for (int m = 0; m < t->n_members; m++)
+        snprintf(w->member_name[m], sizeof w->member_name[m], "%s", t->members[m].name);
     for (int m = 0; m < t->n_members; m++) {
         int mr = t->members[m].region;
         for (int r = 0; r < t->n_regions; r++) {
@@ -388,6 +390,23 @@ int wan_peer_port(wan *w, int member)
     if (member < 0 || member >= WAN_MAX_MEMBERS || !w->peer_lst[member])
         return -1;
     return w->peer_lst[member]->port;
+}
+
+int wan_member_find(wan *w, const char *s)
+{
+    int m = -1;
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < WAN_MAX_MEMBERS && m < 0; i++)
+        if (w->member_name[i][0] && strcmp(w->member_name[i], s) == 0)
+            m = i;
+    if (m < 0) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (!*end && end != s && v >= 0 && v < WAN_MAX_MEMBERS)
+            m = (int)v;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return m;
 }
 
 int wan_n_links(wan *w)

@@ -124,7 +124,8 @@ int wan_link_find(wan *w, const char *name);
 int wan_link_port(wan *w, int link);                   /* listening port */
 int wan_client_link(wan *w, int region, int member);   /* link id of c:<region>:<member> */
 int wan_direct_link(wan *w, int member);
-int wan_peer_port(wan *w, int member);                 /* the port to advertise as peer URL */
+int wan_peer_port(wan *w, int member);
+int wan_member_find(wan *w, const char *name_or_index);   /* member name or decimal index */                 /* the port to advertise as peer URL */
 int wan_n_links(wan *w);
 const char *wan_link_name(wan *w, int link);           /* stable while w lives */
 
