@@ -28,7 +28,7 @@ typedef struct opts {
     const char *run, *run_b, *ref, *csv, *x, *y, *group, *where, *model, *a, *b, *metric,
         *format, *scripts, *formats;
     double at, level, xlimit;
-    int json, cdf_n, at_set;
+    int json, cdf_n, at_set, normalize;
 } opts;
 
 static void usage_main(FILE *out)
@@ -55,14 +55,15 @@ static const char *help_text(const char *cmd)
     if (strcmp(cmd, "fit") == 0)
         return "usage: geokv-model fit [--run DIR] [--ref DIR] [--cdf-n N] [--json]\n"
                "       geokv-model fit --csv FILE --x COL --y COL [--group COL] [--where COL=VAL]\n"
-               "                       [--xlimit X] [--json]\n"
+               "                       [--normalize] [--xlimit X] [--json]\n"
                "\n"
                "With --run (default results/latest): fits setup_s, grpc_bytes, http_bytes,\n"
                "wan_egress_bytes and ops_total against n per mode, compares before/after, fits\n"
                "the patent's FIG. 9/10 forms on normalised means, writes DIR/fit/fits.json and\n"
                "the gnuplot data, and prints the tables (or the JSON with --json).\n"
                "With --csv: any column pair of any CSV; --group splits by a column, --where keeps\n"
-               "only rows where COL equals VAL. --xlimit: how far to check the quadratic's\n"
+               "only rows where COL equals VAL. --normalize fits on min-max normalised x and y\n"
+               "(per group; the ranges are printed). --xlimit: how far to check the quadratic's\n"
                "extrapolation against the cubic and power law (default 200).\n";
     if (strcmp(cmd, "predict") == 0)
         return "usage: geokv-model predict --at X [--model quadratic|quadratic0|cubic|power]\n"
@@ -107,7 +108,7 @@ static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_RUN = 256, O_RUNB, O_REF, O_CSV, O_X, O_Y, O_GROUP, O_WHERE, O_MODEL, O_A, O_B,
            O_METRIC, O_FORMAT, O_SCRIPTS, O_FORMATS, O_AT, O_LEVEL, O_XLIMIT, O_JSON, O_CDFN,
-           O_HELP };
+           O_HELP, O_NORM };
     static const struct option lo[] = {
         {"run", required_argument, 0, O_RUN}, {"run-b", required_argument, 0, O_RUNB},
         {"ref", required_argument, 0, O_REF}, {"csv", required_argument, 0, O_CSV},
@@ -119,7 +120,8 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"formats", required_argument, 0, O_FORMATS}, {"at", required_argument, 0, O_AT},
         {"level", required_argument, 0, O_LEVEL}, {"xlimit", required_argument, 0, O_XLIMIT},
         {"json", no_argument, 0, O_JSON}, {"cdf-n", required_argument, 0, O_CDFN},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+        {"help", no_argument, 0, O_HELP}, {"normalize", no_argument, 0, O_NORM},
+        {0, 0, 0, 0},
     };
     int c;
     char *end;
@@ -141,6 +143,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         case O_SCRIPTS: o->scripts = optarg; break;
         case O_FORMATS: o->formats = optarg; break;
         case O_JSON: o->json = 1; break;
+        case O_NORM: o->normalize = 1; break;
         case O_AT:
         case O_LEVEL:
         case O_XLIMIT:
@@ -227,7 +230,8 @@ static int cmd_fit_csv(const opts *o)
         return 1;
     groupfit gf;
     int rc = 1;
-    if (groupfit_build(&t, x, o->y, group, w ? wcol : NULL, wval, &gf, err, sizeof err) != 0) {
+    if ((o->normalize ? groupfit_build_normalized : groupfit_build)(&t, x, o->y, group,
+            w ? wcol : NULL, wval, &gf, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
         goto cleanup;
     }

@@ -47,9 +47,9 @@ cleanup:
     free(vals);
 }
 
-int groupfit_build(const csv_table *t, const char *xcol, const char *ycol, const char *gcol,
-                   const char *where_col, const char *where_val, groupfit *gf, char *err,
-                   size_t errlen)
+static int build(const csv_table *t, const char *xcol, const char *ycol, const char *gcol,
+                 const char *where_col, const char *where_val, int normalize, groupfit *gf,
+                 char *err, size_t errlen)
 {
     memset(gf, 0, sizeof *gf);
     snprintf(gf->xcol, sizeof gf->xcol, "%s", xcol);
@@ -103,14 +103,41 @@ int groupfit_build(const csv_table *t, const char *xcol, const char *ycol, const
                      ycol, t->nrows, where_col ? " after the filter" : "");
         return -1;
     }
+    gf->normalized = normalize;
     for (size_t gi = 0; gi < gf->ngroups; gi++) {
         gf_group *g = &gf->g[gi];
+        if (normalize) {
+            if (norm_minmax(g->x, g->n, &g->xr, err, errlen) != 0 ||
+                norm_minmax(g->y, g->n, &g->yr, err, errlen) != 0) {
+                char sub[256];
+                snprintf(sub, sizeof sub, "%s", err ? err : "");
+                model_seterr(err, errlen, "group %s: %s", g->name, sub);
+                groupfit_free(gf);
+                return -1;
+            }
+            norm_apply_all(&g->xr, g->x, g->x, g->n);
+            norm_apply_all(&g->yr, g->y, g->y, g->n);
+        }
         summarize_levels(g);
         for (int k = 0; k < FIT_KIND_COUNT; k++)
             g->ok[k] = fit_model((fit_kind)k, g->x, g->y, g->n, &g->fits[k], g->why[k],
                                  sizeof g->why[k]) == 0;
     }
     return 0;
+}
+
+int groupfit_build(const csv_table *t, const char *xcol, const char *ycol, const char *gcol,
+                   const char *where_col, const char *where_val, groupfit *gf, char *err,
+                   size_t errlen)
+{
+    return build(t, xcol, ycol, gcol, where_col, where_val, 0, gf, err, errlen);
+}
+
+int groupfit_build_normalized(const csv_table *t, const char *xcol, const char *ycol,
+                              const char *gcol, const char *where_col, const char *where_val,
+                              groupfit *gf, char *err, size_t errlen)
+{
+    return build(t, xcol, ycol, gcol, where_col, where_val, 1, gf, err, errlen);
 }
 
 void groupfit_free(groupfit *gf)
@@ -151,6 +178,9 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
         } else {
             fprintf(out, "\n== %s%s%s: %s against %s, %zu points\n", gf->gcol[0] ? gf->gcol : "",
                     gf->gcol[0] ? " = " : "", g->name, gf->ycol, gf->xcol, g->n);
+            if (gf->normalized)
+                fprintf(out, "  min-max normalised: x' = (x - %g) / %g, y' = (y - %g) / %g\n",
+                        g->xr.lo, g->xr.hi - g->xr.lo, g->yr.lo, g->yr.hi - g->yr.lo);
             fprintf(out, "  %8s %4s %12s %10s %12s %27s\n", gf->xcol, "runs", "mean", "sd", "median",
                     "95% CI of the mean");
             for (size_t l = 0; l < g->nlev; l++)
@@ -177,6 +207,7 @@ json_t *groupfit_json(const groupfit *gf)
     json_object_set_new(o, "y", json_string(gf->ycol));
     json_object_set_new(o, "group", gf->gcol[0] ? json_string(gf->gcol) : json_null());
     json_object_set_new(o, "skipped_rows", json_integer((json_int_t)gf->skipped));
+    json_object_set_new(o, "normalized", json_boolean(gf->normalized));
     for (size_t gi = 0; gi < gf->ngroups; gi++) {
         const gf_group *g = &gf->g[gi];
         json_t *gj = json_object(), *lev = json_array(), *fits = json_object();
@@ -201,6 +232,10 @@ json_t *groupfit_json(const groupfit *gf)
             }
         }
         int bb = fit_best_index(g->fits, g->ok, FIT_KIND_COUNT, 'b');
+        if (gf->normalized) {
+            json_object_set_new(gj, "x_range", json_pack("[f,f]", g->xr.lo, g->xr.hi));
+            json_object_set_new(gj, "y_range", json_pack("[f,f]", g->yr.lo, g->yr.hi));
+        }
         json_object_set_new(gj, "levels", lev);
         json_object_set_new(gj, "fits", fits);
         json_object_set_new(gj, "best_by_bic", bb >= 0 ? json_string(fit_kind_name((fit_kind)bb)) : json_null());

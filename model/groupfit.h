@@ -9,6 +9,7 @@
 
 #include "model/csv.h"
 #include "model/fit.h"
+#include "model/normalize.h"
 #include "model/stats.h"
 
 #define GF_MAX_GROUPS 16
@@ -24,11 +25,13 @@ typedef struct gf_group {
     fit_result fits[FIT_KIND_COUNT];
     int ok[FIT_KIND_COUNT];
     char why[FIT_KIND_COUNT][200];  /* reason a fit failed */
+    norm_range xr, yr;              /* when normalised: the ranges (raw = lo + v (hi - lo)) */
 } gf_group;
 
 typedef struct groupfit {
     char xcol[64], ycol[64], gcol[64];
     size_t skipped;                 /* rows without a number in x or y */
+    int normalized;                 /* x and y min-max normalised per group before fitting */
     size_t ngroups;
     gf_group g[GF_MAX_GROUPS];
 } groupfit;
@@ -40,6 +43,10 @@ typedef struct groupfit {
 int groupfit_build(const csv_table *t, const char *xcol, const char *ycol, const char *gcol,
                    const char *where_col, const char *where_val, groupfit *gf, char *err,
                    size_t errlen);
+/* The same on min-max normalised x and y (per group): the patent's axes. */
+int groupfit_build_normalized(const csv_table *t, const char *xcol, const char *ycol,
+                              const char *gcol, const char *where_col, const char *where_val,
+                              groupfit *gf, char *err, size_t errlen);
 void groupfit_free(groupfit *gf);
 const gf_group *groupfit_find(const groupfit *gf, const char *name);
 
