@@ -96,7 +96,7 @@ static void test_compare_rate_of_change(void **state)
     assert_int_equal(c.nrows, 2);
     assert_true(c.rows[0].welch_ok && c.rows[0].mwu_ok);
     assert_float_equal(c.rows[0].mwu.p, 0.1, 1e-12);
-    assert_float_equal(c.rows[1].change_pct, 50, 1e-9);
+    assert_float_equal(c.rows[1].change_pct, 100.0 * (31 - 21) / 21, 1e-9);
     json_t *j = compare_json(&c);
     assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
     json_decref(j);
