@@ -101,8 +101,14 @@ void compare_print(FILE *out, const compare_result *c, int markdown)
     for (size_t i = 0; i < c->nrows; i++) {
         const cmp_row *r = &c->rows[i];
         char sa[64], sb[64];
-        snprintf(sa, sizeof sa, "%.4g ± %.2g", r->a.mean, isfinite(r->a.sd) ? r->a.sd : 0.0);
-        snprintf(sb, sizeof sb, "%.4g ± %.2g", r->b.mean, isfinite(r->b.sd) ? r->b.sd : 0.0);
+        if (isfinite(r->a.sd))
+            snprintf(sa, sizeof sa, "%.4g ± %.2g", r->a.mean, r->a.sd);
+        else
+            snprintf(sa, sizeof sa, "%.4g", r->a.mean);
+        if (isfinite(r->b.sd))
+            snprintf(sb, sizeof sb, "%.4g ± %.2g", r->b.mean, r->b.sd);
+        else
+            snprintf(sb, sizeof sb, "%.4g", r->b.mean);
         fmt_p(pw, sizeof pw, r->welch_ok, r->welch.p);
         fmt_p(pm, sizeof pm, r->mwu_ok, r->mwu.p);
         if (markdown)

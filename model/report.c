@@ -28,6 +28,8 @@ static void config_section(FILE *out, const runfit *rf)
             free(s);
         } else if (json_is_string(v)) {
             fprintf(out, "- **%s**: %s\n", key, json_string_value(v));
+        } else if (json_is_integer(v)) {
+            fprintf(out, "- **%s**: %lld\n", key, (long long)json_integer_value(v));
         } else if (json_is_number(v)) {
             fprintf(out, "- **%s**: %g\n", key, json_number_value(v));
         } else if (json_is_boolean(v)) {
@@ -82,10 +84,11 @@ static void fmt_p(char *buf, size_t len, int ok, double p)
 /* Plain decimals (no exponents) at a sensible precision. */
 static void fmt_mean_sd(char *buf, size_t len, double mean, double sd)
 {
-    if (!isfinite(sd))
-        sd = 0;
     int dec = fabs(mean) >= 1000 ? 0 : fabs(mean) >= 10 ? 1 : 2;
-    snprintf(buf, len, "%.*f ± %.*f", dec, mean, dec, sd);
+    if (isfinite(sd))
+        snprintf(buf, len, "%.*f ± %.*f", dec, mean, dec, sd);
+    else
+        snprintf(buf, len, "%.*f", dec, mean); /* one run: no spread to show */
 }
 
 /* FIG. 7 / FIG. 8 style: our before/after per N beside the patent's. */
