@@ -267,6 +267,7 @@ void etcd_rig_install_signal_cleanup(void)
 }
 
 static void rig_stop_members(etcd_rig *r);
+int etcd_rig_leader(etcd_rig *r);
 
 static void rig_atexit(void)
 {
@@ -831,8 +832,19 @@ static void rig_stop_mask(etcd_rig *r, unsigned mask)
     }
 }
 
+/* Followers first, then the leader. Stopped together, the leader hands
+ * leadership to a follower that is itself shutting down and waits for it
+ * (~7 s, so the grace period always ran out); stopped last, it finds no
+ * connected peer, skips the hand-over and exits at once. */
 static void rig_stop_members(etcd_rig *r)
 {
+    int running = 0;
+    for (int i = 0; i < r->n; i++)
+        if (r->m[i].pid > 0)
+            running++;
+    int leader = running > 1 ? etcd_rig_leader(r) : -1;
+    if (leader >= 0)
+        rig_stop_mask(r, ~(1u << leader));
     rig_stop_mask(r, ~0u);
 }
 
