@@ -397,10 +397,45 @@ static void test_parse_server_from_edge(void **state)
     wan_free(w);
 }
 
+/* A connection that came before its member's id was known sits on the
+ * default link; registering the id resets it so etcd redials onto the pair. */
+static void test_reset_on_member_id(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256], buf[256];
+    assert_int_equal(wan_add_peer_member(w, 0, "x", echo_port, 0, err, sizeof err), 0);
+    assert_int_equal(wan_add_peer_member(w, 1, "y", echo_port, 1, err, sizeof err), 0);
+    wan_set_peer_rtt(w, 0, 1, 2.0);
+    start(w);
+    const char head[] = "GET /raft/stream/msgapp/2 HTTP/1.1\r\nX-Server-From: 77\r\n\r\n";
+    const char probe[] = "GET /raft/probing HTTP/1.1\r\n\r\n";
+    int fd = dial(wan_peer_port(w, 1)), fp = dial(wan_peer_port(w, 1));
+    write_all(fd, head, sizeof head - 1);
+    write_all(fp, probe, sizeof probe - 1);
+    assert_int_equal(read_n(fd, buf, sizeof head - 1, 3000), sizeof head - 1);
+    assert_int_equal(read_n(fp, buf, sizeof probe - 1, 3000), sizeof probe - 1);
+    assert_int_equal(counter(w, "p:?:y", "conns_current"), 2);
+    wan_set_member_id(w, 0, 0x77);
+    struct pollfd p = { fd, POLLIN, 0 };
+    assert_int_equal(poll(&p, 1, 3000), 1);
+    assert_true(read(fd, buf, 1) <= 0);                   /* reset */
+    assert_int_equal(counter(w, "p:?:y", "conns_current"), 1);   /* the probe stays */
+    close(fd);
+    fd = dial(wan_peer_port(w, 1));                        /* the redial lands on the pair */
+    write_all(fd, head, sizeof head - 1);
+    assert_int_equal(read_n(fd, buf, sizeof head - 1, 3000), sizeof head - 1);
+    assert_int_equal(counter(w, "p:x:y", "conns_current"), 1);
+    ping(fp, 64);
+    close(fd);
+    close(fp);
+    wan_free(w);
+}
+
 static void test_many_connections(void **state)
 {
     (void)state;
-    enum { N = 300 };
+    enum { N = 1000 };
     wan *w = new_wan();
     char err[256];
     int id = wan_add_link(w, "many", echo_port, 10.0, -1, -1, err, sizeof err);
@@ -432,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_delay_change),
         cmocka_unit_test(test_peer_identification),
         cmocka_unit_test(test_parse_server_from_edge),
+        cmocka_unit_test(test_reset_on_member_id),
         cmocka_unit_test(test_many_connections),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
