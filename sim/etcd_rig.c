@@ -855,6 +855,7 @@ static etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd
 {
     int64_t deadline = rig_now_ms() + timeout_ms;
     char why[160] = "no member answered yet";
+    int why_member = -1;   /* whose log to quote on timeout */
     *exited = -1;
     for (;;) {
         bool all = true;
@@ -878,9 +879,11 @@ static etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd
             if (!rig_member_healthy(m)) {
                 snprintf(why, sizeof why, "member %s not healthy at %s/health", m->name,
                          m->client_url);
+                why_member = i;
                 all = false;
             } else if (!rig_member_status(m, &ms) || ms.leader_id == 0) {
                 snprintf(why, sizeof why, "member %s reports no leader", m->name);
+                why_member = i;
                 all = false;
             } else {
                 m->member_id = ms.member_id;
@@ -906,9 +909,13 @@ static etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd
         }
         if (running == 0)
             return rig_fail(st, ETCD_ERR_CONNECT, "etcd_rig: no member is running");
-        if (rig_now_ms() >= deadline)
-            return rig_fail(st, ETCD_ERR_TIMEOUT, "etcd cluster not healthy after %d ms: %s",
-                            timeout_ms, why);
+        if (rig_now_ms() >= deadline) {
+            char tail[120] = "";
+            if (why_member >= 0)
+                rig_log_tail(&r->m[why_member], tail, sizeof tail);
+            return rig_fail(st, ETCD_ERR_TIMEOUT, "etcd cluster not healthy after %d ms: %s%s%s",
+                            timeout_ms, why, tail[0] ? "; log: " : "", tail);
+        }
         rig_sleep_ms(50);
     }
 }

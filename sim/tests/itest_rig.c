@@ -225,6 +225,44 @@ static void test_three_members_kill_restart(void **state)
     assert_nothing_left(&s);
 }
 
+/* The rig's client over all running members (the etcd client's own tests
+ * cover its semantics; this checks the rig hands it the right endpoints). */
+static void test_rig_client(void **state)
+{
+    (void)state;
+    etcd_status st;
+    setenv("GEOKV_ETCD", "/usr/bin/etcd", 1);   /* the override, pointing at the real one */
+    g_rig = start_rig(3, NULL);
+    unsetenv("GEOKV_ETCD");
+    assert_non_null(g_rig);
+    etcd_client *c = NULL;
+    assert_int_equal(etcd_rig_client(g_rig, &c, &st), ETCD_OK);
+    for (int k = 0; k < 3; k++) {   /* round-robin: every member serves one */
+        char key[16];
+        snprintf(key, sizeof key, "rc%d", k);
+        assert_int_equal(etcd_put(c, key, strlen(key), "v", 1, NULL, NULL, &st), ETCD_OK);
+    }
+    etcd_range_result rr;
+    memset(&rr, 0, sizeof rr);
+    etcd_range_opts ro = { .prefix = true };
+    assert_int_equal(etcd_range(c, "rc", 2, &ro, &rr, &st), ETCD_OK);
+    assert_int_equal(rr.n_kvs, 3);
+    etcd_range_result_free(&rr);
+    etcd_client_free(c);
+
+    /* after a kill, a new rig client lists only the running members */
+    assert_int_equal(etcd_rig_kill(g_rig, 2, SIGKILL), ETCD_OK);
+    assert_int_equal(etcd_rig_client(g_rig, &c, &st), ETCD_OK);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(etcd_put(c, "after", 5, "kill", 4, NULL, NULL, &st), ETCD_OK);
+    etcd_client_free(c);
+    snap s;
+    snap_take(g_rig, &s);
+    etcd_rig_stop(g_rig);
+    g_rig = NULL;
+    assert_nothing_left(&s);
+}
+
 static void test_busy_port_is_retried(void **state)
 {
     (void)state;
@@ -282,6 +320,28 @@ static void test_clear_errors(void **state)
     assert_int_equal(code, ETCD_ERR_INVAL);
     assert_non_null(strstr(st.message, base));
     assert_non_null(strstr(st.message, "writable"));
+
+    /* a member that dies at start: its status and last log lines */
+    char fake[] = "/tmp/itest-rig-fake-etcd-XXXXXX";
+    int ffd = mkstemp(fake);
+    assert_true(ffd >= 0);
+    static const char script[] = "#!/bin/sh\necho 'line one' >&2\necho 'fake etcd: boom' >&2\nexit 3\n";
+    assert_int_equal(write(ffd, script, sizeof script - 1), (ssize_t)(sizeof script - 1));
+    close(ffd);
+    chmod(fake, 0755);
+    etcd_rig_config cfg7 = { .n_members = 1, .etcd_bin = fake, .start_timeout_ms = 5000 };
+    assert_int_equal(etcd_rig_new(&cfg7, &g_rig, &st), ETCD_OK);
+    code = etcd_rig_start(g_rig, &st);
+    unlink(fake);
+    assert_int_equal(code, ETCD_ERR_CONNECT);
+    assert_non_null(strstr(st.message, "status 3"));
+    assert_non_null(strstr(st.message, "line one | fake etcd: boom"));
+    assert_false(etcd_rig_running(g_rig, 0));
+    snap s;
+    snap_take(g_rig, &s);
+    etcd_rig_stop(g_rig);
+    g_rig = NULL;
+    assert_nothing_left(&s);
 
     etcd_rig_config cfg4 = { .n_members = 0 };
     assert_int_equal(etcd_rig_new(&cfg4, &r, &st), ETCD_ERR_INVAL);
@@ -451,6 +511,7 @@ int main(void)
         cmocka_unit_test_teardown(test_clear_errors, teardown_rig),
         cmocka_unit_test_teardown(test_single_member, teardown_rig),
         cmocka_unit_test_teardown(test_three_members_kill_restart, teardown_rig),
+        cmocka_unit_test_teardown(test_rig_client, teardown_rig),
         cmocka_unit_test_teardown(test_busy_port_is_retried, teardown_rig),
         cmocka_unit_test_teardown(test_rig_outlives_starting_thread, teardown_rig),
         cmocka_unit_test_teardown(test_sigkill_parent_leaves_no_member, teardown_rig),
