@@ -336,6 +336,19 @@ static int cmd_predict(const opts *o)
         }
         double xmax = gr->nlev ? gr->lev_x[gr->nlev - 1] : 0, xmin = gr->nlev ? gr->lev_x[0] : 0;
         int extrap = o->at > xmax || o->at < xmin;
+        /* beyond the measured range, check whether the other shapes still
+         * agree with this one at X (within its prediction interval) */
+        double diverge = NAN;
+        const char *diverge_model = NULL;
+        for (int k = 0; extrap && o->at > xmax && k < FIT_KIND_COUNT; k++) {
+            if (k == (int)kind || !gr->ok[k] || (k == FIT_QUADRATIC0 && kind == FIT_QUADRATIC))
+                continue;
+            double dx = fit_divergence_x(&gr->fits[kind], &gr->fits[k], xmax, o->at, 1.0, level);
+            if (!isnan(dx) && (isnan(diverge) || dx < diverge)) {
+                diverge = dx;
+                diverge_model = fit_kind_name((fit_kind)k);
+            }
+        }
         if (o->json) {
             json_t *j = json_object();
             json_object_set_new(j, "group", json_string(gr->name));
@@ -347,11 +360,16 @@ static int cmd_predict(const opts *o)
             json_object_set_new(j, "pi_hi", fit_json_number(pr.hi));
             json_object_set_new(j, "level", json_real(level));
             json_object_set_new(j, "extrapolated", json_boolean(extrap));
+            json_object_set_new(j, "shapes_diverge_at", fit_json_number(diverge));
+            json_object_set_new(j, "diverging_model", diverge_model ? json_string(diverge_model) : json_null());
             json_array_append_new(arr, j);
         } else {
             printf("  %-10s %12.5g  (s.e. of the mean %.3g; interval %.5g .. %.5g)%s\n", gr->name,
                    pr.y, pr.se_mean, pr.lo, pr.hi,
                    extrap ? "  extrapolated beyond the measured range" : "");
+            if (diverge_model)
+                printf("  %-10s   caution: the %s fit leaves this interval at %s = %g, so the value at "
+                       "%g depends on the assumed shape\n", "", diverge_model, x, diverge, o->at);
         }
     }
     if (o->json) {
