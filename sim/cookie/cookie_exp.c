@@ -257,6 +257,9 @@ json_t *cookie_exp_to_json(const struct cookie_exp_config *cfg,
     json_object_set_new(o, "misses", json_integer((json_int_t)L->misses));
     json_object_set_new(o, "errors", json_integer((json_int_t)L->errors));
     json_object_set_new(o, "bad_content", json_integer((json_int_t)L->bad_content));
+    json_object_set_new(o, "errors_transport", json_integer((json_int_t)L->errors_transport));
+    json_object_set_new(o, "errors_status", json_integer((json_int_t)L->errors_status));
+    json_object_set_new(o, "first_error", json_string(L->first_error));
     json_object_set_new(o, "failovers", json_integer((json_int_t)L->failovers));
     json_object_set_new(o, "hit_ratio", num(res->hit_ratio));
     json_object_set_new(o, "hit_ratio_steady", num(res->hit_ratio_warm));

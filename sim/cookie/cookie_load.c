@@ -13,7 +13,7 @@ struct client {
     CURL *h;
     int inflight;
     int64_t due_ns, sent_ns;
-    int win;                  /* event window the current request belongs to */
+    int win;                  /* events fired when the request was sent */
     uint64_t rng;
     char *body;
     size_t body_len, body_cap;
@@ -192,6 +192,14 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
         error = 1;
     }
     int hit = !error && c->hdr_hit;
+    res->errors_transport += cc != CURLE_OK;
+    res->errors_status += cc == CURLE_OK && status != 200;
+    if (error && res->first_error[0] == '\0')
+        snprintf(res->first_error, sizeof res->first_error, "client %llu at %.2fs: %s",
+                 (unsigned long long)c->id, sent_s,
+                 cc != CURLE_OK ? curl_easy_strerror(cc)
+                 : status != 200 ? "HTTP status not 200"
+                 : bad ? "wrong content" : "no X-Geokv-Slot header");
 
     unsigned b = (unsigned)(sent_s / cfg->bucket_s);
     if (b >= res->n_buckets)
@@ -220,16 +228,19 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
         res->warm_hits += hit;
         cookie_hist_record(&res->lat_warm, lat_us);
     }
-    if (c->win >= 0) {
-        struct cookie_event_result *er = &res->ev[c->win];
+    /* Event windows go by completion time: a request in flight when the
+     * event fires meets the changed world (e.g. its server just died). */
+    int win = r->cur_ev;
+    if (win >= 0) {
+        struct cookie_event_result *er = &res->ev[win];
         er->requests++;
         er->misses += !error && !hit;
         er->errors += error;
         if (!hit)
-            c->bad_in[c->win] = 1;
+            c->bad_in[win] = 1;
         if (!error)
-            c->slot_end[c->win] = c->hdr_slot;
-        if (c->sent_ns - r->ev_ns[c->win] < 1000000000)
+            c->slot_end[win] = c->hdr_slot;
+        if (t - r->ev_ns[win] < 1000000000)
             cookie_hist_record(&er->lat_1s, lat_us);
     }
     if (!error)

@@ -7,7 +7,9 @@
  * Events fire at fixed times during the run; cookie loss is done here (it
  * needs the jars), the others are handed to a callback (kill a server,
  * add one to the pool). Per-client placement is recorded around every event
- * so that "affected" and "moved" fractions come from what clients saw. */
+ * so that "affected" and "moved" fractions come from what clients saw.
+ * Event windows count requests by completion time; the time buckets of the
+ * timeline by send time. */
 #ifndef GEOKV_COOKIE_LOAD_H
 #define GEOKV_COOKIE_LOAD_H
 
@@ -72,7 +74,7 @@ struct cookie_event_result {
     uint64_t errors;
     uint64_t requests;
     double window_s;
-    struct cookie_hist lat_1s;/* latency of requests sent in the first second */
+    struct cookie_hist lat_1s;/* latency of requests completed in the first second */
     unsigned slot_clients[16];/* clients per slot at the end of the window */
 };
 
@@ -80,6 +82,8 @@ struct cookie_load_result {
     unsigned n_buckets;
     struct cookie_bucket *buckets;   /* n_buckets, bucket_s each */
     uint64_t requests, hits, misses, errors, failovers, bad_content, cookie_rejects;
+    uint64_t errors_transport, errors_status;   /* curl failed / HTTP status not 200 */
+    char first_error[160];                      /* what the first error was */
     uint64_t warm_requests, warm_hits;   /* from t=1s to the first event (or end) */
     struct cookie_hist lat_all;
     struct cookie_hist lat_warm;         /* same window as warm_* */

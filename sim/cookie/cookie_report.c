@@ -167,7 +167,7 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
         return -1;
     int n = (int)jnum(config, "n_cache");
     fprintf(f, "## Second scenario: cookie-pinned cache placement (JP 6492123 B2)\n\n");
-    fprintf(f, "Real memcached %s servers (N = %d) behind %d libmicrohttpd web servers on "
+    fprintf(f, "Real memcached servers (%s, N = %d) behind %d libmicrohttpd web servers on "
             "127.0.0.1, %d libcurl clients each with its own cookie jar, requests spread "
             "at random over the web servers, think time %d ms, origin delay %d ms, cache "
             "timeout %d ms. Run `%s`, seed %d, `git describe` %s.\n\n",
@@ -179,8 +179,9 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
             "clients' data and that growing from N to N+1 servers moves no data. "
             "Measured (fractions of clients, from what the clients saw):\n\n");
     fprintf(f, "| event | strategy | moved (measured) | moved (theory) | clients with a miss | "
-            "origin fetches | p99 first 1 s (ms) | max first 1 s (ms) | recovery (s) |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|\n");
+            "origin fetches | p99 first 1 s (ms) | max first 1 s (ms) | recovery (s) | "
+            "requests that met a cache failure |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t x = 0; x < 4; x++)
         for (size_t s = 0; s < 3; s++) {
             const json_t *r = find_run(runs, remap_exps[x][0], strategies[s]);
@@ -195,6 +196,7 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
             md_num(f, "%.1f", jnum(e, "p99_1s_ms"));
             md_num(f, "%.1f", jnum(e, "max_1s_ms"));
             md_num(f, "%.2f", jnum(e, "recover_s"));
+            md_num(f, "%.0f", jnum(r, "failovers"));
             fputc('\n', f);
         }
     fprintf(f, "\nTheory: kill of one of N: cookie and ketama 1/N, modulo (hash %% live "

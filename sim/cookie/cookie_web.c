@@ -53,7 +53,7 @@ void cookie_web_config_default(struct cookie_web_config *c)
     memset(c, 0, sizeof *c);
     c->origin_delay_ms = 20;
     c->value_bytes = 512;
-    c->cache_timeout_ms = 100;
+    c->cache_timeout_ms = 250;
     c->dead_retry_ms = 2000;
     c->log_limit = 5;
 }
@@ -224,6 +224,12 @@ static enum MHD_Result serve_data(struct cookie_web *w, struct MHD_Connection *c
     if (worker_sync(wk, &v, w->cfg.cache_timeout_ms) != 0) {
         ret = reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "memcached handle setup failed\n");
         goto cleanup;
+    }
+    if (cookie_view_live_count(&v) == 0) {
+        /* Every server failed recently. Skipping them all would turn one
+         * slow moment into an outage: try the whole pool again instead. */
+        for (unsigned s = 0; s < v.n; s++)
+            v.live[s] = 1;
     }
     if (w->strategy->route(wk->sstate, &v, client, cookie, &r) != 0) {
         ret = reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no live cache server\n");

@@ -22,7 +22,8 @@
 struct cookie_web_config {
     unsigned origin_delay_ms;   /* default 20 */
     unsigned value_bytes;       /* size of a client's data, default 512 */
-    unsigned cache_timeout_ms;  /* the document's "predetermined time", default 100 */
+    unsigned cache_timeout_ms;  /* the document's "predetermined time", default 250: on a
+                                   loaded 2-core box 100 ms gave false failovers */
     unsigned dead_retry_ms;     /* how long a failed server is skipped, default 2000 */
     int place_random;           /* cookie strategy: random % N instead of hash % N */
     uint64_t seed;

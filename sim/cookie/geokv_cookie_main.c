@@ -54,11 +54,11 @@ static void usage(FILE *f)
 "      --think-ms MS        pause after each response (default 100)\n"
 "  -d, --duration S         seconds per run (default 8)\n"
 "      --event-s S          first event time (default 3)\n"
-"      --event2-s S         second event time, cookieloss (default 5.5)\n"
+"      --event2-s S         second event time, cookieloss (default: halfway to the end)\n"
 "      --fault-slot K       slot killed / hung (default 0)\n"
 "      --loss-fraction F    share of clients losing cookies (default 0.5)\n"
 "      --origin-ms MS       origin delay on a miss (default 20)\n"
-"      --timeout-ms MS      cache server timeout, the document's set time (default 100)\n"
+"      --timeout-ms MS      cache server timeout, the document's set time (default 250)\n"
 "      --dead-retry-ms MS   how long a web server skips a failed cache server (default 2000)\n"
 "      --value-bytes B      size of a client's data (default 512)\n"
 "      --place hash|random  cookie strategy first placement (default hash)\n"
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         { "strategies", 1, 0, O_STRATS }, { "experiments", 1, 0, O_EXPS }, { 0, 0, 0, 0 },
     };
     struct cookie_exp_config *e = &o->exp;
-    int c, bad = 0;
+    int c, bad = 0, ev2_set = 0;
     unsigned u;
     while ((c = getopt_long(argc, argv, "s:e:n:w:c:d:o:h", lo, NULL)) != -1) {
         switch (c) {
@@ -142,7 +142,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'h': usage(stdout); exit(0);
         case O_THINK: bad |= parse_uint(optarg, &e->think_ms, 0, 60000) != 0; break;
         case O_EV: bad |= parse_double(optarg, &e->event_s, 0, 3600) != 0; break;
-        case O_EV2: bad |= parse_double(optarg, &e->event2_s, 0, 3600) != 0; break;
+        case O_EV2: bad |= parse_double(optarg, &e->event2_s, 0, 3600) != 0; ev2_set = 1; break;
         case O_SLOT: bad |= parse_uint(optarg, &e->fault_slot, 0, COOKIE_MAX_SLOTS) != 0; break;
         case O_LOSS: bad |= parse_double(optarg, &e->loss_fraction, 0, 1) != 0; break;
         case O_ORIGIN: bad |= parse_uint(optarg, &e->web.origin_delay_ms, 0, 10000) != 0; break;
@@ -165,6 +165,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
         default: bad = 1;
         }
     }
+    /* Without --event2-s the cookie loss comes halfway between the first
+     * event and the end. */
+    if (!ev2_set)
+        e->event2_s = e->event_s + (e->duration_s - e->event_s) / 2;
     if (!bad && (e->event_s >= e->duration_s || e->event2_s >= e->duration_s ||
                  e->event2_s <= e->event_s)) {
         fprintf(stderr, "geokv-cookie: need --event-s < --event2-s < --duration\n");
@@ -182,6 +186,8 @@ static void print_human(const struct cookie_exp_config *cfg, const struct cookie
             (unsigned long long)r->load.requests, r->hit_ratio, r->hit_ratio_warm, r->p50_ms,
             r->p99_ms, (unsigned long long)r->load.errors,
             (unsigned long long)r->load.bad_content);
+    if (r->load.errors)
+        fprintf(stderr, " (first error: %s)", r->load.first_error);
     for (unsigned e = 0; e < r->n_events; e++) {
         const struct cookie_exp_event *x = &r->ev[e];
         fprintf(stderr, "\n    %-10s at %.2fs: moved=%.3f (theory %.3f) affected=%.3f "
