@@ -312,6 +312,27 @@ static void test_half_close(void **state)
     wan_free(w);
 }
 
+static void test_bandwidth_cap(void **state)
+{
+    (void)state;
+    wan *w = new_wan();
+    char err[256];
+    int id = wan_add_link(w, "bw", echo_port, 0.0, -1, -1, err, sizeof err);
+    assert_int_equal(wan_set_link_bandwidth(w, id, 8.0), 0);   /* 1 MB/s each way */
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    static char big[200000], back[200000];
+    memset(big, 'z', sizeof big);
+    double t0 = now_ms();
+    write_all(fd, big, sizeof big);
+    assert_int_equal(read_n(fd, back, sizeof back, 10000), sizeof back);
+    /* 200 kB at 1 MB/s: at least 200 ms (the two directions overlap) */
+    assert_true(now_ms() - t0 >= 200.0);
+    assert_memory_equal(back, big, sizeof big);
+    close(fd);
+    wan_free(w);
+}
+
 static void test_delay_change(void **state)
 {
     (void)state;
@@ -465,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_blackhole_and_heal),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_delay_change),
+        cmocka_unit_test(test_bandwidth_cap),
         cmocka_unit_test(test_peer_identification),
         cmocka_unit_test(test_parse_server_from_edge),
         cmocka_unit_test(test_reset_on_member_id),
