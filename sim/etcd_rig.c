@@ -1306,7 +1306,15 @@ etcd_code etcd_rig_restart(etcd_rig *r, int i, etcd_status *st)
 
 bool etcd_rig_running(const etcd_rig *r, int i)
 {
-    return r && i >= 0 && i < r->n && r->m[i].pid > 0;
+    if (!r || i < 0 || i >= r->n || r->m[i].pid <= 0)
+        return false;
+    /* Exited but not reaped yet (e.g. after etcd_rig_kill(SIGTERM)) is not
+     * running; WNOWAIT leaves the reaping to the stop path. */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)r->m[i].pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+        return errno != ECHILD;
+    return si.si_pid != r->m[i].pid;
 }
 
 int etcd_rig_leader(etcd_rig *r)

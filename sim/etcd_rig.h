@@ -82,7 +82,7 @@ etcd_code etcd_rig_restart(etcd_rig *r, int i, etcd_status *st);
 /* Every running member answers /health true and all agree on a running leader;
  * records member ids. timeout_ms <= 0 -> cfg.start_timeout_ms. */
 etcd_code etcd_rig_wait_healthy(etcd_rig *r, int timeout_ms, etcd_status *st);
-/* Member i's process runs (was started and not reaped). */
+/* Member i's process runs (started, and neither exited nor reaped). */
 bool etcd_rig_running(const etcd_rig *r, int i);
 
 /* A client over the running members' advertise_client_url (= client_url

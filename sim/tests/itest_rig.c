@@ -218,6 +218,17 @@ static void test_three_members_kill_restart(void **state)
     assert_value(r->m[leader].client_url, "djI=");
     s.pids[leader] = r->m[leader].pid;
 
+    /* SIGTERM: the member exits by itself and no longer counts as running;
+     * restart reaps it and starts it again */
+    int third = 3 - leader - other;
+    assert_int_equal(etcd_rig_kill(r, third, SIGTERM), ETCD_OK);
+    for (int t = 0; t < 100 && etcd_rig_running(r, third); t++)
+        sleep_ms(50);
+    assert_false(etcd_rig_running(r, third));
+    assert_int_equal(etcd_rig_restart(r, third, &st), ETCD_OK);
+    assert_true(etcd_rig_running(r, third));
+    s.pids[third] = r->m[third].pid;
+
     /* a frozen member must not stall the stop (SIGCONT after SIGTERM) */
     assert_int_equal(etcd_rig_kill(r, other, SIGSTOP), ETCD_OK);
     etcd_rig_stop(r);
