@@ -38,7 +38,9 @@ void fit_table_models(FILE *out, const fit_result *fits, const int *ok, size_t c
                       int markdown)
 {
     int best = fit_best_index(fits, ok, count, 'b');
-    double bic0 = best >= 0 ? fits[best].bic : NAN;
+    if (best < 0)
+        return; /* nothing fitted: the callers print why */
+    double bic0 = fits[best].bic;
     if (markdown) {
         fprintf(out, "| model | formula | coefficients (± s.e.) | SSE | RMSE | R² | AIC | AICc | BIC | ΔBIC |\n");
         fprintf(out, "|---|---|---|---|---|---|---|---|---|---|\n");

@@ -103,6 +103,20 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
                      ycol, t->nrows, where_col ? " after the filter" : "");
         return -1;
     }
+    /* the project's modes first, in their natural order; then the rest as found */
+    static const char *order[] = {"before", "after", "lockless"};
+    size_t placed = 0;
+    for (int k = 0; k < 3; k++) {
+        for (size_t gi = placed; gi < gf->ngroups; gi++) {
+            if (strcmp(gf->g[gi].name, order[k]) == 0) {
+                gf_group tmp = gf->g[placed];
+                gf->g[placed] = gf->g[gi];
+                gf->g[gi] = tmp;
+                placed++;
+                break;
+            }
+        }
+    }
     gf->normalized = normalize;
     for (size_t gi = 0; gi < gf->ngroups; gi++) {
         gf_group *g = &gf->g[gi];
@@ -171,9 +185,13 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
             fprintf(out, "| %s | runs | mean | sd | median | 95%% CI of the mean |\n|---|---|---|---|---|---|\n",
                     gf->xcol);
             for (size_t l = 0; l < g->nlev; l++)
-                fprintf(out, "| %g | %zu | %.4g | %.3g | %.4g | %.4g .. %.4g |\n", g->lev_x[l],
-                        g->lev[l].n, g->lev[l].mean, g->lev[l].sd, g->lev[l].median,
-                        g->lev[l].ci_lo, g->lev[l].ci_hi);
+                if (g->lev[l].n > 1)
+                    fprintf(out, "| %g | %zu | %.4g | %.3g | %.4g | %.4g .. %.4g |\n", g->lev_x[l],
+                            g->lev[l].n, g->lev[l].mean, g->lev[l].sd, g->lev[l].median,
+                            g->lev[l].ci_lo, g->lev[l].ci_hi);
+                else
+                    fprintf(out, "| %g | %zu | %.4g | – | %.4g | – |\n", g->lev_x[l], g->lev[l].n,
+                            g->lev[l].mean, g->lev[l].median);
             fprintf(out, "\n");
         } else {
             fprintf(out, "\n== %s%s%s: %s against %s, %zu points\n", gf->gcol[0] ? gf->gcol : "",
@@ -184,9 +202,13 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
             fprintf(out, "  %8s %4s %12s %10s %12s %27s\n", gf->xcol, "runs", "mean", "sd", "median",
                     "95% CI of the mean");
             for (size_t l = 0; l < g->nlev; l++)
-                fprintf(out, "  %8g %4zu %12.5g %10.3g %12.5g %13.5g .. %-11.5g\n", g->lev_x[l],
-                        g->lev[l].n, g->lev[l].mean, g->lev[l].sd, g->lev[l].median,
-                        g->lev[l].ci_lo, g->lev[l].ci_hi);
+                if (g->lev[l].n > 1)
+                    fprintf(out, "  %8g %4zu %12.5g %10.3g %12.5g %13.5g .. %-11.5g\n", g->lev_x[l],
+                            g->lev[l].n, g->lev[l].mean, g->lev[l].sd, g->lev[l].median,
+                            g->lev[l].ci_lo, g->lev[l].ci_hi);
+                else
+                    fprintf(out, "  %8g %4zu %12.5g %10s %12.5g %27s\n", g->lev_x[l], g->lev[l].n,
+                            g->lev[l].mean, "-", g->lev[l].median, "-");
         }
         fit_table_models(out, g->fits, g->ok, FIT_KIND_COUNT, markdown);
         for (int k = 0; k < FIT_KIND_COUNT; k++)
