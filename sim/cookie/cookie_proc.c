@@ -36,6 +36,11 @@ static void on_exit_hook(void)
 static void on_fatal_signal(int sig)
 {
     kill_registered();
+    /* Reap them (waitpid is async-signal-safe), so they are gone, not
+     * zombies, by the time our exit status is seen. */
+    for (int i = 0; i < COOKIE_PROC_MAX; i++)
+        if (registry[i] > 0)
+            waitpid(registry[i], NULL, 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }
