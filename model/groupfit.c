@@ -215,6 +215,13 @@ void groupfit_print(FILE *out, const groupfit *gf, double xlimit, int markdown)
             if (!g->ok[k])
                 fprintf(out, "%s  %s: not fitted: %s\n", markdown ? "\n" : "",
                         fit_kind_name((fit_kind)k), g->why[k]);
+        if (!markdown && g->ok[FIT_QUADRATIC]) {
+            const fit_result *q = &g->fits[FIT_QUADRATIC];
+            fprintf(out, "  quadratic residuals (y - f(x)) at %s =", gf->xcol);
+            for (size_t i = 0; i < q->n && i < 60; i++)
+                fprintf(out, "%s %g: %.4g", i ? "," : "", q->x[i], q->resid[i]);
+            fprintf(out, "%s\n", q->n > 60 ? ", ... (all in --json)" : "");
+        }
         if (markdown)
             fprintf(out, "\n");
         double xmax = g->nlev ? g->lev_x[g->nlev - 1] : 0;
