@@ -449,6 +449,10 @@ int main(int argc, char **argv)
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double load0[3] = { 0 };
+    getloadavg(load0, 3);
+    fprintf(stderr, "wan-bench: %ld CPUs, load average %.2f at start (other jobs on this machine distort p99)\n",
+            ncpu, load0[0]);
     json_object_set_new(root, "bench", json_string("wan"));
     json_object_set_new(root, "config", json_pack("{s:f,s:s,s:i,s:s}", "cell_duration_s", duration,
                                                   "host", host, "cpus", (int)ncpu, "note",
@@ -492,6 +496,11 @@ int main(int argc, char **argv)
             "64 B ping-pong x8 conns: %.0f msg/s, loop CPU %.1f us per message (both directions)\n",
             mbps, cpu_mb, mps, cpu_msg);
 
+    double load1[3] = { 0 };
+    getloadavg(load1, 3);
+    json_object_set_new(json_object_get(root, "config"), "loadavg_1min_start", json_real(load0[0]));
+    json_object_set_new(json_object_get(root, "config"), "loadavg_1min_end", json_real(load1[0]));
+    fprintf(stderr, "load average %.2f at end\n", load1[0]);
     char *text = json_dumps(root, JSON_INDENT(2));
     printf("%s\n", text);
     if (json_path) {
