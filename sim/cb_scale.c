@@ -15,6 +15,11 @@
 #define FANOUT_MARK "fanout-mark"
 
 typedef struct scale_state {
+    /* at most init_max agents read the peers at once: 1,000 simultaneous
+     * ranges of ~400 KB each only measure etcd's gateway queue (timeouts) */
+    pthread_mutex_t init_mu;
+    pthread_cond_t init_cv;
+    int init_active, init_max;
     double t_put;              /* when the change was sent */
     double *seen;              /* per agent: seconds from t_put, -1 until seen */
     char target_key[CB_KEY_MAX];
@@ -25,10 +30,21 @@ static int hold_setup(cb_agent *a)
     cb_ctx *x = a->x;
     char key[CB_KEY_MAX];
     int64_t rev = 0;
+    scale_state *s = x->ud;
     if (cb_agent_session(a) != 0)
         return -1;
     cb_key_peer_prefix(key, x->cladnet);
-    if (cb_agent_load_peers(a, &rev) || cb_agent_watch(a, key, true, rev + 1, CB_SRC_PEERS))
+    pthread_mutex_lock(&s->init_mu);
+    while (s->init_active >= s->init_max)
+        pthread_cond_wait(&s->init_cv, &s->init_mu);
+    s->init_active++;
+    pthread_mutex_unlock(&s->init_mu);
+    int rc = cb_agent_load_peers(a, &rev) || cb_agent_watch(a, key, true, rev + 1, CB_SRC_PEERS);
+    pthread_mutex_lock(&s->init_mu);
+    s->init_active--;
+    pthread_cond_signal(&s->init_cv);
+    pthread_mutex_unlock(&s->init_mu);
+    if (rc)
         return -1;
     pthread_mutex_lock(&x->mu);
     x->n_tunneling++;   /* here: agents holding */
@@ -159,7 +175,7 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     cfg.seed = sc->seed ? sc->seed : 1;
     cfg.timeout_s = timeout;
     cfg.stop = sc->stop;
-    cfg.request_timeout_ms = 30000;   /* 1,000 initial ranges queue at the server */
+    cfg.request_timeout_ms = 60000;   /* initial ranges queue at the server */
     x.cfg = &cfg;
     x.ops = &hold_ops;
     x.n_agents = n;
@@ -167,6 +183,9 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     snprintf(x.cladnet, sizeof x.cladnet, "%s", CB_DEFAULT_CLADNET);
     snprintf(x.cidr, sizeof x.cidr, "10.0.0.0/8");
     x.ud = &s;
+    pthread_mutex_init(&s.init_mu, NULL);
+    pthread_cond_init(&s.init_cv, NULL);
+    s.init_max = sc->init_concurrency > 0 ? sc->init_concurrency : 8;
     pthread_mutex_init(&x.mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -340,5 +359,7 @@ cleanup:
     free(s.seen);
     pthread_mutex_destroy(&x.mu);
     pthread_cond_destroy(&x.cv);
+    pthread_mutex_destroy(&s.init_mu);
+    pthread_cond_destroy(&s.init_cv);
     return rc;
 }

@@ -22,6 +22,7 @@ typedef struct cb_scale_config {
     int n_peers;               /* peers in the keyspace; 0 -> n_agents */
     bool share_clients;        /* one etcd_client for all agents instead of one each */
     double start_gap_s;        /* between agent starts (0 -> 0.002) */
+    int init_concurrency;      /* agents reading the peers at once (0 -> 8) */
     double timeout_s;          /* per phase; 0 -> 300 */
     uint64_t seed;
     volatile int *stop;

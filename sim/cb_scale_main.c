@@ -30,6 +30,8 @@ static void usage(FILE *f)
                "  --delay-scale S    its delay scale (default 0.05)\n"
                "  --hold-n N         agents held at once (default 1000; 0 skips it)\n"
                "  --share-clients    one etcd client for all held agents (default: one each)\n"
+               "  --peers N          peers in the keyspace the held agents read (default: hold-n)\n"
+               "  --init-concurrency K  held agents reading the peers at once (default 8)\n"
                "  --endpoints LIST   etcd client URLs (default: start a local 3-member cluster)\n"
                "  --seed N           (default 1)\n"
                "  -h, --help\n"
@@ -46,14 +48,14 @@ static double cpu_s(void)
 
 int main(int argc, char **argv)
 {
-    int proto_n = 100, hold_n = 1000;
+    int proto_n = 100, hold_n = 1000, peers = 0, init_conc = 0;
     double scale = 0.05;
     bool share = false;
     const char *endpoints = NULL;
     uint64_t seed = 1;
     static struct option opts[] = {{"protocol-n", 1, 0, 'p'}, {"delay-scale", 1, 0, 'd'}, {"hold-n", 1, 0, 'H'},
                                    {"share-clients", 0, 0, 'C'}, {"endpoints", 1, 0, 'e'}, {"seed", 1, 0, 'S'},
-                                   {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+                                   {"peers", 1, 0, 'P'}, {"init-concurrency", 1, 0, 'I'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
         case 'C': share = true; break;
         case 'e': endpoints = optarg; break;
         case 'S': seed = strtoull(optarg, NULL, 10); break;
+        case 'P': peers = atoi(optarg); break;
+        case 'I': init_conc = atoi(optarg); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -140,7 +144,8 @@ int main(int argc, char **argv)
     }
 
     if (hold_n > 0 && !g_stop) {
-        cb_scale_config sc = {.endpoints = eps, .n_endpoints = n_eps, .n_agents = hold_n, .share_clients = share,
+        cb_scale_config sc = {.endpoints = eps, .n_endpoints = n_eps, .n_agents = hold_n, .n_peers = peers,
+                              .init_concurrency = init_conc, .share_clients = share,
                               .seed = seed, .stop = &g_stop};
         cb_scale_result r;
         int rc = cb_scale_hold(&sc, &r);
