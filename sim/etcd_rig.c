@@ -1186,15 +1186,17 @@ etcd_code etcd_rig_set_client_advertise(etcd_rig *r, int i, const char *url)
 }
 
 /* After a member failed with "address already in use": give new ports to
- * whatever of its ports cannot be bound now. A listen port whose advertised
- * URL was overridden (a proxy forwards to it) cannot move. */
+ * whatever of its ports cannot be bound now. Once either advertised URL of a
+ * member was overridden, a proxy forwards to its client and peer ports (the
+ * WAN emulator does both), so those cannot move; its metrics port can. */
 static etcd_code rig_repick_busy(etcd_rig *r, int i, etcd_status *st)
 {
     etcd_rig_member *m = &r->m[i];
-    bool client_pinned = strcmp(m->advertise_client_url, m->client_url) != 0;
-    bool peer_pinned = strcmp(m->advertise_peer_url, m->peer_url) != 0;
+    bool client_adv = strcmp(m->advertise_client_url, m->client_url) != 0;
+    bool peer_adv = strcmp(m->advertise_peer_url, m->peer_url) != 0;
+    bool proxied = client_adv || peer_adv;
     int *ports[3] = { &m->client_port, &m->peer_port, &m->metrics_port };
-    bool pinned[3] = { client_pinned, peer_pinned, false };
+    bool pinned[3] = { proxied, proxied, false };
     bool moved = false;
     for (int k = 0; k < 3; k++) {
         if (rig_port_bindable(*ports[k]))
@@ -1219,7 +1221,7 @@ static etcd_code rig_repick_busy(etcd_rig *r, int i, etcd_status *st)
                     *ports[k] = np;
             }
     }
-    rig_set_urls(m, client_pinned, peer_pinned);
+    rig_set_urls(m, client_adv, peer_adv);
     return ETCD_OK;
 }
 

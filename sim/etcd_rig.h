@@ -7,10 +7,14 @@
  *   (optionally)      etcd_rig_set_peer_advertise() / _set_client_advertise()
  *                     so members announce the emulator's ports instead;
  *   etcd_rig_start()  launches the members and waits until the cluster is healthy.
+ * If a port turns out busy at start (another process took it after it was
+ * picked), etcd_rig_start() moves it and starts over with empty data dirs; the
+ * client and peer ports of a member whose advertise URL was overridden never
+ * move (a proxy forwards to them): that start fails with a clear message.
  * etcd_rig_stop() stops every member it started (SIGTERM, then SIGKILL after a
  * grace period), reaps them and removes directories it created. Members are
- * started with PR_SET_PDEATHSIG(SIGKILL) from a thread that lives as long as
- * the rig, in their own process group, and every live rig is also stopped by
+ * started with PR_SET_PDEATHSIG(SIGKILL) from a spawner thread that lives as
+ * long as the process, in their own process group, and every live rig is also stopped by
  * an atexit handler and by SIGINT/SIGTERM when etcd_rig_install_signal_cleanup()
  * was called, so no member outlives its creator.
  */

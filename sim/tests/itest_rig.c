@@ -302,6 +302,37 @@ static void test_busy_port_is_retried(void **state)
     assert_nothing_left(&s);
 }
 
+/* A proxied member's client port cannot move: the start fails, clearly. */
+static void test_busy_pinned_port_fails_clearly(void **state)
+{
+    (void)state;
+    etcd_rig_config cfg = { .n_members = 1 };
+    etcd_status st;
+    assert_int_equal(etcd_rig_new(&cfg, &g_rig, &st), ETCD_OK);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", etcd_rig_free_port());
+    assert_int_equal(etcd_rig_set_peer_advertise(g_rig, 0, url), ETCD_OK);
+    int busy = g_rig->m[0].client_port;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)busy),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    etcd_code code = etcd_rig_start(g_rig, &st);
+    close(fd);
+    assert_int_equal(code, ETCD_ERR_CONNECT);
+    assert_int_equal(g_rig->m[0].client_port, busy);
+    assert_non_null(strstr(st.message, "cannot move it"));
+    assert_false(etcd_rig_running(g_rig, 0));
+    assert_int_equal(etcd_rig_set_peer_advertise(g_rig, 0, url), ETCD_ERR_INVAL); /* after start */
+    snap s;
+    snap_take(g_rig, &s);
+    etcd_rig_stop(g_rig);
+    g_rig = NULL;
+    assert_nothing_left(&s);
+}
+
 static void test_clear_errors(void **state)
 {
     (void)state;
@@ -524,6 +555,7 @@ int main(void)
         cmocka_unit_test_teardown(test_three_members_kill_restart, teardown_rig),
         cmocka_unit_test_teardown(test_rig_client, teardown_rig),
         cmocka_unit_test_teardown(test_busy_port_is_retried, teardown_rig),
+        cmocka_unit_test_teardown(test_busy_pinned_port_fails_clearly, teardown_rig),
         cmocka_unit_test_teardown(test_rig_outlives_starting_thread, teardown_rig),
         cmocka_unit_test_teardown(test_sigkill_parent_leaves_no_member, teardown_rig),
         cmocka_unit_test_teardown(test_sigint_with_cleanup, teardown_rig),
