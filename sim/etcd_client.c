@@ -194,6 +194,9 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 2 * (int)c->n_endpoints;
     c->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 200;
 
+    c->transport = cfg->transport == ETCD_TRANSPORT_CURL ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
+    if (c->transport == ETCD_TRANSPORT_NATIVE && (code = etcd_native_init(c, st)) != ETCD_OK)
+        goto cleanup;
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
     c->headers = c->headers ? curl_slist_append(c->headers, "Expect:") : NULL;
     c->watch_headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -229,6 +232,7 @@ void etcd_client_free(etcd_client *c)
             free(x->buf);
         free(x);
     }
+    etcd_native_free(c);
     if (c->endpoints)
         for (size_t i = 0; i < c->n_endpoints; i++)
             free(c->endpoints[i]);
@@ -308,6 +312,7 @@ CURLcode etcd_easy_setup(etcd_client *c, CURL *h)
     rc |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
     rc |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
     rc |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    rc |= curl_easy_setopt(h, CURLOPT_PROXY, "");   /* no per-transfer proxy lookup in the environment */
     return rc;
 }
 
@@ -412,13 +417,17 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
         code = etcd_set_status(st, ETCD_ERR_INVAL, "endpoint %d out of range (client has %zu)", endpoint, c->n_endpoints);
         goto cleanup;
     }
-    h = pool_get(c);
-    if (!h) {
-        code = etcd_set_status(st, ETCD_ERR_NOMEM, "cannot create a curl handle");
-        goto cleanup;
+    easy_ctx *x = NULL, native_body = { 0 };
+    if (c->transport == ETCD_TRANSPORT_CURL) {
+        h = pool_get(c);
+        if (!h) {
+            code = etcd_set_status(st, ETCD_ERR_NOMEM, "cannot create a curl handle");
+            goto cleanup;
+        }
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+    } else {
+        x = &native_body;
     }
-    easy_ctx *x = NULL;
-    curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
 
     int64_t t0 = etcd_now_ns();
     int64_t deadline = t0 + (int64_t)(timeout_ms > 0 ? timeout_ms : c->request_timeout_ms) * 1000000;
@@ -434,23 +443,37 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
                                    path, attempt, st->message[0] ? st->message : "none");
             break;
         }
-        snprintf(url, sizeof url, "%s%s", c->endpoints[ep], path);
         x->len = 0;
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)remaining_ms);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                         (long)(remaining_ms < c->connect_timeout_ms ? remaining_ms : c->connect_timeout_ms));
         atomic_fetch_add_explicit(&c->ops[op], 1, memory_order_relaxed);
         if (attempt)
             atomic_fetch_add_explicit(&c->retries, 1, memory_order_relaxed);
         st->endpoint = (int)ep;
-        CURLcode rc = curl_easy_perform(h);
+        CURLcode rc = CURLE_OK;
         bool retry = false;
+        long http = 0;
+        if (c->transport == ETCD_TRANSPORT_NATIVE) {
+            etcd_buf nb = { native_body.buf, native_body.len, native_body.cap };
+            etcd_code nc = etcd_native_post(c, ep, path, body, body_len, deadline, &http, &nb, &retry, st);
+            native_body.buf = nb.p;
+            native_body.len = nb.len;
+            native_body.cap = nb.cap;
+            if (nc != ETCD_OK) {
+                code = nc;
+                goto next_attempt;
+            }
+        } else {
+            snprintf(url, sizeof url, "%s%s", c->endpoints[ep], path);
+            curl_easy_setopt(h, CURLOPT_URL, url);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)remaining_ms);
+            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                             (long)(remaining_ms < c->connect_timeout_ms ? remaining_ms : c->connect_timeout_ms));
+            rc = curl_easy_perform(h);
+            if (rc == CURLE_OK)
+                curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+        }
         if (rc == CURLE_OK) {
-            long http = 0;
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
             st->http_status = (int)http;
             if (http == 200) {
                 json_error_t jerr;
@@ -474,6 +497,7 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
                                    c->endpoints[ep], curl_easy_strerror(rc));
             retry = !timed_out && retryable_curl(rc);
         }
+    next_attempt:
         if (!retry || attempt + 1 >= attempts)
             break;
         int64_t backoff = 10LL << (attempt < 6 ? attempt : 6);
@@ -482,7 +506,7 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
         int64_t left = (deadline - etcd_now_ns()) / 1000000;
         sleep_ms(backoff < left ? backoff : left);
     }
-    if (x->cap > 65536) {   /* do not keep a huge buffer per pooled handle */
+    if (x->cap > 65536 || x == &native_body) {   /* no huge buffer kept per pooled handle */
         free(x->buf);
         x->buf = NULL;
         x->cap = x->len = 0;

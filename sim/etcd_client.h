@@ -59,6 +59,17 @@ typedef enum etcd_policy {
 const char *etcd_policy_name(etcd_policy p);          /* "round-robin", "pinned", "nearest" */
 int etcd_policy_parse(const char *s, etcd_policy *out); /* 0 on success, -1 unknown */
 
+/* Transport of unary requests. Watch streams and session keepalives always
+ * run on libcurl's multi interface. NATIVE is a minimal HTTP/1.1 client over
+ * pooled kept-alive sockets (Content-Length and chunked bodies): it costs a
+ * fraction of the CPU of a libcurl easy transfer (see make bench-client),
+ * which matters when the harness shares 2 cores with 3 etcd members. CURL is
+ * kept for comparison and as a fallback. */
+typedef enum etcd_transport {
+    ETCD_TRANSPORT_NATIVE = 0,
+    ETCD_TRANSPORT_CURL,
+} etcd_transport;
+
 typedef struct etcd_client_config {
     const char *const *endpoints; /* "http://127.0.0.1:2379", ... (copied) */
     size_t n_endpoints;
@@ -70,6 +81,7 @@ typedef struct etcd_client_config {
     int connect_timeout_ms;       /* 0 -> 2000 */
     int max_attempts;             /* endpoints tried on refused/503; 0 -> 2 * n_endpoints */
     int backoff_max_ms;           /* bounded exponential backoff between attempts; 0 -> 200 */
+    etcd_transport transport;     /* unary requests: built-in HTTP/1.1 (default) or libcurl */
 } etcd_client_config;
 
 typedef struct etcd_client etcd_client;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "sim/etcd_client.h"
 #include "sim/etcd_json.h"
@@ -14,6 +15,22 @@
 #define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
 
 typedef struct etcd_bg etcd_bg;
+
+#define ETCD_CONN_POOL_MAX 256     /* idle native connections kept per endpoint */
+
+/* Built-in HTTP/1.1 transport (etcd_http.c): one endpoint's address and its
+ * idle kept-alive sockets. */
+typedef struct etcd_native_ep {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char host[128];                /* Host: header value */
+    bool resolved;
+    pthread_mutex_t mu;
+    int idle[ETCD_CONN_POOL_MAX];
+    size_t n_idle;
+} etcd_native_ep;
+
+typedef struct etcd_buf { char *p; size_t len, cap; } etcd_buf;
 
 struct etcd_client {
     char **endpoints;
@@ -38,6 +55,9 @@ struct etcd_client {
     atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
     atomic_uint_fast64_t ops[ETCD_OP_T_COUNT];
 
+    etcd_transport transport;
+    etcd_native_ep *native;        /* one per endpoint */
+
     /* background thread (watch streams + session keepalives), started lazily */
     pthread_mutex_t bg_mu;
     etcd_bg *bg;
@@ -60,6 +80,15 @@ CURLcode etcd_easy_setup(etcd_client *c, CURL *h);
  * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
 etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
                     int timeout_ms, json_t **resp, etcd_status *st);
+
+/* Built-in transport (etcd_http.c). */
+etcd_code etcd_native_init(etcd_client *c, etcd_status *st);
+void etcd_native_free(etcd_client *c);
+/* One POST attempt on endpoint ep before deadline (monotonic ns). On
+ * ETCD_OK *http is the status and resp holds the (de-chunked) body.
+ * *retry says whether another endpoint may succeed. */
+etcd_code etcd_native_post(etcd_client *c, size_t ep, const char *path, const char *body, size_t body_len,
+                           int64_t deadline, long *http, etcd_buf *resp, bool *retry, etcd_status *st);
 
 /* Error counting happens in the public functions: one per failed call. */
 etcd_code etcd_count_error(etcd_client *c, etcd_code code);

@@ -652,6 +652,43 @@ static void test_accounting_vs_etcd(void **state)
     etcd_client_free(c);
 }
 
+/* The libcurl transport of unary requests: same answers, typed errors, accounting. */
+static void test_curl_transport(void **state)
+{
+    const char *eps[ETCD_RIG_MAX_MEMBERS];
+    for (int i = 0; i < g_rig->n; i++)
+        eps[i] = g_rig->m[i].client_url;
+    etcd_client_config cfg = { .endpoints = eps, .n_endpoints = (size_t)g_rig->n, .transport = ETCD_TRANSPORT_CURL,
+                               .watch_endpoint = -1 };
+    etcd_client *c;
+    etcd_status st;
+    must(etcd_client_new(&cfg, &c, &st), &st, "client");
+    etcd_put_result p;
+    etcd_put_opts prev = { .prev_kv = true };
+    must(etcd_put(c, "/ct/k", 5, "1", 1, NULL, NULL, &st), &st, "put");
+    must(etcd_put(c, "/ct/k", 5, "2", 1, &prev, &p, &st), &st, "put prev");
+    assert_true(p.has_prev_kv);
+    assert_string_equal(p.prev_kv.value, "1");
+    etcd_put_result_free(&p);
+    etcd_range_result r;
+    must(etcd_range(c, "/ct/k", 5, NULL, &r, &st), &st, "range");
+    assert_string_equal(r.kvs[0].value, "2");
+    etcd_range_opts fut = { .revision = r.header.revision + 1000 };
+    etcd_range_result_free(&r);
+    assert_int_equal(etcd_range(c, "/ct/k", 5, &fut, &r, &st), ETCD_ERR_GRPC);
+    assert_int_equal(st.grpc_code, 11);
+    assert_int_equal(etcd_lease_revoke(c, 42, &st), ETCD_ERR_GRPC);
+    assert_int_equal(st.grpc_code, 5);
+    assert_int_equal(st.http_status, 404);
+    etcd_stats s;
+    etcd_client_stats(c, &s);
+    assert_int_equal(s.ops[ETCD_OP_T_PUT], 2);
+    assert_int_equal(s.errors, 2);
+    assert_true(s.bytes_sent > 4 * 100 && s.bytes_received > 4 * 200);
+    etcd_delete(c, "/ct/k", 5, NULL, NULL, NULL);
+    etcd_client_free(c);
+}
+
 /* ---- failover (last: kills a member) ---------------------------------- */
 
 static void test_failover(void **state)
@@ -660,6 +697,14 @@ static void test_failover(void **state)
     int leader = etcd_rig_leader(g_rig);
     int victim = leader == 0 ? 1 : 0;
     etcd_client *c = new_client(ETCD_POLICY_PINNED, (size_t)victim);
+    const char *eps[ETCD_RIG_MAX_MEMBERS];
+    for (int i = 0; i < g_rig->n; i++)
+        eps[i] = g_rig->m[i].client_url;
+    etcd_client_config ccfg = { .endpoints = eps, .n_endpoints = (size_t)g_rig->n, .policy = ETCD_POLICY_PINNED,
+                                .pinned = (size_t)victim, .transport = ETCD_TRANSPORT_CURL, .watch_endpoint = -1 };
+    etcd_client *cc;
+    must(etcd_client_new(&ccfg, &cc, &st), &st, "curl client");
+    must(etcd_put(cc, "/fo/k", 5, "1", 1, NULL, NULL, &st), &st, "curl put before kill");
     must(etcd_put(c, "/fo/k", 5, "1", 1, NULL, NULL, &st), &st, "put before kill");
     assert_int_equal(st.endpoint, victim);
     assert_int_equal(etcd_rig_kill(g_rig, victim, SIGKILL), ETCD_OK);
@@ -668,6 +713,11 @@ static void test_failover(void **state)
         must(etcd_put(c, "/fo/k", 5, "2", 1, NULL, NULL, &st), &st, "put after kill");
         assert_true(st.endpoint != victim);
     }
+    for (int i = 0; i < 3; i++) {
+        must(etcd_put(cc, "/fo/k", 5, "2", 1, NULL, NULL, &st), &st, "curl put after kill");
+        assert_true(st.endpoint != victim);
+    }
+    etcd_client_free(cc);
     etcd_range_result r;
     must(etcd_range(c, "/fo/k", 5, NULL, &r, &st), &st, "range after kill");
     assert_string_equal(r.kvs[0].value, "2");
@@ -707,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_mutex_timeout_and_loss),
         cmocka_unit_test(test_lock_server),
         cmocka_unit_test(test_accounting_vs_etcd),
+        cmocka_unit_test(test_curl_transport),
         cmocka_unit_test(test_failover),
     };
     return cmocka_run_group_tests(tests, setup_cluster, teardown_cluster);
