@@ -17,3 +17,15 @@ EXTRA_TARGETS += bench-scale
 SCALE_ARGS ?=
 bench-scale: $(BUILD)/bin/cb-scale
 	$(Q)$(BUILD)/bin/cb-scale $(SCALE_ARGS)
+
+# ---- bench-client (issue 2, etcd client): latency, throughput, CPU/request -
+# Starts a local 3-member cluster (etcd_rig), runs put / linearizable range /
+# serializable range with 1 and 16 concurrent callers on one client, prints
+# JSON (stdout, also in $(BUILD)/bench-client.json) and a table (stderr).
+# CLIENT_BENCH_ARGS adds options (e.g. "--transport both --scale 1000").
+.PHONY: bench-client
+EXTRA_TARGETS += bench-client
+CLIENT_BENCH_ARGS ?= --transport both
+bench-client: $(BUILD)/bin/etcd-bench-client
+	$(Q)$(BUILD)/bin/etcd-bench-client $(CLIENT_BENCH_ARGS) > $(BUILD)/bench-client.json
+	@echo "bench-client: JSON in $(BUILD)/bench-client.json"
