@@ -54,6 +54,21 @@
  *
  * Thread safety: every function may be called from any thread while the
  * loop runs (one mutex; the loop releases it while waiting).
+ *
+ * Known limits
+ * - Arrival times are the kernel's receive timestamps (SO_TIMESTAMPNS), so
+ *   the loop's wake-up latency is not added to the delay; the release still
+ *   depends on the loop thread getting a CPU at the deadline: on a loaded
+ *   machine the p99 error grows (`make bench-wan` prints it, and the
+ *   emulator's own timer lateness is in wan_counters()).
+ * - A reset (read/write error) is passed on at once, not after the delay.
+ * - The bandwidth cap is per link direction, shared by the link's
+ *   connections; it models serialisation only (no TCP window dynamics).
+ * - A peer request head split over several reads is stamped with the
+ *   arrival of its first part.
+ * - Each connection uses two descriptors; accept() failing for lack of them
+ *   (EMFILE) is retried on every loop turn: keep `ulimit -n` well above
+ *   2 x connections (+ the etcd clients' own).
  */
 #ifndef GEOKV_WAN_H
 #define GEOKV_WAN_H
