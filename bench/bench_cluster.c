@@ -87,8 +87,26 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
     int rc = -1, leader = -1;
     double deadline = now_s() + 10.0 + 3.0 * c->election_ms / 1000.0;
 
-    if (bench_cluster_admin_client(c, &cl, err, err_len) != 0)
-        return -1;
+    /* Own client with a short timeout: a transfer that works ends within an
+     * election timeout, and etcd 3.4 sometimes never answers one that
+     * did not (seen from Singapore: the default 10 s timeout each time). */
+    {
+        const char *urls[ETCD_RIG_MAX_MEMBERS];
+        etcd_client_config cc;
+        for (int i = 0; i < c->rig->n; i++)
+            urls[i] = c->rig->m[i].client_url;
+        memset(&cc, 0, sizeof cc);
+        memset(&st, 0, sizeof st);
+        cc.endpoints = urls;
+        cc.n_endpoints = (size_t)c->rig->n;
+        cc.watch_endpoint = -1;
+        cc.request_timeout_ms = 2 * c->election_ms;
+        cc.max_attempts = 1;
+        if (etcd_client_new(&cc, &cl, &st) != ETCD_OK) {
+            set_err(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
+            return -1;
+        }
+    }
     while (now_s() < deadline) {
         leader = etcd_rig_leader(c->rig);
         if (leader == target) {
@@ -99,7 +117,12 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
             memset(&st, 0, sizeof st);
             /* A failed transfer (election in progress, target behind) is
              * retried until the deadline. */
-            (void)etcd_move_leader(cl, leader, c->rig->m[target].member_id, &st);
+            double t1 = now_s();
+            etcd_code mc = etcd_move_leader(cl, leader, c->rig->m[target].member_id, &st);
+            c->leader_moves++;
+            if (getenv("GEOKV_BENCH_DEBUG"))
+                fprintf(stderr, "move leader %s -> %s: %s (%.2f s) %s\n", c->names[leader], c->names[target],
+                        etcd_code_name(mc), now_s() - t1, mc ? st.message : "");
         }
         sleep_ms(100);
     }
@@ -227,15 +250,23 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
             }
         }
     }
-    if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
-        set_err(err, err_len, "etcd cluster did not start: %s", st.message);
-        goto fail;
+    {
+        double t1 = now_s();
+        if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
+            set_err(err, err_len, "etcd cluster did not start: %s", st.message);
+            goto fail;
+        }
+        c->rig_start_s = now_s() - t1;
     }
     if (c->wan != NULL)
         for (int i = 0; i < c->n; i++)
             wan_set_member_id(c->wan, i, c->rig->m[i].member_id);
-    if (move_leader(c, target, err, err_len) != 0)
-        goto fail;
+    {
+        double t1 = now_s();
+        if (move_leader(c, target, err, err_len) != 0)
+            goto fail;
+        c->leader_move_s = now_s() - t1;
+    }
     c->leader = target;
     if (build_places(c, err, err_len) != 0)
         goto fail;

@@ -49,6 +49,9 @@ typedef struct bench_cluster {
     int leader;                   /* index of the member that leads */
     int heartbeat_ms, election_ms;
     double start_s;               /* wall time to start and move the leader */
+    double rig_start_s;           /* of which: members started and healthy */
+    double leader_move_s;         /* of which: leadership on the chosen member */
+    int leader_moves;             /* move-leader requests sent */
     /* Per region: endpoint URLs (one per member) and RTTs to each member. */
     char (*urls)[ETCD_RIG_MAX_MEMBERS][64];     /* [n_regions] */
     const char *(*url_ptrs)[ETCD_RIG_MAX_MEMBERS];

@@ -159,6 +159,9 @@ json_t *bench_record_json(const bench_meas *m)
 
     rc |= set(o, "wall_s", real_or_null(m->wall_s));
     rc |= set(o, "cluster_start_s", real_or_null(m->cluster_start_s));
+    rc |= set(o, "rig_start_s", real_or_null(m->rig_start_s));
+    rc |= set(o, "leader_move_s", real_or_null(m->leader_move_s));
+    rc |= set(o, "leader_moves", json_integer(m->leader_moves));
     rc |= set(o, "run_call_s", real_or_null(m->run_call_s));
     rc |= set(o, "stop_s", real_or_null(m->stop_s));
     rc |= set(o, "timeline", json_string(m->timeline ? m->timeline : ""));

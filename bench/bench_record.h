@@ -45,6 +45,8 @@ typedef struct bench_meas {
     bool leader_changed;                 /* leadership moved during the run */
     double wall_s;                       /* whole run incl. cluster start/stop */
     double cluster_start_s;              /* fresh cluster up, leader moved */
+    double rig_start_s, leader_move_s;   /* parts of cluster_start_s */
+    int leader_moves;                    /* move-leader requests it took */
     double run_call_s;                   /* cb_run() from call to return (set-up and teardown of clients) */
     double stop_s;                       /* cluster stop: members, emulator, data dirs */
     const cb_run_result *res;

@@ -373,6 +373,9 @@ record:
     m.leader = c ? c->names[leader_after >= 0 ? leader_after : c->leader] : "";
     m.leader_changed = c && leader_after != c->leader;
     m.cluster_start_s = c ? c->start_s : 0;
+    m.rig_start_s = c ? c->rig_start_s : 0;
+    m.leader_move_s = c ? c->leader_move_s : 0;
+    m.leader_moves = c ? c->leader_moves : 0;
     m.res = ran ? &r : NULL;
     if (c && ran) {
         m.n_members = c->n;

@@ -78,7 +78,8 @@ static void test_wan_cluster(void **state)
     if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
         fail_msg("cluster start: %s", err);
     assert_non_null(c->wan);
-    printf("cluster behind the WAN up, leader moved, in %.2f s\n", c->start_s);
+    printf("cluster behind the WAN up, leader moved, in %.2f s (members %.2f s, leader %.2f s, %d moves)\n",
+           c->start_s, c->rig_start_s, c->leader_move_s, c->leader_moves);
     assert_int_equal(c->n, 3);
     assert_string_equal(c->names[c->leader], "Seoul-AWS");
     assert_int_equal(bench_cluster_leader(c), c->leader);
