@@ -146,6 +146,21 @@ static void assert_value(const char *base, const char *value_b64)
     assert_non_null(strstr(out, want));
 }
 
+/* Listen on 127.0.0.1:port so that etcd cannot. SO_REUSEADDR as etcd uses
+ * it: TIME_WAIT leftovers of an earlier user of the port do not get in the way. */
+static int occupy_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    return fd;
+}
+
 static etcd_rig *start_rig(int n, const char *base_dir)
 {
     etcd_rig_config cfg = { .n_members = n, .base_dir = base_dir };
@@ -281,12 +296,7 @@ static void test_busy_port_is_retried(void **state)
     etcd_status st;
     assert_int_equal(etcd_rig_new(&cfg, &g_rig, &st), ETCD_OK);
     int busy = g_rig->m[0].client_port;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)busy),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, 1), 0);
+    int fd = occupy_port(busy);
 
     etcd_code code = etcd_rig_start(g_rig, &st);
     close(fd);
@@ -313,12 +323,7 @@ static void test_busy_pinned_port_fails_clearly(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d", etcd_rig_free_port());
     assert_int_equal(etcd_rig_set_peer_advertise(g_rig, 0, url), ETCD_OK);
     int busy = g_rig->m[0].client_port;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)busy),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, 1), 0);
+    int fd = occupy_port(busy);
     etcd_code code = etcd_rig_start(g_rig, &st);
     close(fd);
     assert_int_equal(code, ETCD_ERR_CONNECT);
