@@ -303,14 +303,16 @@ static pid_t g_sp_owner;          /* pid of the process whose spawner runs */
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void rig_child_exec(const spawn_req *q, pid_t parent)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);   /* the spawner blocks everything */
+    /* Dispositions first, then the mask: the spawner blocks everything, and a
+     * signal let through before the reset would run the parent's handler. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; s++)
         sigaction(s, &sa, NULL);             /* ignored signals survive exec */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)                 /* parent died before prctl */
