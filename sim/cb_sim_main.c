@@ -32,6 +32,8 @@ static void usage(FILE *f)
             "  --members K         members of the local cluster\n"
             "  --delay-scale S     multiply the original's fixed delays (default 1)\n"
             "  --public-ip-s S     public-IP lookup delay before scaling (default 0.25)\n"
+            "  --watch-sleep-s S   sleep after each watch set-up before scaling (default 0.2)\n"
+            "  --iface-s S         tunnel interface configuration before scaling (default 2)\n"
             "  --start SPEC        all | gap:SECONDS | random:WINDOW (default all)\n"
             "  --seed N            host ids, random starts (default 1)\n"
             "  --policy P          round-robin | pinned | nearest (default round-robin)\n"
@@ -91,7 +93,8 @@ int main(int argc, char **argv)
     int members = 3, n = 10;
     static struct option opts[] = {
         {"mode", 1, 0, 'm'}, {"agents", 1, 0, 'n'}, {"endpoints", 1, 0, 'e'}, {"members", 1, 0, 'M'},
-        {"delay-scale", 1, 0, 'd'}, {"public-ip-s", 1, 0, 'P'}, {"start", 1, 0, 's'}, {"seed", 1, 0, 'S'},
+        {"delay-scale", 1, 0, 'd'}, {"public-ip-s", 1, 0, 'P'},
+        {"watch-sleep-s", 1, 0, 'W'}, {"iface-s", 1, 0, 'I'}, {"start", 1, 0, 's'}, {"seed", 1, 0, 'S'},
         {"policy", 1, 0, 'p'}, {"rule-type", 1, 0, 'r'}, {"spec-cache", 1, 0, 'c'}, {"init-lock", 1, 0, 'l'},
         {"break-lock", 0, 0, 'b'}, {"replicas", 1, 0, 'R'}, {"share-clients", 0, 0, 'C'},
         {"timeline", 1, 0, 't'}, {"timeout", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -104,6 +107,8 @@ int main(int argc, char **argv)
         case 'M': members = atoi(optarg); break;
         case 'd': cfg.delay_scale = atof(optarg); break;
         case 'P': cfg.delays.public_ip_s = atof(optarg); break;
+        case 'W': cfg.delays.watch_sleep_s = atof(optarg); break;
+        case 'I': cfg.delays.iface_config_s = atof(optarg); break;
         case 's':
             if (strcmp(optarg, "all") == 0)
                 cfg.start = CB_START_ALL;
@@ -205,9 +210,9 @@ int main(int argc, char **argv)
                 json_object_set_new(ob, etcd_optype_name((etcd_optype)t), json_integer((json_int_t)res.stats.ops[t]));
         }
         json_t *j = json_pack(
-            "{s:s, s:i, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:I, s:o, s:I, s:I, s:f, s:I, s:f, s:f, s:I,"
+            "{s:s, s:s, s:i, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:I, s:o, s:I, s:I, s:f, s:I, s:f, s:f, s:I,"
             " s:f, s:f, s:f, s:b, s:s, s:s, s:{s:i, s:i, s:b, s:i}}",
-            "mode", mode, "n", n, "delay_scale", cfg.delay_scale, "seed", (json_int_t)cfg.seed,
+            "mode", mode, "policy", etcd_policy_name(cfg.policy), "n", n, "delay_scale", cfg.delay_scale, "seed", (json_int_t)cfg.seed,
             "completed", res.completed, "setup_s", res.setup_s, "agent_p50_s", res.agent_p50_s,
             "agent_p90_s", res.agent_p90_s, "agent_max_s", res.agent_max_s, "ops_total", (json_int_t)ops,
             "ops", ob, "http_bytes_sent", (json_int_t)res.stats.bytes_sent, "http_bytes_received",
