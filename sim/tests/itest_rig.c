@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -550,6 +551,84 @@ static void test_exit_without_stop(void **state)
     assert_nothing_left(&s);
 }
 
+/* ---- build/bin/etcd-rig, the program for humans ------------------------- */
+
+/* Runs etcd-rig with args, reads its JSON from stdout into *out. */
+static pid_t run_rig_program(char *const args[], snap *out)
+{
+    const char *bin_dir = getenv("GEOKV_BIN");
+    char bin[1024];
+    snprintf(bin, sizeof bin, "%s/etcd-rig", bin_dir && bin_dir[0] ? bin_dir : "build/bin");
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        char *argv[16] = { bin };
+        for (int k = 0; args[k] && k < 14; k++)
+            argv[k + 1] = args[k];
+        execv(bin, argv);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "r");
+    assert_non_null(f);
+    json_error_t jerr;
+    json_t *j = json_loadf(f, JSON_DISABLE_EOF_CHECK, &jerr);
+    fclose(f);
+    if (!j)
+        fprintf(stderr, "etcd-rig output: %s\n", jerr.text);
+    assert_non_null(j);
+    json_t *members = json_object_get(j, "members");
+    memset(out, 0, sizeof *out);
+    out->n = (int)json_array_size(members);
+    for (int i = 0; i < out->n && i < ETCD_RIG_MAX_MEMBERS; i++)
+        out->pids[i] = (pid_t)json_integer_value(json_object_get(json_array_get(members, i), "pid"));
+    snprintf(out->dir, sizeof out->dir, "%s", json_string_value(json_object_get(j, "base_dir")));
+    assert_non_null(json_string_value(json_object_get(j, "endpoints")));
+    assert_non_null(json_string_value(json_object_get(j, "leader")));
+    json_decref(j);
+    return child;
+}
+
+static void test_program_ctrl_c(void **state)
+{
+    (void)state;
+    char *const args[] = { "-n", "2", "--json-only", NULL };
+    snap s;
+    pid_t child = run_rig_program(args, &s);
+    assert_int_equal(s.n, 2);
+    for (int i = 0; i < s.n; i++)
+        assert_false(pid_gone(s.pids[i]));
+    assert_true(dir_exists(s.dir));
+    kill(child, SIGINT);
+    int ws;
+    assert_int_equal(waitpid(child, &ws, 0), child);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 0);
+    assert_nothing_left(&s);
+}
+
+static void test_program_command(void **state)
+{
+    (void)state;
+    /* the command sees the endpoints; its exit status is the program's */
+    char *const args[] = { "-n", "1", "--json-only", "--", "sh", "-c",
+                           "case \"$GEOKV_ETCD_ENDPOINTS,$GEOKV_ETCD_METRICS\" in "
+                           "http://127.0.0.1:*,http://127.0.0.1:*/metrics) exit 7;; esac; exit 1",
+                           NULL };
+    snap s;
+    pid_t child = run_rig_program(args, &s);
+    int ws;
+    assert_int_equal(waitpid(child, &ws, 0), child);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 7);
+    assert_nothing_left(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -565,6 +644,8 @@ int main(void)
         cmocka_unit_test_teardown(test_sigkill_parent_leaves_no_member, teardown_rig),
         cmocka_unit_test_teardown(test_sigint_with_cleanup, teardown_rig),
         cmocka_unit_test_teardown(test_exit_without_stop, teardown_rig),
+        cmocka_unit_test_teardown(test_program_ctrl_c, teardown_rig),
+        cmocka_unit_test_teardown(test_program_command, teardown_rig),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
