@@ -24,9 +24,9 @@ void cookie_exp_config_default(struct cookie_exp_config *c)
     c->n_web = 2;
     c->clients = 100;
     c->think_ms = 100;
-    c->duration_s = 8;
-    c->event_s = 3;
-    c->event2_s = 5.5;
+    c->duration_s = 7;
+    c->event_s = 2.5;
+    c->event2_s = 4.75;
     c->bucket_s = 0.25;
     c->loss_fraction = 0.5;
     c->fault_slot = 0;

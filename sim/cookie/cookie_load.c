@@ -201,7 +201,7 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
                  : status != 200 ? "HTTP status not 200"
                  : bad ? "wrong content" : "no X-Geokv-Slot header");
 
-    unsigned b = (unsigned)(sent_s / cfg->bucket_s);
+    unsigned b = (unsigned)((double)(t - r->start_ns) / 1e9 / cfg->bucket_s);
     if (b >= res->n_buckets)
         b = res->n_buckets - 1;
     struct cookie_bucket *bk = &res->buckets[b];

@@ -8,8 +8,9 @@
  * needs the jars), the others are handed to a callback (kill a server,
  * add one to the pool). Per-client placement is recorded around every event
  * so that "affected" and "moved" fractions come from what clients saw.
- * Event windows count requests by completion time; the time buckets of the
- * timeline by send time. */
+ * Event windows and the time buckets of the timeline count requests by
+ * completion time (a request in flight when a server dies fails after it);
+ * the steady-state window goes by send time. */
 #ifndef GEOKV_COOKIE_LOAD_H
 #define GEOKV_COOKIE_LOAD_H
 
