@@ -145,12 +145,44 @@ static void test_break_lock_caught(void **state)
     cb_run_result_free(&res);
 }
 
+/* Ablation switches change what is sent: without the spec cache every peer
+ * event costs a spec read; with init_lock the lockless agents take the lock
+ * (lock acquisitions: one per agent more than the controller's N). */
+static void test_ablations(void **state)
+{
+    (void)state;
+    cb_run_config cfg;
+    cb_run_result cached, uncached, locked;
+    etcd_status st;
+    base_config(&cfg, "lockless");
+    assert_int_equal(cb_run(&cfg, &cached, &st), ETCD_OK);
+    cfg.ablation.spec_cache = 0;
+    assert_int_equal(cb_run(&cfg, &uncached, &st), ETCD_OK);
+    cfg.ablation.spec_cache = -1;
+    cfg.ablation.init_lock = 1;
+    assert_int_equal(cb_run(&cfg, &locked, &st), ETCD_OK);
+    printf("    lockless ranges: spec cached %llu, uncached %llu; lock acquisitions %llu -> %llu with init_lock\n",
+           (unsigned long long)cached.stats.ops[ETCD_OP_T_RANGE],
+           (unsigned long long)uncached.stats.ops[ETCD_OP_T_RANGE],
+           (unsigned long long)cached.lock_acquisitions, (unsigned long long)locked.lock_acquisitions);
+    assert_true(cached.checker_ok && uncached.checker_ok && locked.checker_ok);
+    /* each agent sees at least its own two events and the others' later ones */
+    assert_true(uncached.stats.ops[ETCD_OP_T_RANGE] >= cached.stats.ops[ETCD_OP_T_RANGE] + N_AGENTS);
+    assert_int_equal(cached.lock_acquisitions, N_AGENTS);            /* the controller's only */
+    assert_int_equal(locked.lock_acquisitions, 2 * N_AGENTS);
+    assert_true(locked.t_lock_s >= 0 && cached.t_lock_s == 0);
+    cb_run_result_free(&cached);
+    cb_run_result_free(&uncached);
+    cb_run_result_free(&locked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before),
         cmocka_unit_test(test_after),
         cmocka_unit_test(test_lockless),
+        cmocka_unit_test(test_ablations),
         cmocka_unit_test(test_break_lock_caught),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
