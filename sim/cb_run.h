@@ -6,6 +6,22 @@
  * through, the mode, delays, start schedule), calls cb_run(), and records the
  * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
  * table of operations (cb_mode_ops) looked up by name.
+ *
+ * Engine (sim/cb_agent.c, cb_controller.c, cb_run.c): every agent is one
+ * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
+ * cfg.policy; the client adds one shared background thread for watches and
+ * keepalives), handling its watch events one at a time, in order. The
+ * controller has one thread per watch; its per-event rule updates run on up
+ * to 8 short-lived threads (the original's goroutines). Requests of the
+ * run's own admin client (reset unless skip_reset, one count of the spec key,
+ * the checker's two ranges) are not in result->stats.
+ *
+ * break_lock: the controller skips the peer lock. With one controller the
+ * host events are still handled one at a time, so nothing can race: the
+ * test runs controller_replicas = 3 (all watch; the claim picks one per
+ * event), all agents at once, and a pause of break_lock_delay_s between
+ * the peer count and the peer put. Two replicas then count the same peers
+ * and assign the same IP, which the checker reports as "duplicate IP".
  */
 #ifndef GEOKV_CB_RUN_H
 #define GEOKV_CB_RUN_H
@@ -89,7 +105,8 @@ typedef struct cb_run_result {
     bool completed;                   /* every agent complete before timeout/stop */
     double setup_s;                   /* first agent start -> last agent complete */
     int n_agents;
-    double *agent_complete_s;         /* per agent, since its own start (malloc'd, n_agents) */
+    double *agent_complete_s;         /* per agent, since its own start, -1 if it never completed
+                                         (malloc'd, n_agents) */
     double agent_p50_s, agent_p90_s, agent_max_s;
     etcd_stats stats;                 /* summed over every client of the run */
     double lock_wait_sum_s, lock_wait_max_s;
