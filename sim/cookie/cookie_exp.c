@@ -249,6 +249,8 @@ json_t *cookie_exp_to_json(const struct cookie_exp_config *cfg,
                           "cache_timeout_ms", (int)cfg->web.cache_timeout_ms,
                           "dead_retry_ms", (int)cfg->web.dead_retry_ms,
                           "seed", (json_int_t)cfg->seed, "place_random", cfg->web.place_random);
+    json_object_set_new(c, "failover",
+                        json_string(cookie_failover_name((enum cookie_failover)cfg->web.failover)));
     json_object_set_new(o, "config", c);
     json_object_set_new(o, "experiment", json_string(cfg->experiment));
     json_object_set_new(o, "strategy", json_string(cfg->strategy->name));

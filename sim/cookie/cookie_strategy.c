@@ -57,16 +57,42 @@ static void plain_state_free(void *state)
     free(state);
 }
 
-/* Re-placement when the named slot is dead or the cookie is unusable:
- * hash (or random) over the live slots. */
+static const char *const failover_names[] = { "random", "order", "hash" };
+
+int cookie_failover_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, failover_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *cookie_failover_name(enum cookie_failover f)
+{
+    return (unsigned)f < 3 ? failover_names[f] : "?";
+}
+
+/* Re-placement on a live slot when the wanted one (`from`, or -1) is dead or
+ * the cookie is unusable, by the configured failover rule. */
 static int cookie_place_live(struct cookie_state *s, const struct cookie_view *v,
-                             uint64_t client, struct cookie_route *out)
+                             uint64_t client, int from, struct cookie_route *out)
 {
     unsigned live = cookie_view_live_count(v);
     if (live == 0)
         return -1;
-    uint64_t h = s->opts.place_random ? splitmix(&s->rng) : cookie_client_hash(client);
-    out->slot = nth_live(v, (unsigned)(h % live));
+    if (s->opts.failover == COOKIE_FAILOVER_ORDER && from >= 0) {
+        for (unsigned k = 1; k <= v->n; k++) {
+            unsigned slot = ((unsigned)from + k) % v->n;
+            if (v->live[slot]) {
+                out->slot = slot;
+                break;
+            }
+        }
+    } else {
+        uint64_t h = s->opts.failover == COOKIE_FAILOVER_HASH ? cookie_client_hash(client)
+                                                             : splitmix(&s->rng);
+        out->slot = nth_live(v, (unsigned)(h % live));
+    }
     out->set_cookie = 1;
     return 0;
 }
@@ -84,6 +110,7 @@ static int cookie_route(void *state, const struct cookie_view *v, uint64_t clien
         out->slot = slot;
         return 0;
     }
+    int wanted = out->verdict == COOKIE_OK ? (int)slot : -1;
     if (out->verdict != COOKIE_OK && v->n > 0) {
         /* First placement as in the document: hash(C) % N (or random % N)
          * over the whole configured pool; only if that one is down do we
@@ -95,14 +122,15 @@ static int cookie_route(void *state, const struct cookie_view *v, uint64_t clien
             out->set_cookie = 1;
             return 0;
         }
+        wanted = (int)slot;
     }
-    return cookie_place_live(s, v, client, out);
+    return cookie_place_live(s, v, client, wanted, out);
 }
 
 static int cookie_reroute(void *state, const struct cookie_view *v, uint64_t client,
                           struct cookie_route *out)
 {
-    return cookie_place_live(state, v, client, out);
+    return cookie_place_live(state, v, client, (int)out->slot, out);
 }
 
 const struct cookie_strategy cookie_strategy_cookie = {

@@ -24,10 +24,21 @@ struct cookie_route {
     enum cookie_verdict verdict;   /* of the cookie the request carried */
 };
 
+enum cookie_failover {
+    COOKIE_FAILOVER_RANDOM = 0,  /* any live server at random (the document's first choice) */
+    COOKIE_FAILOVER_ORDER,       /* the next live slot after the failed one (a fixed order) */
+    COOKIE_FAILOVER_HASH,        /* hash(C) % live count: deterministic, spreads evenly */
+};
+
 struct cookie_strategy_opts {
     int place_random;   /* cookie strategy: random % N instead of hash % N */
-    uint64_t seed;      /* for place_random */
+    uint64_t seed;      /* for place_random and random failover */
+    enum cookie_failover failover;   /* cookie strategy: where a dead slot's client goes */
 };
+
+/* "random", "order", "hash" -> mode; -1 when unknown. */
+int cookie_failover_parse(const char *name);
+const char *cookie_failover_name(enum cookie_failover f);
 
 struct cookie_strategy {
     const char *name;

@@ -82,7 +82,9 @@ static struct worker *worker_get(struct cookie_web *w)
     wk = calloc(1, sizeof *wk);
     if (!wk)
         return NULL;
-    struct cookie_strategy_opts o = { w->cfg.place_random, w->cfg.seed };
+    struct cookie_strategy_opts o = { w->cfg.place_random,
+                                      w->cfg.seed ^ (uint64_t)(uintptr_t)wk,
+                                      (enum cookie_failover)w->cfg.failover };
     wk->sstate = w->strategy->state_new(&o);
     wk->value = malloc(w->cfg.value_bytes + 1);
     if (!wk->sstate || !wk->value) {

@@ -26,6 +26,7 @@ struct cookie_web_config {
                                    loaded 2-core box 100 ms gave false failovers */
     unsigned dead_retry_ms;     /* how long a failed server is skipped, default 2000 */
     int place_random;           /* cookie strategy: random % N instead of hash % N */
+    int failover;               /* cookie strategy: enum cookie_failover, default random */
     uint64_t seed;
     unsigned log_limit;         /* rejected cookies logged per verdict, default 5 */
 };

@@ -62,6 +62,8 @@ static void usage(FILE *f)
 "      --dead-retry-ms MS   how long a web server skips a failed cache server (default 2000)\n"
 "      --value-bytes B      size of a client's data (default 512)\n"
 "      --place hash|random  cookie strategy first placement (default hash)\n"
+"      --failover MODE      cookie strategy, where a dead server's client goes:\n"
+"                           random (default), order (next live slot), hash (hash %% live)\n"
 "      --bucket-s S         timeline bucket (default 0.25)\n"
 "      --seed N             (default 1)\n"
 "  -o, --out DIR            bench: results dir (default results/cookie-<time>-<seed>)\n"
@@ -104,7 +106,7 @@ static int parse_double(const char *s, double *out, double lo, double hi)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { O_THINK = 256, O_EV, O_EV2, O_SLOT, O_LOSS, O_ORIGIN, O_TIMEOUT, O_DEAD, O_VALUE,
-           O_PLACE, O_BUCKET, O_SEED, O_NOPLOT, O_STRATS, O_EXPS };
+           O_PLACE, O_FAILOVER, O_BUCKET, O_SEED, O_NOPLOT, O_STRATS, O_EXPS };
     static const struct option lo[] = {
         { "strategy", 1, 0, 's' }, { "experiment", 1, 0, 'e' }, { "servers", 1, 0, 'n' },
         { "web", 1, 0, 'w' }, { "clients", 1, 0, 'c' }, { "duration", 1, 0, 'd' },
@@ -112,7 +114,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         { "event-s", 1, 0, O_EV }, { "event2-s", 1, 0, O_EV2 }, { "fault-slot", 1, 0, O_SLOT },
         { "loss-fraction", 1, 0, O_LOSS }, { "origin-ms", 1, 0, O_ORIGIN },
         { "timeout-ms", 1, 0, O_TIMEOUT }, { "dead-retry-ms", 1, 0, O_DEAD },
-        { "value-bytes", 1, 0, O_VALUE }, { "place", 1, 0, O_PLACE },
+        { "value-bytes", 1, 0, O_VALUE }, { "place", 1, 0, O_PLACE }, { "failover", 1, 0, O_FAILOVER },
         { "bucket-s", 1, 0, O_BUCKET }, { "seed", 1, 0, O_SEED }, { "no-plot", 0, 0, O_NOPLOT },
         { "strategies", 1, 0, O_STRATS }, { "experiments", 1, 0, O_EXPS }, { 0, 0, 0, 0 },
     };
@@ -156,6 +158,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 e->web.place_random = 1;
             else
                 bad = 1;
+            break;
+        case O_FAILOVER:
+            if ((e->web.failover = cookie_failover_parse(optarg)) < 0) {
+                fprintf(stderr, "geokv-cookie: unknown failover '%s' (random, order, hash)\n", optarg);
+                bad = 1;
+            }
             break;
         case O_BUCKET: bad |= parse_double(optarg, &e->bucket_s, 0.01, 60) != 0; break;
         case O_SEED: bad |= parse_uint(optarg, &u, 0, 4000000000u) != 0; e->seed = u; break;
@@ -237,7 +245,7 @@ static json_t *bench_config(const struct opts *o, const char *run_id)
     capture("git describe --always --dirty 2>/dev/null", git, sizeof git);
     uname(&u);
     const struct cookie_exp_config *e = &o->exp;
-    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:i, "
+    json_t *c = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:i, "
                      "s:i, s:i, s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
                      "run_id", run_id, "strategies", o->strategies, "experiments", o->experiments,
                      "n_cache", (int)e->n_cache, "n_web", (int)e->n_web, "clients", (int)e->clients,
@@ -254,6 +262,10 @@ static json_t *bench_config(const struct opts *o, const char *run_id)
                      "jansson_version", JANSSON_VERSION, "openssl_version",
                      OpenSSL_version(OPENSSL_VERSION), "git_describe", git, "uname", u.release,
                      "cores", (int)sysconf(_SC_NPROCESSORS_ONLN));
+    if (c)
+        json_object_set_new(c, "failover", json_string(cookie_failover_name(
+                                               (enum cookie_failover)e->web.failover)));
+    return c;
 }
 
 static int run_gnuplot(const char *dir, const struct cookie_exp_config *e)

@@ -44,7 +44,7 @@ static void test_cookie_first_placement_is_hash_mod_n(void **state)
 {
     struct cookie_pool p;
     struct cookie_view v;
-    struct cookie_strategy_opts o = { 0, 1 };
+    struct cookie_strategy_opts o = { 0, 1, COOKIE_FAILOVER_RANDOM };
     void *st = cookie_strategy_cookie.state_new(&o);
     unsigned per_slot[3] = { 0 };
     view_of(&p, 3, &v);
@@ -66,7 +66,7 @@ static void test_cookie_follows_cookie_and_survives_scaleout(void **state)
 {
     struct cookie_pool p;
     struct cookie_view v, v4;
-    struct cookie_strategy_opts o = { 0, 1 };
+    struct cookie_strategy_opts o = { 0, 1, COOKIE_FAILOVER_RANDOM };
     void *st = cookie_strategy_cookie.state_new(&o);
     char tok[COOKIE_TOKEN_MAX];
     view_of(&p, 3, &v);
@@ -91,7 +91,7 @@ static void test_cookie_dead_slot_and_bad_cookies_replace(void **state)
 {
     struct cookie_pool p;
     struct cookie_view v;
-    struct cookie_strategy_opts o = { 0, 1 };
+    struct cookie_strategy_opts o = { 0, 1, COOKIE_FAILOVER_RANDOM };
     void *st = cookie_strategy_cookie.state_new(&o);
     char tok[COOKIE_TOKEN_MAX];
     view_of(&p, 3, &v);
@@ -122,11 +122,46 @@ static void test_cookie_dead_slot_and_bad_cookies_replace(void **state)
     cookie_pool_destroy(&p);
 }
 
+static void test_cookie_failover_modes(void **state)
+{
+    struct cookie_pool p;
+    struct cookie_view v;
+    char tok[COOKIE_TOKEN_MAX];
+    view_of(&p, 4, &v);
+    v.live[1] = 0;
+    v.live[3] = 0;
+    struct cookie_strategy_opts order = { 0, 1, COOKIE_FAILOVER_ORDER };
+    struct cookie_strategy_opts hash = { 0, 1, COOKIE_FAILOVER_HASH };
+    struct cookie_strategy_opts rnd = { 0, 1, COOKIE_FAILOVER_RANDOM };
+    void *so = cookie_strategy_cookie.state_new(&order);
+    void *sh = cookie_strategy_cookie.state_new(&hash);
+    void *sr = cookie_strategy_cookie.state_new(&rnd);
+    unsigned seen[4] = { 0 };
+    for (uint64_t c = 1; c <= 200; c++) {
+        struct cookie_route r;
+        cookie_for(&v, c, 1, tok);              /* slot 1 is dead: next live is 2 */
+        assert_int_equal(route(&cookie_strategy_cookie, so, &v, c, tok, &r), 2);
+        cookie_for(&v, c, 3, tok);              /* slot 3 is dead: wraps to 0 */
+        assert_int_equal(route(&cookie_strategy_cookie, so, &v, c, tok, &r), 0);
+        unsigned hs = route(&cookie_strategy_cookie, sh, &v, c, tok, &r);
+        assert_int_equal(hs, (cookie_client_hash(c) % 2) == 0 ? 0 : 2);
+        seen[route(&cookie_strategy_cookie, sr, &v, c, tok, &r)]++;
+    }
+    assert_true(seen[0] > 50 && seen[2] > 50);  /* random uses both live servers */
+    assert_int_equal(seen[1] + seen[3], 0);
+    assert_int_equal(cookie_failover_parse("order"), COOKIE_FAILOVER_ORDER);
+    assert_int_equal(cookie_failover_parse("nope"), -1);
+    cookie_strategy_cookie.state_free(so);
+    cookie_strategy_cookie.state_free(sh);
+    cookie_strategy_cookie.state_free(sr);
+    cookie_pool_destroy(&p);
+}
+
 /* Fraction of clients whose slot differs between two views. */
 static double moved(const struct cookie_strategy *s, const struct cookie_view *a,
                     const struct cookie_view *b, int dead)
 {
-    struct cookie_strategy_opts o = { 0, 1 };
+    struct cookie_strategy_opts o = { 0, 1, COOKIE_FAILOVER_RANDOM };
     void *st = s->state_new(&o);
     static unsigned first[CLIENTS + 1];
     unsigned n = 0;
@@ -161,7 +196,7 @@ static void test_modulo_and_ketama_remap(void **state)
                        cookie_theory_moved("modulo", COOKIE_EV_KILL, 3, 1, 0), 0.04);
     assert_float_equal(moved(&cookie_strategy_ketama, &v3, &vdead, 1), 1.0 / 3, 0.08);
     /* modulo is hash % live count, through libmemcached's MODULA */
-    struct cookie_strategy_opts o = { 0, 1 };
+    struct cookie_strategy_opts o = { 0, 1, COOKIE_FAILOVER_RANDOM };
     void *st = cookie_strategy_modulo.state_new(&o);
     struct cookie_route r;
     for (uint64_t c = 1; c < 200; c++)
@@ -211,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_cookie_first_placement_is_hash_mod_n),
         cmocka_unit_test(test_cookie_follows_cookie_and_survives_scaleout),
         cmocka_unit_test(test_cookie_dead_slot_and_bad_cookies_replace),
+        cmocka_unit_test(test_cookie_failover_modes),
         cmocka_unit_test(test_modulo_and_ketama_remap),
         cmocka_unit_test(test_theory),
         cmocka_unit_test(test_hist),
