@@ -393,31 +393,39 @@ static void sleep_ms(int64_t ms)
 etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
                     int timeout_ms, json_t **resp, etcd_status *st)
 {
+    size_t body_len = 0;
+    char *body = req ? etcd_json_dump(req, &body_len) : NULL;
+    json_decref(req);
+    if (!body) {
+        *resp = NULL;
+        if (st) {
+            memset(st, 0, sizeof *st);
+            st->endpoint = -1;
+        }
+        return etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory (or invalid option) building %s request", path);
+    }
+    etcd_code code = etcd_call_raw(c, op, path, body, body_len, endpoint, timeout_ms, resp, st);
+    free(body);
+    return code;
+}
+
+etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                        int endpoint, int timeout_ms, json_t **resp, etcd_status *st)
+{
     etcd_code code = ETCD_OK;
     etcd_status local;
     CURL *h = NULL;
-    size_t body_len = 0;
-    char *body = NULL;
     if (!st)
         st = &local;
     memset(st, 0, sizeof *st);
     st->endpoint = -1;
     *resp = NULL;
-    if (!req) {
-        code = etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory (or invalid option) building %s request", path);
-        goto cleanup;
-    }
-    body = etcd_json_dump(req, &body_len);
-    json_decref(req);
-    if (!body) {
-        code = etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory encoding %s request", path);
-        goto cleanup;
-    }
     if (endpoint >= (int)c->n_endpoints) {
         code = etcd_set_status(st, ETCD_ERR_INVAL, "endpoint %d out of range (client has %zu)", endpoint, c->n_endpoints);
         goto cleanup;
     }
     easy_ctx *x = NULL, native_body = { 0 };
+    etcd_buf *tb = NULL;
     if (c->transport == ETCD_TRANSPORT_CURL) {
         h = pool_get(c);
         if (!h) {
@@ -452,6 +460,10 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
         bool retry = false;
         long http = 0;
         if (c->transport == ETCD_TRANSPORT_NATIVE) {
+            if (!native_body.cap && (tb = etcd_thread_buf(1))) {
+                native_body.buf = tb->p;
+                native_body.cap = tb->cap;
+            }
             etcd_buf nb = { native_body.buf, native_body.len, native_body.cap };
             etcd_code nc = etcd_native_post(c, ep, path, body, body_len, deadline, &http, &nb, &retry, st);
             native_body.buf = nb.p;
@@ -506,7 +518,12 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
         int64_t left = (deadline - etcd_now_ns()) / 1000000;
         sleep_ms(backoff < left ? backoff : left);
     }
-    if (x->cap > 65536 || x == &native_body) {   /* no huge buffer kept per pooled handle */
+    if (tb) {   /* the body buffer goes back to the thread */
+        tb->p = native_body.buf;
+        tb->cap = native_body.cap;
+        tb->len = 0;
+        etcd_thread_buf_trim(tb);
+    } else if (x->cap > 65536 || x == &native_body) {   /* no huge buffer kept per pooled handle */
         free(x->buf);
         x->buf = NULL;
         x->cap = x->len = 0;
@@ -514,7 +531,6 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
 cleanup:
     if (h)
         pool_put(c, h);
-    free(body);
     return code;
 }
 

@@ -26,7 +26,7 @@ typedef struct etcd_native_ep {
     char host[128];                /* Host: header value */
     bool resolved;
     pthread_mutex_t mu;
-    int idle[ETCD_CONN_POOL_MAX];
+    struct etcd_conn { int fd; int tmo_ms; } idle[ETCD_CONN_POOL_MAX];   /* tmo_ms: its SO_RCVTIMEO */
     size_t n_idle;
 } etcd_native_ep;
 
@@ -89,6 +89,29 @@ void etcd_native_free(etcd_client *c);
  * *retry says whether another endpoint may succeed. */
 etcd_code etcd_native_post(etcd_client *c, size_t ep, const char *path, const char *body, size_t body_len,
                            int64_t deadline, long *http, etcd_buf *resp, bool *retry, etcd_status *st);
+
+/* HTTP/1.1 response parser of the built-in transport: append received bytes
+ * to raw, call parse; stage 7 means complete (status, body de-chunked into
+ * body, trailers skipped). Returns -1 on a malformed response. */
+typedef struct etcd_http_resp {
+    etcd_buf raw;          /* bytes read from the socket */
+    size_t pos;            /* parse position in raw */
+    int stage;             /* 0 headers, 1 body by length, 2 chunk size, 3 chunk data, 4 chunk CRLF,
+                            * 5 trailers, 6 body until EOF, 7 done */
+    long status;
+    long long content_length;
+    bool chunked, close_after;
+    size_t chunk_left;
+} etcd_http_resp;
+int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body);
+
+/* Per-thread reusable buffers (0: raw socket reads, 1: response bodies). */
+etcd_buf *etcd_thread_buf(int which);
+void etcd_thread_buf_trim(etcd_buf *b);
+
+/* Same with a ready body (the hot path: see etcd_jw_*). */
+etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                        int endpoint, int timeout_ms, json_t **resp, etcd_status *st);
 
 /* Error counting happens in the public functions: one per failed call. */
 etcd_code etcd_count_error(etcd_client *c, etcd_code code);

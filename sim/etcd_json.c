@@ -60,9 +60,6 @@ char *etcd_json_dump(const json_t *obj, size_t *len)
     return s;
 }
 
-static const char *const sort_order_names[] = { "NONE", "ASCEND", "DESCEND" };
-static const char *const sort_target_names[] = { "KEY", "VERSION", "CREATE", "MOD", "VALUE" };
-
 /* Explicit range_end wins over prefix. */
 static int set_range_end(json_t *o, const char *key, size_t key_len, bool prefix,
                          const char *range_end, size_t range_end_len)
@@ -92,187 +89,277 @@ static int set_true(json_t *o, const char *name, bool v)
     return v ? json_object_set_new(o, name, json_true()) : 0;
 }
 
-json_t *etcd_json_range_req(const char *key, size_t key_len, const etcd_range_opts *o)
+/* ---- text writer -------------------------------------------------------- */
+
+void etcd_jw_free(etcd_jw *w)
+{
+    free(w->p);
+    memset(w, 0, sizeof *w);
+}
+
+static int jw_reserve(etcd_jw *w, size_t n)
+{
+    if (w->len + n + 1 <= w->cap)
+        return 0;
+    size_t cap = w->cap ? w->cap : 256;
+    while (cap < w->len + n + 1)
+        cap *= 2;
+    char *p = realloc(w->p, cap);
+    if (!p)
+        return -1;
+    w->p = p;
+    w->cap = cap;
+    return 0;
+}
+
+static int jw_raw(etcd_jw *w, const char *s, size_t n)
+{
+    if (jw_reserve(w, n))
+        return -1;
+    memcpy(w->p + w->len, s, n);
+    w->len += n;
+    w->p[w->len] = '\0';
+    return 0;
+}
+
+#define JW_LIT(w, s) jw_raw((w), (s), sizeof(s) - 1)
+
+/* ,"name": (the comma when not first in the object) */
+static int jw_key(etcd_jw *w, const char *name)
+{
+    size_t n = strlen(name);
+    if (jw_reserve(w, n + 4))
+        return -1;
+    if (w->len && w->p[w->len - 1] != '{' && w->p[w->len - 1] != '[')
+        w->p[w->len++] = ',';
+    w->p[w->len++] = '"';
+    memcpy(w->p + w->len, name, n);
+    w->len += n;
+    w->p[w->len++] = '"';
+    w->p[w->len++] = ':';
+    w->p[w->len] = '\0';
+    return 0;
+}
+
+static int jw_bytes(etcd_jw *w, const char *name, const char *data, size_t len)
+{
+    if (jw_key(w, name) || jw_reserve(w, ETCD_BASE64_LEN(len) + 2))
+        return -1;
+    w->p[w->len++] = '"';
+    w->len += etcd_base64_encode(data, len, w->p + w->len);
+    w->p[w->len++] = '"';
+    w->p[w->len] = '\0';
+    return 0;
+}
+
+static int jw_i64(etcd_jw *w, const char *name, int64_t v)
+{
+    char b[24];
+    char *e = b + sizeof b, *q = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--q = '-';
+    if (jw_key(w, name) || jw_reserve(w, (size_t)(e - q) + 2))
+        return -1;
+    w->p[w->len++] = '"';
+    memcpy(w->p + w->len, q, (size_t)(e - q));
+    w->len += (size_t)(e - q);
+    w->p[w->len++] = '"';
+    w->p[w->len] = '\0';
+    return 0;
+}
+
+static int jw_i64_nz(etcd_jw *w, const char *name, int64_t v) { return v ? jw_i64(w, name, v) : 0; }
+
+static int jw_true(etcd_jw *w, const char *name, bool v)
+{
+    return v ? (jw_key(w, name) || JW_LIT(w, "true")) : 0;
+}
+
+static int jw_enum(etcd_jw *w, const char *name, const char *v)
+{
+    return jw_key(w, name) || JW_LIT(w, "\"") || jw_raw(w, v, strlen(v)) || JW_LIT(w, "\"");
+}
+
+static const char *const sort_order_names[] = { "NONE", "ASCEND", "DESCEND" };
+static const char *const sort_target_names[] = { "KEY", "VERSION", "CREATE", "MOD", "VALUE" };
+
+/* Explicit range_end wins over prefix. */
+static int jw_range_end(etcd_jw *w, const char *key, size_t key_len, bool prefix,
+                        const char *range_end, size_t range_end_len)
+{
+    if (range_end && range_end_len)
+        return jw_bytes(w, "range_end", range_end, range_end_len);
+    if (!prefix)
+        return 0;
+    char stackbuf[256];
+    char *b = key_len <= sizeof stackbuf ? stackbuf : malloc(key_len ? key_len : 1);
+    if (!b)
+        return -1;
+    size_t n = etcd_prefix_range_end(key, key_len, b);
+    int rc = jw_bytes(w, "range_end", b, n);
+    if (b != stackbuf)
+        free(b);
+    return rc;
+}
+
+int etcd_jw_range_req(etcd_jw *w, const char *key, size_t key_len, const etcd_range_opts *o)
 {
     static const etcd_range_opts none;
     if (!o)
         o = &none;
     if ((unsigned)o->sort_order > ETCD_SORT_DESCEND || (unsigned)o->sort_target > ETCD_SORT_VALUE)
-        return NULL;
-    json_t *r = json_object();
-    if (!r)
-        return NULL;
-    int rc = etcd_json_set_bytes(r, "key", key, key_len);
-    rc |= set_range_end(r, key, key_len, o->prefix, o->range_end, o->range_end_len);
-    rc |= set_i64_nz(r, "limit", o->limit);
-    rc |= set_i64_nz(r, "revision", o->revision);
-    if (o->sort_order != ETCD_SORT_NONE)
-        rc |= json_object_set_new(r, "sort_order", json_string(sort_order_names[o->sort_order]));
-    if (o->sort_target != ETCD_SORT_KEY)
-        rc |= json_object_set_new(r, "sort_target", json_string(sort_target_names[o->sort_target]));
-    rc |= set_true(r, "serializable", o->serializable);
-    rc |= set_true(r, "keys_only", o->keys_only);
-    rc |= set_true(r, "count_only", o->count_only);
-    rc |= set_i64_nz(r, "min_mod_revision", o->min_mod_revision);
-    rc |= set_i64_nz(r, "max_mod_revision", o->max_mod_revision);
-    rc |= set_i64_nz(r, "min_create_revision", o->min_create_revision);
-    rc |= set_i64_nz(r, "max_create_revision", o->max_create_revision);
-    if (rc) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
+        return -1;
+    if (JW_LIT(w, "{") || jw_bytes(w, "key", key, key_len) ||
+        jw_range_end(w, key, key_len, o->prefix, o->range_end, o->range_end_len) ||
+        jw_i64_nz(w, "limit", o->limit) || jw_i64_nz(w, "revision", o->revision) ||
+        (o->sort_order != ETCD_SORT_NONE && jw_enum(w, "sort_order", sort_order_names[o->sort_order])) ||
+        (o->sort_target != ETCD_SORT_KEY && jw_enum(w, "sort_target", sort_target_names[o->sort_target])) ||
+        jw_true(w, "serializable", o->serializable) || jw_true(w, "keys_only", o->keys_only) ||
+        jw_true(w, "count_only", o->count_only) || jw_i64_nz(w, "min_mod_revision", o->min_mod_revision) ||
+        jw_i64_nz(w, "max_mod_revision", o->max_mod_revision) ||
+        jw_i64_nz(w, "min_create_revision", o->min_create_revision) ||
+        jw_i64_nz(w, "max_create_revision", o->max_create_revision) || JW_LIT(w, "}"))
+        return -1;
+    return 0;
 }
 
-json_t *etcd_json_put_req(const char *key, size_t key_len, const char *val, size_t val_len,
-                          const etcd_put_opts *o)
+int etcd_jw_put_req(etcd_jw *w, const char *key, size_t key_len, const char *val, size_t val_len,
+                    const etcd_put_opts *o)
 {
     static const etcd_put_opts none;
     if (!o)
         o = &none;
-    json_t *r = json_object();
-    if (!r)
-        return NULL;
-    int rc = etcd_json_set_bytes(r, "key", key, key_len);
-    if (val_len)
-        rc |= etcd_json_set_bytes(r, "value", val, val_len);
-    rc |= set_i64_nz(r, "lease", o->lease);
-    rc |= set_true(r, "prev_kv", o->prev_kv);
-    rc |= set_true(r, "ignore_value", o->ignore_value);
-    rc |= set_true(r, "ignore_lease", o->ignore_lease);
-    if (rc) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
+    if (JW_LIT(w, "{") || jw_bytes(w, "key", key, key_len) || (val_len && jw_bytes(w, "value", val, val_len)) ||
+        jw_i64_nz(w, "lease", o->lease) || jw_true(w, "prev_kv", o->prev_kv) ||
+        jw_true(w, "ignore_value", o->ignore_value) || jw_true(w, "ignore_lease", o->ignore_lease) ||
+        JW_LIT(w, "}"))
+        return -1;
+    return 0;
 }
 
-json_t *etcd_json_delete_req(const char *key, size_t key_len, const etcd_delete_opts *o)
+int etcd_jw_delete_req(etcd_jw *w, const char *key, size_t key_len, const etcd_delete_opts *o)
 {
     static const etcd_delete_opts none;
     if (!o)
         o = &none;
-    json_t *r = json_object();
-    if (!r)
-        return NULL;
-    int rc = etcd_json_set_bytes(r, "key", key, key_len);
-    rc |= set_range_end(r, key, key_len, o->prefix, o->range_end, o->range_end_len);
-    rc |= set_true(r, "prev_kv", o->prev_kv);
-    if (rc) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
+    if (JW_LIT(w, "{") || jw_bytes(w, "key", key, key_len) ||
+        jw_range_end(w, key, key_len, o->prefix, o->range_end, o->range_end_len) ||
+        jw_true(w, "prev_kv", o->prev_kv) || JW_LIT(w, "}"))
+        return -1;
+    return 0;
 }
 
 static const char *const cmp_target_names[] = { "VERSION", "CREATE", "MOD", "VALUE", "LEASE" };
 static const char *const cmp_result_names[] = { "EQUAL", "GREATER", "LESS", "NOT_EQUAL" };
 
-static json_t *compare_json(const etcd_compare *c)
+static int jw_compare(etcd_jw *w, const etcd_compare *c)
 {
     if ((unsigned)c->target > ETCD_CMP_LEASE || (unsigned)c->result > ETCD_CMP_NOT_EQUAL)
-        return NULL;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = etcd_json_set_bytes(o, "key", c->key, c->key_len);
-    if (c->range_end && c->range_end_len)
-        rc |= etcd_json_set_bytes(o, "range_end", c->range_end, c->range_end_len);
-    rc |= json_object_set_new(o, "target", json_string(cmp_target_names[c->target]));
-    rc |= json_object_set_new(o, "result", json_string(cmp_result_names[c->result]));
+        return -1;
+    if (JW_LIT(w, "{") || jw_bytes(w, "key", c->key, c->key_len) ||
+        (c->range_end && c->range_end_len && jw_bytes(w, "range_end", c->range_end, c->range_end_len)) ||
+        jw_enum(w, "target", cmp_target_names[c->target]) || jw_enum(w, "result", cmp_result_names[c->result]))
+        return -1;
     /* The compared field is always written, 0 included: it selects the
      * oneof target_union (etcd reads a missing one as 0 anyway). */
+    int rc = 0;
     switch (c->target) {
-    case ETCD_CMP_VERSION: rc |= etcd_json_set_int64(o, "version", c->number); break;
-    case ETCD_CMP_CREATE:  rc |= etcd_json_set_int64(o, "create_revision", c->number); break;
-    case ETCD_CMP_MOD:     rc |= etcd_json_set_int64(o, "mod_revision", c->number); break;
-    case ETCD_CMP_LEASE:   rc |= etcd_json_set_int64(o, "lease", c->number); break;
-    case ETCD_CMP_VALUE:
-        rc |= etcd_json_set_bytes(o, "value", c->value ? c->value : "", c->value ? c->value_len : 0);
-        break;
+    case ETCD_CMP_VERSION: rc = jw_i64(w, "version", c->number); break;
+    case ETCD_CMP_CREATE:  rc = jw_i64(w, "create_revision", c->number); break;
+    case ETCD_CMP_MOD:     rc = jw_i64(w, "mod_revision", c->number); break;
+    case ETCD_CMP_LEASE:   rc = jw_i64(w, "lease", c->number); break;
+    case ETCD_CMP_VALUE:   rc = jw_bytes(w, "value", c->value ? c->value : "", c->value ? c->value_len : 0); break;
     }
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return rc || JW_LIT(w, "}");
 }
 
-static json_t *request_op_json(const etcd_request_op *op)
+static int jw_request_op(etcd_jw *w, const etcd_request_op *op)
 {
-    json_t *inner = NULL;
-    const char *name = NULL;
     switch (op->type) {
     case ETCD_REQ_RANGE:
-        inner = etcd_json_range_req(op->key, op->key_len, &op->range);
-        name = "request_range";
-        break;
+        return JW_LIT(w, "{\"request_range\":") || etcd_jw_range_req(w, op->key, op->key_len, &op->range) ||
+               JW_LIT(w, "}");
     case ETCD_REQ_PUT:
-        inner = etcd_json_put_req(op->key, op->key_len, op->value, op->value_len, &op->put);
-        name = "request_put";
-        break;
+        return JW_LIT(w, "{\"request_put\":") ||
+               etcd_jw_put_req(w, op->key, op->key_len, op->value, op->value_len, &op->put) || JW_LIT(w, "}");
     case ETCD_REQ_DELETE:
-        inner = etcd_json_delete_req(op->key, op->key_len, &op->del);
-        name = "request_delete_range";
-        break;
+        return JW_LIT(w, "{\"request_delete_range\":") ||
+               etcd_jw_delete_req(w, op->key, op->key_len, &op->del) || JW_LIT(w, "}");
     default:
-        return NULL;
+        return -1;
     }
-    if (!inner)
-        return NULL;
-    json_t *o = json_object();
-    if (!o || json_object_set_new(o, name, inner)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
 }
 
-static int add_ops(json_t *r, const char *name, const etcd_request_op *ops, size_t n)
+static int jw_ops(etcd_jw *w, const char *name, const etcd_request_op *ops, size_t n)
 {
     if (!n)
         return 0;
-    json_t *a = json_array();
-    if (!a)
+    if (jw_key(w, name) || JW_LIT(w, "["))
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = request_op_json(&ops[i]);
-        if (!o || json_array_append_new(a, o)) {
-            json_decref(a);
+    for (size_t i = 0; i < n; i++)
+        if ((i && JW_LIT(w, ",")) || jw_request_op(w, &ops[i]))
             return -1;
-        }
+    return JW_LIT(w, "]");
+}
+
+int etcd_jw_txn_req(etcd_jw *w, const etcd_compare *cmp, size_t n_cmp,
+                    const etcd_request_op *success, size_t n_success,
+                    const etcd_request_op *failure, size_t n_failure)
+{
+    if (JW_LIT(w, "{"))
+        return -1;
+    if (n_cmp) {
+        if (jw_key(w, "compare") || JW_LIT(w, "["))
+            return -1;
+        for (size_t i = 0; i < n_cmp; i++)
+            if ((i && JW_LIT(w, ",")) || jw_compare(w, &cmp[i]))
+                return -1;
+        if (JW_LIT(w, "]"))
+            return -1;
     }
-    return json_object_set_new(r, name, a);
+    if (jw_ops(w, "success", success, n_success) || jw_ops(w, "failure", failure, n_failure) || JW_LIT(w, "}"))
+        return -1;
+    return 0;
+}
+
+/* json_t versions: the text parsed back (used by tests and cold paths). */
+static json_t *jw_to_json(etcd_jw *w, int rc)
+{
+    json_t *j = rc == 0 ? json_loadb(w->p, w->len, 0, NULL) : NULL;
+    etcd_jw_free(w);
+    return j;
+}
+
+json_t *etcd_json_range_req(const char *key, size_t key_len, const etcd_range_opts *o)
+{
+    etcd_jw w = { 0 };
+    return jw_to_json(&w, etcd_jw_range_req(&w, key, key_len, o));
+}
+
+json_t *etcd_json_put_req(const char *key, size_t key_len, const char *val, size_t val_len,
+                          const etcd_put_opts *o)
+{
+    etcd_jw w = { 0 };
+    return jw_to_json(&w, etcd_jw_put_req(&w, key, key_len, val, val_len, o));
+}
+
+json_t *etcd_json_delete_req(const char *key, size_t key_len, const etcd_delete_opts *o)
+{
+    etcd_jw w = { 0 };
+    return jw_to_json(&w, etcd_jw_delete_req(&w, key, key_len, o));
 }
 
 json_t *etcd_json_txn_req(const etcd_compare *cmp, size_t n_cmp,
                           const etcd_request_op *success, size_t n_success,
                           const etcd_request_op *failure, size_t n_failure)
 {
-    json_t *r = json_object();
-    if (!r)
-        return NULL;
-    int rc = 0;
-    if (n_cmp) {
-        json_t *a = json_array();
-        rc |= a ? 0 : -1;
-        for (size_t i = 0; a && i < n_cmp; i++) {
-            json_t *c = compare_json(&cmp[i]);
-            if (!c || json_array_append_new(a, c)) {
-                rc = -1;
-                break;
-            }
-        }
-        if (a)
-            rc |= json_object_set_new(r, "compare", a);
-    }
-    rc |= add_ops(r, "success", success, n_success);
-    rc |= add_ops(r, "failure", failure, n_failure);
-    if (rc) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
+    etcd_jw w = { 0 };
+    return jw_to_json(&w, etcd_jw_txn_req(&w, cmp, n_cmp, success, n_success, failure, n_failure));
 }
 
 json_t *etcd_json_watch_req(const char *key, size_t key_len, const etcd_watch_opts *o)

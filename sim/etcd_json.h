@@ -15,6 +15,21 @@
 
 #include "sim/etcd_client.h"
 
+/* ---- requests as text ---------------------------------------------------
+ * The hot path writes request bodies straight into a buffer (no jansson
+ * tree, no escaping needed: every string is base64 or an enum name). The
+ * json_t encoders below are these plus json_loadb, so the unit tests of the
+ * shapes cover both. Each returns 0, or -1 on OOM / invalid option. */
+typedef struct etcd_jw { char *p; size_t len, cap; } etcd_jw;
+int etcd_jw_range_req(etcd_jw *w, const char *key, size_t key_len, const etcd_range_opts *o);
+int etcd_jw_put_req(etcd_jw *w, const char *key, size_t key_len, const char *val, size_t val_len,
+                    const etcd_put_opts *o);
+int etcd_jw_delete_req(etcd_jw *w, const char *key, size_t key_len, const etcd_delete_opts *o);
+int etcd_jw_txn_req(etcd_jw *w, const etcd_compare *cmp, size_t n_cmp,
+                    const etcd_request_op *success, size_t n_success,
+                    const etcd_request_op *failure, size_t n_failure);
+void etcd_jw_free(etcd_jw *w);
+
 /* ---- requests: new json objects (NULL on OOM or invalid argument) ------ */
 json_t *etcd_json_range_req(const char *key, size_t key_len, const etcd_range_opts *o);
 json_t *etcd_json_put_req(const char *key, size_t key_len, const char *val, size_t val_len,

@@ -73,6 +73,21 @@ void etcd_txn_result_free(etcd_txn_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Request body written straight into a buffer (no jansson tree). */
+static etcd_code call_jw(etcd_client *c, etcd_optype op, const char *path, etcd_jw *w, int rc, json_t **resp,
+                         etcd_status *st)
+{
+    etcd_code code;
+    if (rc != 0) {
+        code = etcd_set_status(st, ETCD_ERR_INVAL, "%s: invalid option (or out of memory) encoding the request", path);
+        *resp = NULL;
+    } else {
+        code = etcd_call_raw(c, op, path, w->p, w->len, -1, 0, resp, st);
+    }
+    etcd_jw_free(w);
+    return code;
+}
+
 static etcd_code check_key(etcd_client *c, const char *key, size_t key_len, etcd_status *st)
 {
     if (st) {
@@ -91,12 +106,13 @@ etcd_code etcd_range(etcd_client *c, const char *key, size_t key_len, const etcd
 {
     json_t *resp = NULL;
     etcd_range_result tmp;
+    etcd_jw w = { 0 };
     etcd_code code = check_key(c, key, key_len, st);
     if (out)
         memset(out, 0, sizeof *out);
     if (code != ETCD_OK)
         return etcd_count_error(c, code);
-    code = etcd_call(c, ETCD_OP_T_RANGE, "/v3/kv/range", etcd_json_range_req(key, key_len, opts), -1, 0, &resp, st);
+    code = call_jw(c, ETCD_OP_T_RANGE, "/v3/kv/range", &w, etcd_jw_range_req(&w, key, key_len, opts), &resp, st);
     if (code == ETCD_OK) {
         code = etcd_json_range_resp(resp, out ? out : &tmp, st);
         if (!out && code == ETCD_OK)
@@ -111,6 +127,7 @@ etcd_code etcd_put(etcd_client *c, const char *key, size_t key_len, const char *
 {
     json_t *resp = NULL;
     etcd_put_result tmp;
+    etcd_jw w = { 0 };
     etcd_code code = check_key(c, key, key_len, st);
     if (out)
         memset(out, 0, sizeof *out);
@@ -118,8 +135,8 @@ etcd_code etcd_put(etcd_client *c, const char *key, size_t key_len, const char *
         code = etcd_set_status(st, ETCD_ERR_INVAL, "etcd_put: value is NULL with length %zu", val_len);
     if (code != ETCD_OK)
         return etcd_count_error(c, code);
-    code = etcd_call(c, ETCD_OP_T_PUT, "/v3/kv/put", etcd_json_put_req(key, key_len, val, val_len, opts), -1, 0,
-                     &resp, st);
+    code = call_jw(c, ETCD_OP_T_PUT, "/v3/kv/put", &w, etcd_jw_put_req(&w, key, key_len, val, val_len, opts), &resp,
+                   st);
     if (code == ETCD_OK) {
         code = etcd_json_put_resp(resp, out ? out : &tmp, st);
         if (!out && code == ETCD_OK)
@@ -134,13 +151,14 @@ etcd_code etcd_delete(etcd_client *c, const char *key, size_t key_len, const etc
 {
     json_t *resp = NULL;
     etcd_delete_result tmp;
+    etcd_jw w = { 0 };
     etcd_code code = check_key(c, key, key_len, st);
     if (out)
         memset(out, 0, sizeof *out);
     if (code != ETCD_OK)
         return etcd_count_error(c, code);
-    code = etcd_call(c, ETCD_OP_T_DELETE, "/v3/kv/deleterange", etcd_json_delete_req(key, key_len, opts), -1, 0,
-                     &resp, st);
+    code = call_jw(c, ETCD_OP_T_DELETE, "/v3/kv/deleterange", &w, etcd_jw_delete_req(&w, key, key_len, opts), &resp,
+                   st);
     if (code == ETCD_OK) {
         code = etcd_json_delete_resp(resp, out ? out : &tmp, st);
         if (!out && code == ETCD_OK)
@@ -166,8 +184,9 @@ etcd_code etcd_txn(etcd_client *c,
         memset(out, 0, sizeof *out);
     if (!c || (n_cmp && !cmp) || (n_success && !success) || (n_failure && !failure))
         return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_txn: NULL client or operation array"));
-    etcd_code code = etcd_call(c, ETCD_OP_T_TXN, "/v3/kv/txn",
-                               etcd_json_txn_req(cmp, n_cmp, success, n_success, failure, n_failure), -1, 0, &resp, st);
+    etcd_jw w = { 0 };
+    etcd_code code = call_jw(c, ETCD_OP_T_TXN, "/v3/kv/txn", &w,
+                             etcd_jw_txn_req(&w, cmp, n_cmp, success, n_success, failure, n_failure), &resp, st);
     if (code == ETCD_OK) {
         code = etcd_json_txn_resp(resp, out ? out : &tmp, st);
         if (!out && code == ETCD_OK)
