@@ -299,6 +299,39 @@ static json_t *run_scale(etcd_client *c, int n)
                      "sessions_alive", alive, "cpu_seconds", cpu_s() - cpu0);
 }
 
+/* A fixed CPU workload (decode one recorded etcd range response), so that
+ * figures from a loaded or slow machine can be compared with a quiet one.
+ * Not measured on an idle machine here; my estimate for an idle modern x86
+ * core is ~2 us. */
+static double calibration_us(void)
+{
+    static const char doc[] =
+        "{\"header\":{\"cluster_id\":\"7627732619255946941\",\"member_id\":\"15332735175710452016\","
+        "\"revision\":\"5\",\"raft_term\":\"2\"},\"kvs\":[{\"key\":\"L3cvYg==\",\"create_revision\":\"4\","
+        "\"mod_revision\":\"4\",\"version\":\"1\",\"value\":\"eCJ5\"}],\"count\":\"1\"}";
+    enum { N = 20000 };
+    double t0 = cpu_s();
+    size_t sink = 0;
+    for (int i = 0; i < N; i++) {
+        json_t *j = json_loadb(doc, sizeof doc - 1, 0, NULL);
+        sink += json_object_size(j);
+        json_decref(j);
+    }
+    return sink ? (cpu_s() - t0) * 1e6 / N : 0;
+}
+
+static double loadavg1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -420,6 +453,8 @@ int main(int argc, char **argv)
                             "members", n, "duration_ms", cf.duration_ms, "value_size", (json_int_t)cf.value_size,
                             "policy", "round-robin", "etcd_version", "3.4.23 (Debian etcd-server)",
                             "results", results);
+    json_object_set_new(doc, "calibration_json_decode_us", json_real(calibration_us()));
+    json_object_set_new(doc, "loadavg_1min", json_real(loadavg1()));
     if (cf.scale > 0)
         json_object_set_new(doc, "scale", run_scale(c, cf.scale));
     char *text = json_dumps(doc, JSON_INDENT(2));
@@ -441,6 +476,10 @@ int main(int argc, char **argv)
                 json_real_value(json_object_get(r, "ratio_received_vs_etcd_sent")),
                 json_integer_value(json_object_get(r, "errors")));
     }
+    fprintf(stderr, "machine: reference JSON decode %.2f us (estimate for an idle core: ~2 us), load average %.1f;"
+                    " CPU is getrusage(RUSAGE_SELF) of this process (etcd excluded)\n",
+            json_real_value(json_object_get(doc, "calibration_json_decode_us")),
+            json_real_value(json_object_get(doc, "loadavg_1min")));
     json_t *sc = json_object_get(doc, "scale");
     if (sc)
         fprintf(stderr, "scale: %d agents (session + watch each) on one client: set-up %.2f s, %d threads open, "

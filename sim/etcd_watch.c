@@ -699,6 +699,7 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
             /* ENDED: created, then already over; on_end told the owner. */
             *out = w;
             code = ETCD_OK;
+            st->endpoint = (int)ep;
             break;
         }
         if (state == W_PENDING) {

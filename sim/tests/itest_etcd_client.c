@@ -697,6 +697,16 @@ static void test_failover(void **state)
     int leader = etcd_rig_leader(g_rig);
     int victim = leader == 0 ? 1 : 0;
     etcd_client *c = new_client(ETCD_POLICY_PINNED, (size_t)victim);
+    /* a watch and a session on the member about to die */
+    wlog lw;
+    wlog_init(&lw);
+    etcd_watch *wv;
+    etcd_watch_opts wvo = { .prefix = true };
+    must(etcd_watch_start(c, "/fo/", 4, &wvo, wlog_resp, wlog_end, &lw, &wv, &st), &st, "watch on victim");
+    assert_int_equal(st.endpoint, victim);
+    etcd_session *sv;
+    atomic_store(&g_lost, 0);
+    must(etcd_session_new(c, 2, on_lost, NULL, &sv, &st), &st, "session via victim");
     const char *eps[ETCD_RIG_MAX_MEMBERS];
     for (int i = 0; i < g_rig->n; i++)
         eps[i] = g_rig->m[i].client_url;
@@ -718,6 +728,18 @@ static void test_failover(void **state)
         assert_true(st.endpoint != victim);
     }
     etcd_client_free(cc);
+    /* the stream on the dead member ended and said so */
+    assert_true(wlog_wait(&lw, has_ended, 0));
+    assert_true(lw.end_code == ETCD_ERR_CONNECT || lw.end_code == ETCD_ERR_CLOSED);
+    etcd_watch_stop(wv);
+    /* the session's keepalives moved to live members: alive past 1.5 TTL */
+    sleep_ms(3000);
+    assert_true(etcd_session_alive(sv));
+    assert_int_equal(atomic_load(&g_lost), 0);
+    etcd_lease_ttl lt;
+    must(etcd_lease_timetolive(c, etcd_session_lease(sv), false, &lt, &st), &st, "timetolive");
+    assert_true(lt.ttl > 0);
+    etcd_session_close(sv);
     etcd_range_result r;
     must(etcd_range(c, "/fo/k", 5, NULL, &r, &st), &st, "range after kill");
     assert_string_equal(r.kvs[0].value, "2");
