@@ -27,7 +27,7 @@ void cookie_exp_config_default(struct cookie_exp_config *c)
     c->duration_s = 7;
     c->event_s = 2.5;
     c->event2_s = 4.75;
-    c->bucket_s = 0.25;
+    c->bucket_s = 0.1;
     c->loss_fraction = 0.5;
     c->fault_slot = 0;
     c->seed = 1;

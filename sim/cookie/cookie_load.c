@@ -2,6 +2,7 @@
 #include "sim/cookie/cookie_origin.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,10 +202,10 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
                  : status != 200 ? "HTTP status not 200"
                  : bad ? "wrong content" : "no X-Geokv-Slot header");
 
+    /* Requests finishing after the end (the drain) are in the totals only. */
     unsigned b = (unsigned)((double)(t - r->start_ns) / 1e9 / cfg->bucket_s);
-    if (b >= res->n_buckets)
-        b = res->n_buckets - 1;
-    struct cookie_bucket *bk = &res->buckets[b];
+    static struct cookie_bucket drain_bucket;
+    struct cookie_bucket *bk = b < res->n_buckets ? &res->buckets[b] : &drain_bucket;
     bk->requests++;
     bk->hits += hit;
     bk->misses += !error && !hit;
@@ -301,7 +302,7 @@ int cookie_load_run(const struct cookie_load_config *cfg, struct cookie_load_res
         return -1;
     }
     res->n_events = cfg->n_events;
-    res->n_buckets = (unsigned)(cfg->duration_s / cfg->bucket_s) + 1;
+    res->n_buckets = (unsigned)ceil(cfg->duration_s / cfg->bucket_s - 1e-9);
     res->buckets = calloc(res->n_buckets, sizeof *res->buckets);
     r.clients = calloc(cfg->clients, sizeof *r.clients);
     r.expect = malloc((size_t)cfg->clients * cfg->value_bytes);

@@ -215,10 +215,11 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
     fprintf(f, "The document claims that a failed cache server affects only its own "
             "clients' data and that growing from N to N+1 servers moves no data. "
             "Measured (fractions of clients, from what the clients saw):\n\n");
-    fprintf(f, "| event | strategy | moved (measured) | moved (theory) | clients with a miss | "
+    fprintf(f, "| event | strategy | clients on the failed server / losing cookies | "
+            "moved (measured) | moved (theory) | clients with a miss | "
             "origin fetches | p99 first 1 s (ms) | max first 1 s (ms) | recovery (s) | "
             "requests that met a cache failure |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t x = 0; x < 4; x++)
         for (size_t s = 0; s < 3; s++) {
             const json_t *r = find_run(runs, remap_exps[x][0], strategies[s]);
@@ -226,6 +227,7 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
             if (!e)
                 continue;
             fprintf(f, "| %s | %s |", remap_exps[x][0], strategies[s]);
+            md_pct(f, strcmp(remap_exps[x][0], "scaleout") == 0 ? NAN : jnum(e, "targeted_frac"));
             md_pct(f, jnum(e, "moved_frac"));
             md_pct(f, jnum(e, "theory_moved"));
             md_pct(f, jnum(e, "affected_frac"));

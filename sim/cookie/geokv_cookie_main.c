@@ -64,7 +64,7 @@ static void usage(FILE *f)
 "      --place hash|random  cookie strategy first placement (default hash)\n"
 "      --failover MODE      cookie strategy, where a dead server's client goes:\n"
 "                           random (default), order (next live slot), hash (hash %% live)\n"
-"      --bucket-s S         timeline bucket (default 0.25)\n"
+"      --bucket-s S         timeline bucket (default 0.1)\n"
 "      --seed N             (default 1)\n"
 "  -o, --out DIR            bench: results dir (default results/cookie-<time>-<seed>)\n"
 "      --no-plot            bench: skip gnuplot\n"
@@ -281,8 +281,9 @@ static int run_gnuplot(const char *dir, const struct cookie_exp_config *e)
     int rc = 0;
     for (int svg = 0; svg < 2; svg++) {
         snprintf(cmd, sizeof cmd,
-                 "gnuplot -e \"dir='%s'; fmt='%s'; ev1=%g; ev2=%g; nserv=%u\" '%s'",
-                 dir, svg ? "svg" : "png", e->event_s, e->event2_s, e->n_cache, script);
+                 "gnuplot -e \"dir='%s'; fmt='%s'; ev1=%g; ev2=%g; nserv=%u; dur=%g; loss=%g\" '%s'",
+                 dir, svg ? "svg" : "png", e->event_s, e->event2_s, e->n_cache, e->duration_s,
+                 e->loss_fraction, script);
         if (system(cmd) != 0) {
             fprintf(stderr, "geokv-cookie: gnuplot failed: %s\n", cmd);
             rc = -1;
