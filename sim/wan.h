@@ -163,9 +163,10 @@ uint64_t wan_egress_bytes(wan *w);
 /* CPU time used by the loop thread so far, in seconds. */
 double wan_loop_cpu_s(wan *w);
 
-/* The emulator's own timing error: how late the timer fired after the
- * earliest due release, in microseconds (10 us resolution), since the last
- * reset. Also in wan_counters() as "timer_lateness_us". */
+/* The emulator's own timing error: how long after its release time each
+ * chunk was written to the kernel, in microseconds (10 us buckets, reported
+ * at the bucket's upper edge), since the last reset. Also in wan_counters()
+ * as "timer_lateness_us". */
 void wan_timer_lateness(wan *w, double *p50_us, double *p99_us, double *max_us);
 void wan_timer_lateness_reset(wan *w);
 

@@ -9,8 +9,8 @@
  *    reply's arrival taken from the client socket's kernel receive timestamp
  *    (and, for comparison, when the client thread woke up). The figure still
  *    includes the echo server's turnaround and loopback hops, so it is an
- *    upper bound on the emulator's error; the emulator's own timer lateness
- *    is printed beside it.
+ *    upper bound on the emulator's error; the emulator's own lateness (chunk
+ *    written to the kernel minus its release time) is printed beside it.
  * 2. Cost through a zero-delay link: bulk throughput (MB/s of payload, echoed)
  *    and the emulator loop thread's CPU time per message (64 B ping-pongs,
  *    closed loop, 8 connections).
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
                                                   "host", host, "cpus", (int)ncpu, "note",
                                                   "shared machine: other jobs may run concurrently"));
     fprintf(stderr, "measured - configured RTT (ms), reply time = client kernel rx stamp; user_p99: same with\n"
-                    "the time the client thread woke up; emu_late: the emulator's timer lateness p50/p99 (us)\n");
+                    "the time the client thread woke up; emu_late: how late the emulator wrote chunks, p50/p99 (us)\n");
     fprintf(stderr, "%-8s %-6s %-8s %-5s %-7s %9s %9s %9s %9s  %s\n", "rtt_ms", "size", "rate/s", "conns", "msgs",
             "p50_ms", "p99_ms", "max_ms", "user_p99", "emu_late_us");
     for (int si = 0; si < ns; si++)

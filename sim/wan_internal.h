@@ -115,8 +115,8 @@ struct wan {
     int client_link[TOPO_MAX_REGIONS][WAN_MAX_MEMBERS];   /* -1 when none */
     int direct_link[WAN_MAX_MEMBERS];
 
-    /* how late the timer fired vs. the earliest deadline, 10 us buckets
-     * up to 10 ms (last bucket: beyond); the emulator's own error */
+    /* how late each chunk was handed to the kernel after its release time,
+     * 10 us buckets up to 10 ms (last bucket: beyond): the emulator's own error */
     uint64_t late_hist[1001];
     uint64_t late_max_ns;
     clockid_t loop_cpu_clock;

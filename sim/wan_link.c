@@ -352,6 +352,18 @@ fail:
     return -1;
 }
 
+/* The emulator's own error: how long after its release time a chunk's first
+ * byte is handed to the kernel (timer wake-up, CPU contention, a busy loop). */
+static void record_lateness(wan *w, uint64_t release_ns)
+{
+    uint64_t now = wan_now_ns();
+    uint64_t late = now > release_ns ? now - release_ns : 0;
+    uint64_t b = late / 10000;
+    w->late_hist[b < 1000 ? b : 1000]++;
+    if (late > w->late_max_ns)
+        w->late_max_ns = late;
+}
+
 /* Write what is due. Returns -1 when the connection was destroyed. */
 static int dir_flush(wan *w, wan_dir *d, uint64_t now)
 {
@@ -369,6 +381,8 @@ static int dir_flush(wan *w, wan_dir *d, uint64_t now)
             wan_queue_pop(&d->q);
             continue;
         }
+        if (ch->off == 0)
+            record_lateness(w, ch->release_ns);
         ssize_t n = send(dst, ch->data + ch->off, ch->len - ch->off, MSG_NOSIGNAL);
         if (n > 0) {
             wan_queue_consume(&d->q, (size_t)n);
@@ -530,14 +544,7 @@ static void on_timer(wan *w)
     }
     w->armed_ns = UINT64_MAX;
     uint64_t now = wan_now_ns();
-    wan_hnode *top = wan_heap_top(&w->heap);
-    if (top && top->key <= now) {
-        uint64_t late = now - top->key;
-        uint64_t b = late / 10000;
-        w->late_hist[b < 1000 ? b : 1000]++;
-        if (late > w->late_max_ns)
-            w->late_max_ns = late;
-    }
+    wan_hnode *top;
     while ((top = wan_heap_top(&w->heap)) != NULL && top->key <= now) {
         wan_dir *d = (wan_dir *)((char *)top - offsetof(wan_dir, hn));
         wan_heap_remove(&w->heap, top);
