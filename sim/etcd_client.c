@@ -409,8 +409,33 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
     return code;
 }
 
+static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                      int endpoint, int timeout_ms, json_t **resp, etcd_buf *text, etcd_status *st);
+
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
                         int endpoint, int timeout_ms, json_t **resp, etcd_status *st)
+{
+    return call(c, op, path, body, body_len, endpoint, timeout_ms, resp, NULL, st);
+}
+
+etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                         etcd_buf **text, etcd_status *st)
+{
+    json_t *unused = NULL;
+    *text = etcd_thread_buf(2);
+    if (!*text) {
+        if (st) {
+            memset(st, 0, sizeof *st);
+            st->endpoint = -1;
+        }
+        return etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory");
+    }
+    (*text)->len = 0;
+    return call(c, op, path, body, body_len, -1, 0, &unused, *text, st);
+}
+
+static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                      int endpoint, int timeout_ms, json_t **resp, etcd_buf *text, etcd_status *st)
 {
     etcd_code code = ETCD_OK;
     etcd_status local;
@@ -487,6 +512,25 @@ etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const 
         }
         if (rc == CURLE_OK) {
             st->http_status = (int)http;
+            if (http == 200 && text) {
+                size_t need = x->len + 1;
+                if (need > text->cap) {
+                    char *p = realloc(text->p, need);
+                    if (!p) {
+                        code = etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory");
+                        break;
+                    }
+                    text->p = p;
+                    text->cap = need;
+                }
+                memcpy(text->p, x->buf ? x->buf : "", x->len);
+                text->len = x->len;
+                text->p[text->len] = '\0';
+                code = ETCD_OK;
+                st->code = ETCD_OK;
+                st->message[0] = '\0';
+                break;
+            }
             if (http == 200) {
                 json_error_t jerr;
                 *resp = json_loadb(x->buf ? x->buf : "", x->len, 0, &jerr);

@@ -343,7 +343,8 @@ static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static void scratch_free(void *p)
 {
     etcd_buf *b = p;
-    free(b->p);
+    for (int i = 0; i < 3; i++)
+        free(b[i].p);
     free(b);
 }
 static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
@@ -353,7 +354,7 @@ etcd_buf *etcd_thread_buf(int which)
     pthread_once(&scratch_once, scratch_init);
     etcd_buf *b = pthread_getspecific(scratch_key);
     if (!b) {
-        b = calloc(2, sizeof *b);
+        b = calloc(3, sizeof *b);
         if (!b || pthread_setspecific(scratch_key, b) != 0) {
             free(b);
             return NULL;

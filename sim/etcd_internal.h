@@ -105,13 +105,18 @@ typedef struct etcd_http_resp {
 } etcd_http_resp;
 int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body);
 
-/* Per-thread reusable buffers (0: raw socket reads, 1: response bodies). */
+/* Per-thread reusable buffers (0: raw socket reads, 1: response bodies,
+ * 2: body text handed to the fast decoders). */
 etcd_buf *etcd_thread_buf(int which);
 void etcd_thread_buf_trim(etcd_buf *b);
 
 /* Same with a ready body (the hot path: see etcd_jw_*). */
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
                         int endpoint, int timeout_ms, json_t **resp, etcd_status *st);
+/* Same, but a 200 body comes back as text in *text (etcd_thread_buf(2),
+ * valid until this thread's next call), not parsed. */
+etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                         etcd_buf **text, etcd_status *st);
 
 /* Error counting happens in the public functions: one per failed call. */
 etcd_code etcd_count_error(etcd_client *c, etcd_code code);

@@ -60,6 +60,13 @@ etcd_code etcd_json_lease_grant_resp(const json_t *resp, int64_t *id, int64_t *t
 etcd_code etcd_json_keepalive_resp(const json_t *resp, int64_t *ttl, etcd_status *st);
 etcd_code etcd_json_timetolive_resp(const json_t *resp, etcd_lease_ttl *out, etcd_status *st);
 etcd_code etcd_json_status_resp(const json_t *resp, etcd_member_status *out, etcd_status *st);
+/* Tree-less fast path (etcd_jfast.c) for the hot responses, from the text.
+ * ETCD_ERR_PARSE means "not handled here": decode with jansson instead. */
+etcd_code etcd_jfast_range_resp(const char *text, size_t len, etcd_range_result *out);
+etcd_code etcd_jfast_put_resp(const char *text, size_t len, etcd_put_result *out);
+etcd_code etcd_jfast_delete_resp(const char *text, size_t len, etcd_delete_result *out);
+etcd_code etcd_jfast_txn_resp(const char *text, size_t len, etcd_txn_result *out);
+
 /* One line of a watch stream: {"result":{...}} or {"error":{...}}. *out malloc'd. */
 etcd_code etcd_json_watch_resp(const json_t *line, etcd_watch_response **out, etcd_status *st);
 
