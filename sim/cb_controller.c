@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CB_RULE_WORKERS 8   /* parallel rule updates per peer event (goroutines in the original) */
+/* Parallel rule updates per peer event: the original starts one goroutine per
+ * peer; one thread per peer here too, up to this cap. */
+#define CB_RULE_WORKERS 128
 
 typedef struct ctl_loop {
     cb_controller *c;

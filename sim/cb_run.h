@@ -11,8 +11,8 @@
  * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
  * cfg.policy; the client adds one shared background thread for watches and
  * keepalives), handling its watch events one at a time, in order. The
- * controller has one thread per watch; its per-event rule updates run on up
- * to 8 short-lived threads (the original's goroutines). Requests of the
+ * controller has one thread per watch; its per-event rule updates run on one
+ * short-lived thread per peer, up to 128 (the original's goroutines). Requests of the
  * run's own admin client (reset unless skip_reset, one count of the spec key,
  * the checker's two ranges) are not in result->stats.
  *
