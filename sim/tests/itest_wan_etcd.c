@@ -19,6 +19,7 @@
 #include "sim/etcd_rig.h"
 #include "sim/topology.h"
 #include "sim/wan.h"
+#include "sim/wan_etcd.h"
 
 enum { M_ASEL = 0, M_GSEL = 1, M_ASIN = 2 };   /* order of etcd_members in patent-fig6.json */
 
@@ -42,27 +43,12 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static char *link_url(int link)
-{
-    char *u = malloc(64);
-    snprintf(u, 64, "http://127.0.0.1:%d", wan_link_port(g_wan, link));
-    return u;
-}
-
 static etcd_client *client_on(const int *links, int n, int timeout_ms)
 {
-    char *urls[WAN_MAX_MEMBERS];
-    for (int i = 0; i < n; i++)
-        urls[i] = link_url(links[i]);
-    etcd_client_config cc = { .endpoints = (const char *const *)urls, .n_endpoints = (size_t)n,
-                              .policy = ETCD_POLICY_PINNED, .pinned = 0, .watch_endpoint = -1,
-                              .request_timeout_ms = timeout_ms, .max_attempts = n };
     etcd_client *c = NULL;
-    etcd_status st;
-    if (etcd_client_new(&cc, &c, &st) != ETCD_OK)
-        fail_msg("etcd_client_new: %s", st.message);
-    for (int i = 0; i < n; i++)
-        free(urls[i]);
+    char err[512];
+    if (wan_etcd_client(g_wan, links, n, timeout_ms, &c, err, sizeof err) < 0)
+        fail_msg("%s", err);
     return c;
 }
 
@@ -70,7 +56,6 @@ static int group_setup(void **state)
 {
     (void)state;
     char err[512];
-    etcd_status st;
     signal(SIGPIPE, SIG_IGN);
     etcd_rig_install_signal_cleanup();
     char path[1024];
@@ -80,39 +65,11 @@ static int group_setup(void **state)
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    etcd_rig_config rc = { .n_members = g_topo->n_members, .start_timeout_ms = 40000 };
-    for (int i = 0; i < g_topo->n_members; i++)
-        rc.names[i] = g_topo->members[i].name;
-    if (etcd_rig_new(&rc, &g_rig, &st) != ETCD_OK) {
-        fprintf(stderr, "etcd_rig_new: %s\n", st.message);
-        return -1;
-    }
-    int cports[TOPO_MAX_MEMBERS], pports[TOPO_MAX_MEMBERS];
-    for (int i = 0; i < g_rig->n; i++) {
-        cports[i] = g_rig->m[i].client_port;
-        pports[i] = g_rig->m[i].peer_port;
-    }
+    etcd_rig_config rc = { .start_timeout_ms = 40000 };
     wan_config wc = { .seed = 7 };
-    if (wan_new_from_topology(g_topo, cports, pports, &wc, &g_wan, err, sizeof err) < 0 ||
-        wan_start(g_wan, err, sizeof err) < 0) {
+    if (wan_etcd_start(g_topo, &rc, &wc, &g_rig, &g_wan, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
-    }
-    for (int i = 0; i < g_rig->n; i++) {
-        char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d", wan_peer_port(g_wan, i));
-        etcd_rig_set_peer_advertise(g_rig, i, url);
-    }
-    if (etcd_rig_start(g_rig, &st) != ETCD_OK) {
-        fprintf(stderr, "etcd_rig_start: %s\n", st.message);
-        return -1;
-    }
-    for (int i = 0; i < g_rig->n; i++) {
-        if (g_rig->m[i].client_port != cports[i]) {
-            fprintf(stderr, "rig moved member %d's client port; the emulator targets the old one\n", i);
-            return -1;
-        }
-        wan_set_member_id(g_wan, i, g_rig->m[i].member_id);
     }
     int direct[3] = { wan_direct_link(g_wan, 0), wan_direct_link(g_wan, 1), wan_direct_link(g_wan, 2) };
     g_admin = client_on(direct, 3, 5000);
@@ -125,8 +82,7 @@ static int group_teardown(void **state)
     (void)state;
     etcd_client_free(g_admin);
     etcd_client_free(g_leader_c);
-    etcd_rig_stop(g_rig);
-    wan_free(g_wan);
+    wan_etcd_stop(g_rig, g_wan);
     topology_free(g_topo);
     return 0;
 }
