@@ -13,6 +13,14 @@
  *   call blocks forever.
  * - Accounting (bytes on the wire each way, headers and bodies, watch streams
  *   included; operation counts by type) is per client and readable at any time.
+ *   Bytes are exact: the built-in transport counts what it writes to and reads
+ *   from its sockets; libcurl transfers (watches, keepalives, the CURL
+ *   transport) are counted in CURLOPT_DEBUGFUNCTION (HEADER/DATA IN/OUT, raw,
+ *   chunk framing and trailers included; checked equal to the socket count).
+ * - Threads: each client starts one background thread on first use of a
+ *   session or a watch; it drives every watch stream and every session
+ *   keepalive of that client (curl multi). Unary calls run on the caller's
+ *   thread over a shared pool of kept-alive connections.
  */
 #ifndef GEOKV_ETCD_CLIENT_H
 #define GEOKV_ETCD_CLIENT_H
@@ -87,7 +95,10 @@ typedef struct etcd_client_config {
 typedef struct etcd_client etcd_client;
 
 etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd_status *st);
-void etcd_client_free(etcd_client *c);   /* NULL-safe; stops this client's watches */
+/* NULL-safe. Stop watches and close sessions first; any left are stopped and
+ * freed here (their pointers become invalid; sessions are abandoned, not
+ * revoked). */
+void etcd_client_free(etcd_client *c);
 
 /* ---- accounting -------------------------------------------------------- */
 
@@ -224,6 +235,7 @@ void etcd_txn_result_free(etcd_txn_result *r);
 etcd_code etcd_lease_grant(etcd_client *c, int64_t ttl_s, int64_t id /* 0: server picks */,
                            int64_t *out_id, int64_t *out_ttl, etcd_status *st);
 /* One keepalive round trip. A lease that no longer exists gives ETCD_ERR_LEASE_LOST. */
+/* (etcd_lease_revoke of an unknown lease: ETCD_ERR_GRPC, grpc_code 5, HTTP 404.) */
 etcd_code etcd_lease_keepalive(etcd_client *c, int64_t id, int64_t *out_ttl, etcd_status *st);
 etcd_code etcd_lease_revoke(etcd_client *c, int64_t id, etcd_status *st);
 typedef struct etcd_lease_ttl {
@@ -234,10 +246,13 @@ typedef struct etcd_lease_ttl {
 etcd_code etcd_lease_timetolive(etcd_client *c, int64_t id, bool keys, etcd_lease_ttl *out, etcd_status *st);
 void etcd_lease_ttl_free(etcd_lease_ttl *t);
 
-/* A session is a lease kept alive every TTL/3 in the background (one shared
- * keepalive thread per client is fine). When a keepalive finds the lease gone,
- * or keepalives keep failing until the TTL has passed, the session is lost:
- * on_lost is called once, from the background thread. */
+/* A session is a lease kept alive every TTL/3 by the client's background
+ * thread (at most 32 keepalives in flight per client, each a POST to the
+ * next endpoint by policy; a failed one is retried on the next endpoint with
+ * a bounded backoff). When a keepalive finds the lease gone, or keepalives
+ * keep failing until the TTL has passed, the session is lost: on_lost is
+ * called once, from the background thread (it must not block; it may call
+ * etcd_session_close). */
 typedef struct etcd_session etcd_session;
 typedef void (*etcd_session_lost_fn)(etcd_session *s, void *ud);
 
@@ -306,8 +321,14 @@ typedef struct etcd_watch etcd_watch;
 etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, const etcd_watch_opts *opts,
                            etcd_watch_fn on_resp, etcd_watch_end_fn on_end, void *ud,
                            etcd_watch **out, etcd_status *st);
-/* Cancel by closing the connection. After it returns no callback runs for
- * this watch. NULL-safe. Must not be called from inside this watch's callback. */
+/* Cancel by closing the connection, and free w: call it once for every
+ * started watch, also after on_end. After it returns no callback runs for
+ * this watch. NULL-safe. Must not be called from this watch's own on_resp
+ * (on_end, or another watch's callback, is fine).
+ * etcd_watch_start itself must not be called from a callback (it would wait
+ * for the thread it runs on): it returns ETCD_ERR_INVAL there.
+ * On a canceled response (compaction: compact_revision set) the stream is
+ * closed and on_end follows with ETCD_ERR_COMPACTED (or _CANCELED). */
 void etcd_watch_stop(etcd_watch *w);
 
 /* ---- mutex (clientv3 concurrency.Mutex, client side) ------------------- */
@@ -319,15 +340,18 @@ typedef struct etcd_mutex etcd_mutex;
 etcd_code etcd_mutex_new(etcd_session *s, const char *prefix, etcd_mutex **out, etcd_status *st);
 /* txn put-if-absent + owner range; if not the owner, wait (watch) for the
  * deletion of the key with the largest create revision below ours, repeat.
- * timeout_ms <= 0: wait as long as the session lives. */
+ * timeout_ms <= 0: wait as long as the session lives. On failure (timeout,
+ * session lost) our key is deleted, as clientv3 does. */
 etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st);
 etcd_code etcd_mutex_unlock(etcd_mutex *m, etcd_status *st);
 const char *etcd_mutex_key(const etcd_mutex *m);
 int64_t etcd_mutex_revision(const etcd_mutex *m);   /* create revision of our key */
 void etcd_mutex_free(etcd_mutex *m);
 
-/* Server-side lock API (/v3/lock): blocks until held; *out_key (malloc'd) is
- * the held key to pass to etcd_unlock_server. */
+/* Server-side lock API (/v3/lock): blocks until held or timeout_ms
+ * (<= 0: the client's request timeout); *out_key (malloc'd) is the held key
+ * to pass to etcd_unlock_server. On a timeout etcd keeps the waiter's key
+ * until its lease ends: revoke the lease (or let it expire). */
 etcd_code etcd_lock_server(etcd_client *c, const char *name, int64_t lease, int timeout_ms,
                            char **out_key, size_t *out_key_len, etcd_status *st);
 etcd_code etcd_unlock_server(etcd_client *c, const char *key, size_t key_len, etcd_status *st);

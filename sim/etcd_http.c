@@ -400,7 +400,7 @@ static etcd_code post_on(etcd_client *c, size_t ep, conn_t *cn, const char *req,
         goto cleanup;
     }
     for (;;) {
-        if (buf_reserve(&rp.raw, 16384)) {
+        if (buf_reserve(&rp.raw, 4096)) {   /* small: one per calling thread is kept */
             code = etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory reading a response");
             goto cleanup;
         }
