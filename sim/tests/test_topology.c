@@ -191,6 +191,27 @@ static void test_patent_fig6(void **state)
     topology_free(t);
 }
 
+static void test_seoul_via_tokyo_variant(void **state)
+{
+    (void)state;
+    char path[1024], err[512];
+    const char *root = getenv("GEOKV_ROOT");
+    snprintf(path, sizeof path, "%s/sim/topology/patent-fig6-seoul-via-tokyo.json", root ? root : ".");
+    topology *t = NULL, *base = load_fig6();
+    if (topology_load(path, &t, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    int ma = topology_member_index(t, "a-sel"), mg = topology_member_index(t, "g-sel");
+    assert_true(topology_member_rtt_ms(t, ma, mg) == 32);
+    /* everything else as in the base file */
+    int diff = 0;
+    for (int a = 0; a < t->n_regions; a++)
+        for (int b = 0; b < t->n_regions; b++)
+            diff += topology_rtt_ms(t, a, b) != topology_rtt_ms(base, a, b);
+    assert_int_equal(diff, 2);
+    topology_free(t);
+    topology_free(base);
+}
+
 static void test_placement(void **state)
 {
     (void)state;
@@ -256,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_load_names_file),
         cmocka_unit_test(test_patent_fig6),
+        cmocka_unit_test(test_seoul_via_tokyo_variant),
         cmocka_unit_test(test_placement),
         cmocka_unit_test(test_to_json_roundtrip),
         cmocka_unit_test(test_json_line),
