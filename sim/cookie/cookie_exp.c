@@ -140,9 +140,13 @@ static void derive(const struct cookie_exp_config *cfg, const struct cookie_load
         x->moved_frac = ratio(er->clients_moved, er->clients_seen);
         if (x->kind == COOKIE_EV_SCALEOUT)
             n_now++;
+        /* Cookie loss: theory from the share of jars actually emptied (the
+         * clients are picked by a hash, so it is near, not at, the fraction). */
         x->theory_moved = cookie_theory_moved(cfg->strategy->name, x->kind,
                                               x->kind == COOKIE_EV_SCALEOUT ? n_now - 1 : n_now,
-                                              lc->events[e].arg, lc->events[e].fraction);
+                                              lc->events[e].arg,
+                                              x->kind == COOKIE_EV_COOKIELOSS ? x->targeted_frac
+                                                                              : 0);
         x->origin_fetches = er->misses;
         x->extra_origin = (double)er->misses - warm_miss_rate * er->window_s;
         x->p99_1s_ms = cookie_hist_quantile(&er->lat_1s, 0.99) / 1000;

@@ -242,7 +242,9 @@ int cookie_report_markdown(const char *dir, const json_t *config, const json_t *
     fprintf(f, "\nTheory: kill of one of N: cookie and ketama 1/N, modulo (hash %% live "
             "count) the exact share of keys whose server changes; scale-out N -> N+1: "
             "modulo N/(N+1), ketama 1/(N+1), cookie 0; cookie loss (after scale-out) of a "
-            "share f of clients: cookie f x N/(N+1) (re-placed by hash %% (N+1)), others 0.\n\n");
+            "share f of clients (f = the share of jars actually emptied): cookie f x N/(N+1) "
+            "(re-placed by hash %% (N+1)), others 0. The 1/N of a kill is the expected share of "
+            "clients on one server; the actual share is in the third column.\n\n");
 
     fprintf(f, "Steady state and load after a scale-out:\n\n");
     fprintf(f, "| strategy | hit ratio (steady) | p50 (ms) | p99 (ms) | req/s | "
