@@ -335,6 +335,18 @@ static void test_watch_order(void **state)
     etcd_watch_stop(w);
     assert_int_equal(h.mods[0], revs[2]);
     assert_int_equal(h.mods[3], revs[5]);
+    /* filters: NOPUT from the first revision leaves the two DELETEs */
+    wlog f;
+    wlog_init(&f);
+    etcd_watch_opts nop = { .prefix = true, .start_revision = revs[0], .no_put = true, .prev_kv = true };
+    must(etcd_watch_start(g_c, "/wo/", 4, &nop, wlog_resp, wlog_end, &f, &w, &st), &st, "watch NOPUT");
+    assert_true(wlog_wait(&f, has_events, 2));
+    sleep_ms(100);
+    etcd_watch_stop(w);
+    assert_int_equal(f.n_events, 2);
+    assert_int_equal(f.types[0], ETCD_EVENT_DELETE);
+    assert_int_equal(f.mods[0], revs[3]);
+    assert_int_equal(f.mods[1], revs[4]);
     etcd_stats s;
     etcd_client_stats(g_c, &s);
     assert_true(s.watch_events >= 10);
@@ -766,6 +778,75 @@ static void test_failover(void **state)
     etcd_client_free(c);
 }
 
+/* Last of all: a member left alone loses its leader; a watch on it (sent
+ * with Grpc-Metadata-hasleader: true) ends with the mid-stream error
+ * {"error":{"grpc_code":14,...,"message":"etcdserver: no leader"}} instead
+ * of hanging silently. */
+typedef struct errlog {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int err_grpc;
+    bool ended;
+    etcd_status end;
+} errlog;
+
+static void err_resp(etcd_watch_response *r, void *ud)
+{
+    errlog *l = ud;
+    pthread_mutex_lock(&l->mu);
+    if (r->error_grpc_code)
+        l->err_grpc = r->error_grpc_code;
+    pthread_mutex_unlock(&l->mu);
+    etcd_watch_response_free(r);
+}
+
+static void err_end(const etcd_status *st, void *ud)
+{
+    errlog *l = ud;
+    pthread_mutex_lock(&l->mu);
+    l->ended = true;
+    l->end = *st;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void test_quorum_loss_ends_watch(void **state)
+{
+    etcd_status st;
+    int alive[ETCD_RIG_MAX_MEMBERS], n = 0;
+    for (int i = 0; i < g_rig->n; i++)
+        if (g_rig->m[i].pid)
+            alive[n++] = i;
+    assert_int_equal(n, 2);
+    const char *ep[] = { g_rig->m[alive[0]].client_url };
+    etcd_client_config cfg = { .endpoints = ep, .n_endpoints = 1, .request_timeout_ms = 5000 };
+    etcd_client *c;
+    must(etcd_client_new(&cfg, &c, &st), &st, "client");
+    errlog l = { .err_grpc = 0 };
+    pthread_mutex_init(&l.mu, NULL);
+    pthread_cond_init(&l.cv, NULL);
+    etcd_watch *w;
+    must(etcd_watch_start(c, "/ql", 3, NULL, err_resp, err_end, &l, &w, &st), &st, "watch");
+    assert_int_equal(etcd_rig_kill(g_rig, alive[1], SIGKILL), ETCD_OK);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    pthread_mutex_lock(&l.mu);
+    while (!l.ended && pthread_cond_timedwait(&l.cv, &l.mu, &ts) == 0)
+        ;
+    pthread_mutex_unlock(&l.mu);
+    assert_true(l.ended);
+    assert_int_equal(l.err_grpc, 14);
+    assert_int_equal(l.end.code, ETCD_ERR_GRPC);
+    assert_int_equal(l.end.grpc_code, 14);
+    assert_non_null(strstr(l.end.message, "no leader"));
+    /* a serializable read is still answered by the lone member */
+    etcd_range_opts ser = { .serializable = true };
+    must(etcd_range(c, "/fo/k", 5, &ser, NULL, &st), &st, "serializable range without quorum");
+    etcd_watch_stop(w);
+    etcd_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_accounting_vs_etcd),
         cmocka_unit_test(test_curl_transport),
         cmocka_unit_test(test_failover),
+        cmocka_unit_test(test_quorum_loss_ends_watch),
     };
     return cmocka_run_group_tests(tests, setup_cluster, teardown_cluster);
 }
