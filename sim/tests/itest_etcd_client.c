@@ -10,8 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -701,6 +706,164 @@ static void test_curl_transport(void **state)
     etcd_client_free(c);
 }
 
+/* ---- endpoint policies ------------------------------------------------- */
+
+static void test_policies(void **state)
+{
+    etcd_status st;
+    const char *eps[3] = { g_rig->m[0].client_url, g_rig->m[1].client_url, g_rig->m[2].client_url };
+    double rtt[3] = { 5.0, 1.0, 3.0 };
+    etcd_client_config cfg = { .endpoints = eps, .n_endpoints = 3, .policy = ETCD_POLICY_NEAREST,
+                               .endpoint_rtt_ms = rtt, .watch_endpoint = -1 };
+    etcd_client *c;
+    must(etcd_client_new(&cfg, &c, &st), &st, "nearest client");
+    for (int i = 0; i < 3; i++) {
+        must(etcd_range(c, "/pol", 4, NULL, NULL, &st), &st, "range");
+        assert_int_equal(st.endpoint, 1);
+    }
+    etcd_client_free(c);
+    cfg.policy = ETCD_POLICY_ROUND_ROBIN;
+    must(etcd_client_new(&cfg, &c, &st), &st, "round-robin client");
+    int seen[3] = { 0 };
+    for (int i = 0; i < 6; i++) {
+        must(etcd_range(c, "/pol", 4, NULL, NULL, &st), &st, "range");
+        seen[st.endpoint]++;
+    }
+    assert_int_equal(seen[0], 2);
+    assert_int_equal(seen[1], 2);
+    assert_int_equal(seen[2], 2);
+    etcd_client_free(c);
+    etcd_policy p;
+    assert_int_equal(etcd_policy_parse("nearest", &p), 0);
+    assert_int_equal(p, ETCD_POLICY_NEAREST);
+    assert_int_equal(etcd_policy_parse("fastest", &p), -1);
+    assert_string_equal(etcd_policy_name(ETCD_POLICY_PINNED), "pinned");
+}
+
+/* ---- misbehaving servers (a thread on 127.0.0.1 speaking bad HTTP) ----- */
+
+typedef struct fake_srv {
+    int fd, port, mode;      /* 0: 503 JSON error, 1: 200 malformed JSON, 2: accept and never answer */
+    pthread_t th;
+    atomic_int served;
+    atomic_bool stop;
+} fake_srv;
+
+static void *fake_main(void *arg)
+{
+    fake_srv *f = arg;
+    int held[64], n_held = 0;
+    while (!atomic_load(&f->stop)) {
+        struct pollfd p = { .fd = f->fd, .events = POLLIN };
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(f->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        if (f->mode == 2) {
+            if (n_held < 64)
+                held[n_held++] = c;
+            else
+                close(c);
+            atomic_fetch_add(&f->served, 1);
+            continue;
+        }
+        char buf[4096];
+        ssize_t got = recv(c, buf, sizeof buf, 0);   /* small requests arrive whole on loopback */
+        (void)got;
+        const char *r = f->mode == 0
+            ? "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 93\r\n\r\n"
+              "{\"error\":\"etcdserver: request timed out\",\"message\":\"etcdserver: request timed out\",\"code\":14}"
+            : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"header\":{\"rev";
+        ssize_t sent = send(c, r, strlen(r), MSG_NOSIGNAL);
+        (void)sent;
+        atomic_fetch_add(&f->served, 1);
+        close(c);
+    }
+    for (int i = 0; i < n_held; i++)
+        close(held[i]);
+    return NULL;
+}
+
+static void fake_start(fake_srv *f, int mode)
+{
+    memset(f, 0, sizeof *f);
+    f->mode = mode;
+    f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int one = 1;
+    setsockopt(f->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(f->fd, 64), 0);
+    socklen_t al = sizeof a;
+    getsockname(f->fd, (struct sockaddr *)&a, &al);
+    f->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_stop(fake_srv *f)
+{
+    atomic_store(&f->stop, true);
+    pthread_join(f->th, NULL);
+    close(f->fd);
+}
+
+static void test_misbehaving_servers(void **state)
+{
+    etcd_status st;
+    for (int t = 0; t < 2; t++) {   /* both transports */
+        fake_srv f503, fbad, fmute;
+        fake_start(&f503, 0);
+        fake_start(&fbad, 1);
+        fake_start(&fmute, 2);
+        char u503[64], ubad[64], umute[64];
+        snprintf(u503, sizeof u503, "http://127.0.0.1:%d", f503.port);
+        snprintf(ubad, sizeof ubad, "http://127.0.0.1:%d", fbad.port);
+        snprintf(umute, sizeof umute, "http://127.0.0.1:%d", fmute.port);
+        etcd_transport tr = t ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
+
+        /* 503 -> the next endpoint */
+        const char *e1[] = { u503, g_rig->m[2].client_url };
+        etcd_client_config c1 = { .endpoints = e1, .n_endpoints = 2, .policy = ETCD_POLICY_PINNED, .pinned = 0,
+                                  .transport = tr, .watch_endpoint = -1 };
+        etcd_client *c;
+        must(etcd_client_new(&c1, &c, &st), &st, "client");
+        must(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), &st, "put via 503 then real");
+        assert_int_equal(st.endpoint, 1);
+        assert_true(atomic_load(&f503.served) >= 1);
+        etcd_stats s;
+        etcd_client_stats(c, &s);
+        assert_true(s.retries >= 1);
+        etcd_client_free(c);
+        /* only 503s: a typed error after max_attempts, no hang */
+        const char *e2[] = { u503 };
+        etcd_client_config c2 = { .endpoints = e2, .n_endpoints = 1, .transport = tr, .max_attempts = 3 };
+        must(etcd_client_new(&c2, &c, &st), &st, "client");
+        assert_int_equal(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), ETCD_ERR_GRPC);
+        assert_int_equal(st.grpc_code, 14);
+        assert_int_equal(st.http_status, 503);
+        etcd_client_free(c);
+        /* a 200 with malformed JSON: a parse error naming it */
+        const char *e3[] = { ubad };
+        etcd_client_config c3 = { .endpoints = e3, .n_endpoints = 1, .transport = tr };
+        must(etcd_client_new(&c3, &c, &st), &st, "client");
+        etcd_range_result r;
+        assert_int_equal(etcd_range(c, "/mb/k", 5, NULL, &r, &st), ETCD_ERR_PARSE);
+        assert_non_null(strstr(st.message, "malformed"));
+        assert_int_equal(r.n_kvs, 0);
+        etcd_client_free(c);
+        /* a server that never answers: the request timeout ends the call */
+        const char *e4[] = { umute };
+        etcd_client_config c4 = { .endpoints = e4, .n_endpoints = 1, .transport = tr, .request_timeout_ms = 400 };
+        must(etcd_client_new(&c4, &c, &st), &st, "client");
+        assert_int_equal(etcd_range(c, "/mb/k", 5, NULL, NULL, &st), ETCD_ERR_TIMEOUT);
+        etcd_client_free(c);
+        fake_stop(&f503);
+        fake_stop(&fbad);
+        fake_stop(&fmute);
+    }
+}
+
 /* ---- failover (last: kills a member) ---------------------------------- */
 
 static void test_failover(void **state)
@@ -861,6 +1024,8 @@ int main(void)
         cmocka_unit_test(test_lock_server),
         cmocka_unit_test(test_accounting_vs_etcd),
         cmocka_unit_test(test_curl_transport),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_misbehaving_servers),
         cmocka_unit_test(test_failover),
         cmocka_unit_test(test_quorum_loss_ends_watch),
     };
