@@ -46,10 +46,10 @@ do for [k = 1:4] {
     unset arrow
     unset label
     set arrow 1 from ev1, graph 0 to ev1, graph 1 nohead dashtype 2 linecolor "black"
-    set label 1 labels1[k] at ev1, graph 0.5 offset 0.5, 0 font ",10"
+    set label 1 labels1[k] at ev1, graph 0.3 offset 0.5, 0 font ",10"
     if (e eq "cookieloss") {
         set arrow 2 from ev2, graph 0 to ev2, graph 1 nohead dashtype 2 linecolor "red"
-        set label 2 "cookies lost" at ev2, graph 0.4 offset 0.5, 0 textcolor "red" font ",10"
+        set label 2 "cookies lost" at ev2, graph 0.2 offset 0.5, 0 textcolor "red" font ",10"
     }
     if (have(tl(e, "cookie")) || have(tl(e, "modulo")) || have(tl(e, "ketama"))) {
         plot for [i = 1:3] (have(tl(e, word(strategies, i))) ? tl(e, word(strategies, i)) : "/dev/null") \
