@@ -24,6 +24,7 @@
 
 #include "sim/etcd_client.h"
 #include "sim/etcd_rig.h"
+#include "sim/prom.h"
 
 #define HIST_BUCKETS 1400          /* ~2 % wide log buckets from 1 ns to ~10^12 ns */
 #define HIST_BASE 1.02
@@ -120,13 +121,15 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* One counter (no labels) from a /metrics text, via the project's Prometheus
+ * parser (sim/prom.h). */
 static double metric(const char *text, const char *name)
 {
-    size_t nl = strlen(name);
-    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (!strncmp(p, name, nl) && p[nl] == ' ')
-            return strtod(p + nl + 1, NULL);
-    return NAN;
+    double v = 0;
+    size_t matched = 0;
+    if (prom_sum(text, strlen(text), name, NULL, &v, &matched, NULL) != PROM_OK || matched != 1)
+        return NAN;
+    return v;
 }
 
 /* Sum of etcd's gRPC byte counters over the members; NAN when unknown. */

@@ -26,6 +26,7 @@
 
 #include "sim/etcd_client.h"
 #include "sim/etcd_rig.h"
+#include "sim/prom.h"
 
 static etcd_rig *g_rig;
 static etcd_client *g_c;
@@ -610,13 +611,15 @@ static void test_lock_server(void **state)
 
 /* ---- accounting vs etcd's counters ------------------------------------- */
 
+/* One counter (no labels) from a /metrics text, via the project's Prometheus
+ * parser (sim/prom.h). */
 static double metric(const char *text, const char *name)
 {
-    size_t nl = strlen(name);
-    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (!strncmp(p, name, nl) && p[nl] == ' ')
-            return strtod(p + nl + 1, NULL);
-    return -1;
+    double v = 0;
+    size_t matched = 0;
+    if (prom_sum(text, strlen(text), name, NULL, &v, &matched, NULL) != PROM_OK || matched != 1)
+        return -1;
+    return v;
 }
 
 static void grpc_bytes(double *recv, double *sent)
