@@ -25,7 +25,7 @@ bench-scale: $(BUILD)/bin/cb-scale
 # CLIENT_BENCH_ARGS adds options (e.g. "--transport both --scale 1000").
 .PHONY: bench-client
 EXTRA_TARGETS += bench-client
-CLIENT_BENCH_ARGS ?= --transport both
+CLIENT_BENCH_ARGS ?= --transport both --scale 1000
 bench-client: $(BUILD)/bin/etcd-bench-client
 	$(Q)$(BUILD)/bin/etcd-bench-client $(CLIENT_BENCH_ARGS) > $(BUILD)/bench-client.json
 	@echo "bench-client: JSON in $(BUILD)/bench-client.json"
