@@ -33,7 +33,7 @@ else
 -include $(BUILD)/config.mk
 endif
 
-$(BUILD)/config.mk: scripts/install-deps.sh
+$(BUILD)/config.mk: scripts/install-deps.sh Makefile
 	@mkdir -p $(@D)
 	@scripts/install-deps.sh --check || scripts/install-deps.sh
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
