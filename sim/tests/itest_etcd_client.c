@@ -709,6 +709,49 @@ static void test_curl_transport(void **state)
     etcd_client_free(c);
 }
 
+/* ---- maintenance ------------------------------------------------------- */
+
+static void test_maintenance(void **state)
+{
+    etcd_status st;
+    etcd_member_status ms[3];
+    int leaders = 0, leader = -1;
+    for (int i = 0; i < 3; i++) {
+        must(etcd_status_get(g_c, i, &ms[i], &st), &st, "status");
+        assert_int_equal(st.endpoint, i);
+        assert_string_equal(ms[i].version, "3.4.23");
+        assert_true(ms[i].member_id != 0);
+        assert_true(ms[i].db_size > 0);
+        if (ms[i].leader_id == ms[i].member_id) {
+            leaders++;
+            leader = i;
+        }
+    }
+    assert_int_equal(leaders, 1);
+    assert_int_equal(ms[0].leader_id, ms[1].leader_id);
+    assert_int_equal(ms[1].leader_id, ms[2].leader_id);
+    must(etcd_defragment(g_c, (leader + 1) % 3, &st), &st, "defragment");
+    /* move the leadership to another member; the request goes to the leader */
+    int target = (leader + 1) % 3;
+    must(etcd_move_leader(g_c, -1, ms[target].member_id, &st), &st, "move leader");
+    assert_int_equal(st.endpoint, leader);
+    etcd_member_status now;
+    for (int i = 0; i < 50; i++) {
+        must(etcd_status_get(g_c, target, &now, &st), &st, "status after move");
+        if (now.leader_id == ms[target].member_id)
+            break;
+        sleep_ms(100);
+    }
+    assert_int_equal(now.leader_id, ms[target].member_id);
+    assert_true(now.raft_term > ms[target].raft_term);
+    /* moving to a member id that does not exist: a typed error */
+    assert_int_not_equal(etcd_move_leader(g_c, target, 12345, &st), ETCD_OK);
+    assert_true(strlen(st.message) > 0);
+    /* the cluster still serves writes */
+    must(etcd_put(g_c, "/mt/after-move", 14, "x", 1, NULL, NULL, &st), &st, "put after move");
+    etcd_delete(g_c, "/mt/after-move", 14, NULL, NULL, NULL);
+}
+
 /* ---- endpoint policies ------------------------------------------------- */
 
 static void test_policies(void **state)
@@ -1028,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_accounting_vs_etcd),
         cmocka_unit_test(test_curl_transport),
         cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_maintenance),
         cmocka_unit_test(test_misbehaving_servers),
         cmocka_unit_test(test_failover),
         cmocka_unit_test(test_quorum_loss_ends_watch),
