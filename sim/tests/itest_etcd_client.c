@@ -359,6 +359,33 @@ static void test_watch_order(void **state)
     assert_true(s.ops[ETCD_OP_T_WATCH] >= 2);
 }
 
+/* Cancel by closing the connection really ends the server-side watchers:
+ * etcd's own gauge goes up by N while N streams are open and back after. */
+static double watchers_now(void);
+
+static void test_watch_stop_releases_server_watchers(void **state)
+{
+    etcd_status st;
+    enum { N = 20 };
+    etcd_watch *w[N];
+    wlog l;
+    wlog_init(&l);
+    double before = watchers_now();
+    for (int i = 0; i < N; i++)
+        must(etcd_watch_start(g_c, "/ws/", 4, NULL, wlog_resp, NULL, &l, &w[i], &st), &st, "watch");
+    double during = watchers_now();
+    for (int i = 0; i < N; i++)
+        etcd_watch_stop(w[i]);
+    double after = during;
+    for (int i = 0; i < 50 && after > before; i++) {
+        sleep_ms(100);
+        after = watchers_now();
+    }
+    printf("server watchers: before %.0f, with %d streams %.0f, after stop %.0f\n", before, N, during, after);
+    assert_true(during >= before + N);
+    assert_true(after <= before);
+}
+
 static void test_watch_compacted(void **state)
 {
     etcd_status st;
@@ -620,6 +647,23 @@ static double metric(const char *text, const char *name)
     if (prom_sum(text, strlen(text), name, NULL, &v, &matched, NULL) != PROM_OK || matched != 1)
         return -1;
     return v;
+}
+
+static double watchers_now(void)
+{
+    double sum = 0;
+    for (int i = 0; i < g_rig->n; i++) {
+        if (!g_rig->m[i].pid)
+            continue;
+        char *text;
+        etcd_status st;
+        must(etcd_http_get(g_rig->m[i].metrics_url, 5000, &text, NULL, &st), &st, "GET /metrics");
+        double v = metric(text, "etcd_debugging_mvcc_watcher_total");
+        free(text);
+        assert_true(v >= 0);
+        sum += v;
+    }
+    return sum;
 }
 
 static void grpc_bytes(double *recv, double *sent)
@@ -1062,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_kv_semantics),
         cmocka_unit_test(test_txn_semantics),
         cmocka_unit_test(test_watch_order),
+        cmocka_unit_test(test_watch_stop_releases_server_watchers),
         cmocka_unit_test(test_watch_compacted),
         cmocka_unit_test(test_lease_expiry),
         cmocka_unit_test(test_mutex_2),
