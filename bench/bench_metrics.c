@@ -1,12 +1,8 @@
-/* bench_metrics.c: etcd byte counters from /metrics (see bench_metrics.h).
- *
- * A small reader of the Prometheus text format, enough for counters: lines
- * "name{labels} value [timestamp]", comments and blank lines skipped, label
- * values may hold escaped quotes and braces. Samples of one family with
- * different labels (peer bytes per peer) are summed. */
+/* bench_metrics.c: etcd byte counters from /metrics (see bench_metrics.h),
+ * read with the project's Prometheus text parser (sim/prom.h). Samples of one
+ * family with different labels (peer bytes per peer) are summed. */
 #include "bench/bench_metrics.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +10,7 @@
 #include <string.h>
 
 #include "sim/etcd_client.h"
+#include "sim/prom.h"
 
 static void set_err(char *err, size_t err_len, const char *fmt, ...)
 {
@@ -32,76 +29,15 @@ static const struct { const char *name; size_t off; } wanted[] = {
     { "etcd_network_peer_received_bytes_total", offsetof(bench_counters, peer_received) },
 };
 
-/* Parses one sample line [p, end). Returns 0 and fills name/value, 1 for a
- * line to skip, -1 when malformed. */
-static int parse_line(const char *p, const char *end, const char **name, size_t *name_len, double *value)
-{
-    const char *q;
-    char num[64];
-    size_t len;
-    char *stop;
-
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    if (p == end || *p == '#')
-        return 1;
-    q = p;
-    while (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == ':'))
-        q++;
-    if (q == p)
-        return -1;
-    *name = p;
-    *name_len = (size_t)(q - p);
-    if (q < end && *q == '{') {
-        bool quoted = false;
-        for (q++; q < end; q++) {
-            if (quoted && *q == '\\' && q + 1 < end)
-                q++;
-            else if (*q == '"')
-                quoted = !quoted;
-            else if (!quoted && *q == '}')
-                break;
-        }
-        if (q == end)
-            return -1;
-        q++;
-    }
-    if (q == end || (*q != ' ' && *q != '\t'))
-        return -1;
-    while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-    len = 0;
-    while (q + len < end && q[len] != ' ' && q[len] != '\t' && q[len] != '\r')
-        len++;
-    if (len == 0 || len >= sizeof num)
-        return -1;
-    memcpy(num, q, len);
-    num[len] = '\0';
-    *value = strtod(num, &stop);
-    if (*stop != '\0')
-        return -1;
-    return 0;
-}
-
 int bench_metrics_parse(const char *text, size_t len, bench_counters *out)
 {
-    const char *p = text, *end = text + len;
     memset(out, 0, sizeof *out);
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *name;
-        size_t name_len;
-        double v;
-        int rc = parse_line(p, le, &name, &name_len, &v);
-        if (rc < 0)
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        double v = 0;
+        prom_error e;
+        if (prom_sum(text, len, wanted[i].name, NULL, &v, NULL, &e) != PROM_OK || !isfinite(v))
             return -1;
-        if (rc == 0 && isfinite(v)) {
-            for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
-                if (strlen(wanted[i].name) == name_len && memcmp(wanted[i].name, name, name_len) == 0)
-                    *(double *)((char *)out + wanted[i].off) += v;
-        }
-        p = nl ? nl + 1 : end;
+        *(double *)((char *)out + wanted[i].off) = v;
     }
     out->ok = true;
     return 0;
