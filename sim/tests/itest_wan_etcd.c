@@ -29,6 +29,7 @@ static wan *g_wan;
 static etcd_client *g_admin;      /* zero-delay links to all members */
 static etcd_client *g_leader_c;   /* zero-delay link to a-sel only */
 static double g_base_ms;          /* median put on a healthy cluster, leader a-sel */
+static double g_base_min_ms;      /* fastest such put */
 
 static double now_ms(void)
 {
@@ -158,6 +159,7 @@ static void test_seoul_quorum(void **state)
     ensure_leader(M_ASEL);
     double mn;
     g_base_ms = put_median(g_leader_c, 9, &mn);
+    g_base_min_ms = mn;
     double seoul = topology_member_rtt_ms(g_topo, M_ASEL, M_GSEL);
     printf("# put via zero-delay link to leader a-sel: median %.2f ms, min %.2f ms (a-sel<->g-sel RTT %.1f ms)\n",
            g_base_ms, mn, seoul);
@@ -176,7 +178,8 @@ static void test_singapore_quorum(void **state)
            med, med - g_base_ms, sin);
     wan_heal_all(g_wan);
     assert_true(mn >= sin);
-    assert_true(med - g_base_ms >= 60.0);
+    /* fastest against fastest: robust to a loaded machine slowing a few puts */
+    assert_true(mn - g_base_min_ms >= 60.0);
 }
 
 static void test_agent_far_region(void **state)
