@@ -317,7 +317,9 @@ typedef struct etcd_watch etcd_watch;
 
 /* Opens one HTTP/1.1 stream (one connection) with header
  * Grpc-Metadata-hasleader: true, and returns once the server has answered
- * `created` (delivered to the callback first) or failed. */
+ * `created` (delivered to the callback first) or failed. *out is already set
+ * when the first callback runs (callbacks may run before this returns);
+ * NULL on failure, and then no callback has run. */
 etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, const etcd_watch_opts *opts,
                            etcd_watch_fn on_resp, etcd_watch_end_fn on_end, void *ud,
                            etcd_watch **out, etcd_status *st);

@@ -684,6 +684,11 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
         atomic_fetch_add_explicit(&c->ops[ETCD_OP_T_WATCH], 1, memory_order_relaxed);
         if (attempt)
             atomic_fetch_add_explicit(&c->retries, 1, memory_order_relaxed);
+        /* *out is set before the stream exists, so callbacks (which may run
+         * before this function returns) can already use it, e.g. to stop
+         * the watch from on_end. Reset when the start fails (no callback
+         * has run then). */
+        *out = w;
         bg_cmd cmd = { .type = CMD_ADD_WATCH, .obj = w };
         bg_post(c->bg, &cmd);
         etcd_bg *bg = c->bg;
@@ -696,12 +701,13 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
         int state = w->state;
         pthread_mutex_unlock(&bg->mu);
         if (state == W_CREATED || state == W_ENDED) {
-            /* ENDED: created, then already over; on_end told the owner. */
-            *out = w;
+            /* ENDED: created, then already over; on_end told the owner
+             * (and may even have stopped w: do not touch it). */
             code = ETCD_OK;
             st->endpoint = (int)ep;
             break;
         }
+        *out = NULL;
         if (state == W_PENDING) {
             watch_remove(c, w);
             code = etcd_set_status(st, ETCD_ERR_TIMEOUT, "watch on %s: no `created` within %d ms",

@@ -370,7 +370,13 @@ static void test_watch_stop_releases_server_watchers(void **state)
     etcd_watch *w[N];
     wlog l;
     wlog_init(&l);
+    /* streams stopped by earlier tests may still be closing on the server */
     double before = watchers_now();
+    for (int i = 0; i < 50 && before > 0; i++) {
+        sleep_ms(100);
+        before = watchers_now();
+    }
+    assert_true(before == 0);
     for (int i = 0; i < N; i++)
         must(etcd_watch_start(g_c, "/ws/", 4, NULL, wlog_resp, NULL, &l, &w[i], &st), &st, "watch");
     double during = watchers_now();
@@ -477,6 +483,53 @@ static void test_lease_expiry(void **state)
     etcd_stats stt;
     etcd_client_stats(g_c, &stt);
     assert_true(stt.ops[ETCD_OP_T_LEASE_KEEPALIVE] >= 3);
+}
+
+/* Callbacks may release their own object: on_lost closes its session,
+ * on_end stops its own watch (both run on the client's background thread). */
+static atomic_int g_self_closed;
+static void close_on_lost(etcd_session *s, void *ud)
+{
+    etcd_session_close(s);
+    atomic_fetch_add(&g_self_closed, 1);
+}
+
+typedef struct self_stop { etcd_watch *w; atomic_int ended; } self_stop;
+static void ignore_resp(etcd_watch_response *r, void *ud) { etcd_watch_response_free(r); }
+static void stop_on_end(const etcd_status *st, void *ud)
+{
+    self_stop *x = ud;
+    etcd_watch_stop(x->w);
+    atomic_store(&x->ended, st->code);
+}
+
+static void test_callbacks_release_themselves(void **state)
+{
+    etcd_status st;
+    etcd_session *s;
+    atomic_store(&g_self_closed, 0);
+    must(etcd_session_new(g_c, 2, close_on_lost, NULL, &s, &st), &st, "session");
+    must(etcd_lease_revoke(g_c, etcd_session_lease(s), &st), &st, "revoke");
+    for (int i = 0; i < 50 && atomic_load(&g_self_closed) == 0; i++)
+        sleep_ms(100);
+    assert_int_equal(atomic_load(&g_self_closed), 1);
+
+    etcd_put_result p;
+    must(etcd_put(g_c, "/ss/k", 5, "1", 1, NULL, &p, &st), &st, "put");
+    int64_t old = p.header.revision;
+    etcd_put_result_free(&p);
+    must(etcd_put(g_c, "/ss/k", 5, "2", 1, NULL, &p, &st), &st, "put");
+    must(etcd_compact(g_c, p.header.revision, false, &st), &st, "compact");
+    etcd_put_result_free(&p);
+    static self_stop x;
+    atomic_store(&x.ended, -1);
+    etcd_watch_opts wo = { .start_revision = old };
+    /* x.w is set before any callback runs (etcd_watch_start's contract),
+     * even if the cancel follows `created` within the same read */
+    must(etcd_watch_start(g_c, "/ss/k", 5, &wo, ignore_resp, stop_on_end, &x, &x.w, &st), &st, "watch");
+    for (int i = 0; i < 50 && atomic_load(&x.ended) == -1; i++)
+        sleep_ms(100);
+    assert_int_equal(atomic_load(&x.ended), ETCD_ERR_COMPACTED);
 }
 
 /* ---- mutex ------------------------------------------------------------- */
@@ -1109,6 +1162,7 @@ int main(void)
         cmocka_unit_test(test_watch_stop_releases_server_watchers),
         cmocka_unit_test(test_watch_compacted),
         cmocka_unit_test(test_lease_expiry),
+        cmocka_unit_test(test_callbacks_release_themselves),
         cmocka_unit_test(test_mutex_2),
         cmocka_unit_test(test_mutex_10),
         cmocka_unit_test(test_mutex_timeout_and_loss),
