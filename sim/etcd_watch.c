@@ -220,8 +220,10 @@ static void watch_done(etcd_bg *bg, etcd_watch *w, CURLcode rc)
         return;
     }
     watch_set_state(bg, w, W_ENDED);
+    /* A copy: on_end may stop (free) w, and st must stay valid meanwhile. */
+    etcd_status end = w->st;
     if (w->on_end)
-        w->on_end(&w->st, w->ud);   /* may stop (free) w: do not touch it after */
+        w->on_end(&end, w->ud);   /* do not touch w after this */
 }
 
 static void watch_free(etcd_watch *w)
