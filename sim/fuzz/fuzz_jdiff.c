@@ -1,0 +1,11 @@
+/* fuzz_jdiff.c: libFuzzer driver for fuzz_jdiff_entry (sim/fuzz/fuzz_entries.h,
+ * where the checked properties are described). Built and run by `make fuzz`. */
+#include "sim/fuzz/fuzz_entries.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_jdiff_entry(data, size);
+    return 0;
+}
