@@ -310,7 +310,10 @@ typedef struct etcd_watch_opts {
 typedef void (*etcd_watch_fn)(etcd_watch_response *resp, void *ud);
 /* Called once when the stream ends for any reason other than etcd_watch_stop
  * (connection lost, server closed it, HTTP error). May run on the shared
- * thread. `st` describes why. */
+ * thread. `st` describes why: ETCD_ERR_CONNECT/_TIMEOUT (transport),
+ * _GRPC (mid-stream error such as 14 "no leader"), _COMPACTED/_CANCELED
+ * (canceled watch), _HTTP (non-200 answer), _PARSE (garbage on the stream),
+ * _CLOSED (the server ended the stream). `st` is valid during the call only. */
 typedef void (*etcd_watch_end_fn)(const etcd_status *st, void *ud);
 
 typedef struct etcd_watch etcd_watch;
