@@ -273,6 +273,8 @@ static int kv(jr *r, etcd_kv *out)
 static int kv_list(jr *r, etcd_kv **out, size_t *n)
 {
     size_t cap = 0;
+    if (*n)
+        return -1;   /* the key came twice: the capacity of *out is unknown here; jansson decides */
     if (eat(r, '['))
         return -1;
     if (peek(r, ']')) {
