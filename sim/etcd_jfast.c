@@ -88,7 +88,7 @@ static int i64(jr *r, int64_t *out)
             return -1;
         v = v * 10 + (uint64_t)(*r->p++ - '0');
     }
-    if (r->p == start || (quoted && eat(r, '"')))
+    if (r->p == start || (quoted && (r->p >= r->end || *r->p++ != '"')))   /* no blank before the quote, as jansson+strtoll */
         return -1;
     if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
         return -1;
@@ -110,7 +110,7 @@ static int u64(jr *r, uint64_t *out)
             return -1;
         v = v * 10 + d;
     }
-    if (r->p == start || (quoted && eat(r, '"')))
+    if (r->p == start || (quoted && (r->p >= r->end || *r->p++ != '"')))   /* no blank before the quote, as jansson+strtoll */
         return -1;
     *out = v;
     return 0;
