@@ -307,11 +307,11 @@ static int range_obj(jr *r, etcd_range_result *out)
     bool first = true;
     const char *k;
     size_t kn;
-    int m;
+    int m, seen_header = 0;
     while ((m = members(r, &first, &k, &kn)) == 0) {
         int rc;
         if (is(k, kn, "header"))
-            rc = header(r, &out->header);
+            rc = seen_header++ ? -1 : header(r, &out->header);   /* twice: jansson decides */
         else if (is(k, kn, "kvs"))
             rc = kv_list(r, &out->kvs, &out->n_kvs);
         else if (is(k, kn, "count"))
@@ -331,12 +331,14 @@ static int put_obj(jr *r, etcd_put_result *out)
     bool first = true;
     const char *k;
     size_t kn;
-    int m;
+    int m, seen_header = 0;
     while ((m = members(r, &first, &k, &kn)) == 0) {
         int rc;
         if (is(k, kn, "header"))
-            rc = header(r, &out->header);
+            rc = seen_header++ ? -1 : header(r, &out->header);   /* twice: jansson decides */
         else if (is(k, kn, "prev_kv")) {
+            if (out->has_prev_kv)
+                return -1;   /* the key came twice: jansson (last one wins) decides */
             out->has_prev_kv = true;
             rc = kv(r, &out->prev_kv);
         } else
@@ -352,11 +354,11 @@ static int delete_obj(jr *r, etcd_delete_result *out)
     bool first = true;
     const char *k;
     size_t kn;
-    int m;
+    int m, seen_header = 0;
     while ((m = members(r, &first, &k, &kn)) == 0) {
         int rc;
         if (is(k, kn, "header"))
-            rc = header(r, &out->header);
+            rc = seen_header++ ? -1 : header(r, &out->header);   /* twice: jansson decides */
         else if (is(k, kn, "deleted"))
             rc = i64(r, &out->deleted);
         else if (is(k, kn, "prev_kvs"))
@@ -374,15 +376,17 @@ static int txn_obj(jr *r, etcd_txn_result *out)
     bool first = true;
     const char *k;
     size_t kn;
-    int m;
+    int m, seen_header = 0;
     size_t cap = 0;
     while ((m = members(r, &first, &k, &kn)) == 0) {
         int rc = 0;
         if (is(k, kn, "header"))
-            rc = header(r, &out->header);
+            rc = seen_header++ ? -1 : header(r, &out->header);   /* twice: jansson decides */
         else if (is(k, kn, "succeeded"))
             rc = boolean(r, &out->succeeded);
         else if (is(k, kn, "responses")) {
+            if (out->n_responses)
+                return -1;   /* the key came twice: jansson (last one wins) decides */
             if (eat(r, '['))
                 return -1;
             if (peek(r, ']')) {
