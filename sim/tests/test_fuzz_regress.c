@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A broken property fails the current test with the entry's message. */
-#define FUZZ_FAIL(...) fail_msg(__VA_ARGS__)
+/* A broken property fails the current test with the entry's message and
+ * the input being replayed. */
+static const char *fz_current = "";
+#define FUZZ_FAIL(...) do { print_error("replaying %s\n", fz_current); fail_msg(__VA_ARGS__); } while (0)
 #include "sim/fuzz/fuzz_entries.h"
 
 typedef void (*fuzz_entry_fn)(const uint8_t *data, size_t size);
@@ -55,8 +57,9 @@ static int replay_dir(const char *kind, const char *target, fuzz_entry_fn entry)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len;
         uint8_t *data = read_input(path, &len);
-        print_message("  %s/%s/%s (%zu bytes)\n", kind, target, e->d_name, len);
+        fz_current = path;
         entry(data, len);
+        fz_current = "";
         free(data);
         n++;
     }
