@@ -349,7 +349,7 @@ static void usage(FILE *f)
             "  --clients LIST     concurrent callers per cell (default 1,16)\n"
             "  --value-size B     put value size (default 100)\n"
             "  --scale N          also open N sessions + N watches on one client (default 0)\n"
-            "  --transport T      unary transport: native (default), curl, or both\n"
+            "  --transport T      unary transport: curl (the client's default), native, or both (default)\n"
             "  --help\n");
 }
 
@@ -365,7 +365,7 @@ int main(int argc, char **argv)
 {
     cfg cf = { .members = 3, .duration_ms = 3000, .value_size = 100, .clients = { 1, 16 }, .n_clients = 2 };
     char *eps_arg = NULL, *met_arg = NULL;
-    int transports = 1;   /* bit 0 native, bit 1 curl */
+    int transports = 3;   /* bit 0 native, bit 1 curl */
     static const struct option opts[] = {
         { "members", required_argument, 0, 'm' }, { "endpoints", required_argument, 0, 'e' },
         { "metrics", required_argument, 0, 'M' }, { "duration-ms", required_argument, 0, 'd' },

@@ -47,6 +47,23 @@ int etcd_policy_parse(const char *s, etcd_policy *out)
     return -1;
 }
 
+static const char *const transport_names[] = { "curl", "native" };
+
+const char *etcd_transport_name(etcd_transport t)
+{
+    return (unsigned)t <= ETCD_TRANSPORT_NATIVE ? transport_names[t] : "unknown";
+}
+
+int etcd_transport_parse(const char *s, etcd_transport *out)
+{
+    for (int i = 0; i <= ETCD_TRANSPORT_NATIVE; i++)
+        if (s && !strcmp(s, transport_names[i])) {
+            *out = (etcd_transport)i;
+            return 0;
+        }
+    return -1;
+}
+
 static const char *const optype_names[ETCD_OP_T_COUNT] = {
     "range", "put", "delete", "txn", "lease_grant", "lease_keepalive", "lease_revoke",
     "lease_ttl", "watch", "lock", "unlock", "compact", "maintenance",
@@ -194,7 +211,7 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 2 * (int)c->n_endpoints;
     c->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 200;
 
-    c->transport = cfg->transport == ETCD_TRANSPORT_CURL ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
+    c->transport = cfg->transport == ETCD_TRANSPORT_NATIVE ? ETCD_TRANSPORT_NATIVE : ETCD_TRANSPORT_CURL;
     if (c->transport == ETCD_TRANSPORT_NATIVE && (code = etcd_native_init(c, st)) != ETCD_OK)
         goto cleanup;
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");

@@ -68,15 +68,19 @@ const char *etcd_policy_name(etcd_policy p);          /* "round-robin", "pinned"
 int etcd_policy_parse(const char *s, etcd_policy *out); /* 0 on success, -1 unknown */
 
 /* Transport of unary requests. Watch streams and session keepalives always
- * run on libcurl's multi interface. NATIVE is a minimal HTTP/1.1 client over
- * pooled kept-alive sockets (Content-Length and chunked bodies): it costs a
- * fraction of the CPU of a libcurl easy transfer (see make bench-client),
- * which matters when the harness shares 2 cores with 3 etcd members. CURL is
- * kept for comparison and as a fallback. */
+ * run on libcurl's multi interface. CURL (the default: libcurl is the
+ * project's HTTP stack) uses pooled libcurl easy handles. NATIVE is an opt-in
+ * minimal HTTP/1.1 client over pooled kept-alive sockets (Content-Length and
+ * chunked bodies): it costs about half the CPU of a libcurl easy transfer
+ * (make bench-client prints both), for when the harness itself must stay
+ * under the 30 us/request budget on a loaded 2-core machine. */
 typedef enum etcd_transport {
-    ETCD_TRANSPORT_NATIVE = 0,
-    ETCD_TRANSPORT_CURL,
+    ETCD_TRANSPORT_CURL = 0,
+    ETCD_TRANSPORT_NATIVE,
 } etcd_transport;
+
+const char *etcd_transport_name(etcd_transport t);             /* "curl", "native" */
+int etcd_transport_parse(const char *s, etcd_transport *out);   /* 0 on success, -1 unknown */
 
 typedef struct etcd_client_config {
     const char *const *endpoints; /* "http://127.0.0.1:2379", ... (copied) */
@@ -89,7 +93,7 @@ typedef struct etcd_client_config {
     int connect_timeout_ms;       /* 0 -> 2000 */
     int max_attempts;             /* endpoints tried on refused/503; 0 -> 2 * n_endpoints */
     int backoff_max_ms;           /* bounded exponential backoff between attempts; 0 -> 200 */
-    etcd_transport transport;     /* unary requests: built-in HTTP/1.1 (default) or libcurl */
+    etcd_transport transport;     /* unary requests: libcurl (default) or the built-in HTTP/1.1 */
 } etcd_client_config;
 
 typedef struct etcd_client etcd_client;
