@@ -64,7 +64,8 @@ fuzz: fuzz-check
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
 	  echo "fuzz: $$t, $(FUZZ_RUNS) executions (log: $(FUZZ_BUILD)/fuzz-$$t.log)"; \
 	  if $(FUZZ_BUILD)/fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -timeout=10 -print_final_stats=1 \
-	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $(FUZZ_ARGS) \
+	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $$(test -f sim/fuzz/$$t.dict && echo -dict=sim/fuzz/$$t.dict) \
+	       $(FUZZ_ARGS) \
 	       $(FUZZ_BUILD)/corpus/$$t sim/fuzz/corpus/$$t $$(test -d sim/fuzz/regress/$$t && echo sim/fuzz/regress/$$t) \
 	       > $(FUZZ_BUILD)/fuzz-$$t.log 2>&1; then \
 	    grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units)' $(FUZZ_BUILD)/fuzz-$$t.log; \
