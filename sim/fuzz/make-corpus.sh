@@ -6,7 +6,7 @@
 #             0 (no cut points) and a variant cut at three points
 #   jdiff     unary responses, with the kind byte (0 range, 1 put, 2 delete, 3 txn)
 #   prom      etcd's /metrics cut into pieces of 40 lines (small seeds fuzz faster)
-#   topology  the shipped topologies
+#   topology  the shipped topologies and a minimal one
 set -eu
 out=sim/fuzz/corpus
 data=sim/tests/data/etcd
@@ -33,4 +33,15 @@ split -l 40 -d -a 3 sim/tests/data/metrics-etcd-3.4.23.txt "$out/prom/metrics-"
 grep -h -e '^# TYPE etcd_network_peer' -e '^etcd_network_peer' sim/tests/data/metrics-etcd-3.4.23-m1.txt \
   > "$out/prom/peer-m1"
 cp sim/topology/*.json "$out/topology/"
+# a small valid topology: mutations of a 10 KB file are slow and mostly hit the first error
+cat > "$out/topology/minimal.json" <<'JSON'
+{"name":"min","intra_region_rtt_ms":0.5,
+ "regions":[{"id":"r1","short":"R1","provider":"AWS","name":"One","vm_spec":"t2.micro"},
+            {"id":"r2","short":"R2","provider":"GCP","name":"Two","vm_spec":"e2-micro"}],
+ "rtt_ms":{"r1":{"r2":{"ms":74,"source":"C","date":"2025"},"r1":{"ms":1,"source":"C","date":"2025"}},
+           "r2":{"r1":{"ms":74,"source":"C","date":"2025"}}},
+ "etcd_members":[{"name":"a","region":"r1"},{"name":"b","region":"r2"},{"name":"c","region":"r2"}],
+ "controller_region":"r1",
+ "agent_placement":{"policy":"round-robin","regions":["r1","r2"]}}
+JSON
 echo "corpus: $(find "$out" -type f | wc -l) files in $out"
