@@ -123,6 +123,8 @@ void cb_watch_on_resp(etcd_watch_response *resp, void *ud)
     cb_watch_tag *t = ud;
     if (t->notify)
         t->notify(t->notify_ud, resp);
+    if (resp->created)
+        t->created_rev = resp->header.revision;
     /* created / progress responses carry nothing to handle */
     if (resp->n_events == 0 && !resp->canceled && resp->error_grpc_code == 0) {
         etcd_watch_response_free(resp);
@@ -135,6 +137,8 @@ void cb_watch_on_resp(etcd_watch_response *resp, void *ud)
     }
     it->src = t->src;
     it->resp = resp;
+    it->widx = t->idx;
+    it->gen = t->gen;
     cb_queue_push(t->q, it);
 }
 
@@ -145,8 +149,91 @@ void cb_watch_on_end(const etcd_status *st, void *ud)
     if (!it)
         return;
     it->src = t->src;
+    it->widx = t->idx;
+    it->gen = t->gen;
     snprintf(it->why, sizeof it->why, "%s", st && st->message[0] ? st->message : "stream ended");
     cb_queue_push(t->q, it);
+}
+
+void cb_watch_seen(cb_watch_tag *t, const etcd_watch_response *r)
+{
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].kv.mod_revision > t->last_rev)
+            t->last_rev = r->events[i].kv.mod_revision;
+}
+
+static bool resume_stopping(cb_ctx *x, volatile int *killed)
+{
+    return cb_ctx_stopping(x) || (killed && *killed);
+}
+
+int cb_watch_resume(cb_ctx *x, etcd_client *c, etcd_watch **w, cb_watch_tag *t, int64_t compact_rev,
+                    cb_feed_fn feed, void *feed_ud, volatile int *killed, char *err, size_t err_len)
+{
+    etcd_status st;
+    etcd_watch_stop(*w);
+    *w = NULL;
+    t->gen++;   /* items the old stream queued are stale from here on */
+    int64_t from = t->last_rev;
+    if (t->created_rev > from)
+        from = t->created_rev;
+    from++;
+    double deadline = cb_now() + 60.0;
+    bool relisted = false;
+    for (int attempt = 0;; attempt++) {
+        if (resume_stopping(x, killed)) {
+            snprintf(err, err_len, "stopping");
+            return -1;
+        }
+        if (compact_rev > 0 && from < compact_rev) {
+            /* The revisions we missed are gone: read the key now and hand
+             * over what changed since we last saw it, then watch on from the
+             * read's revision. (Deletions in the gap are not replayed: the
+             * protocol does not act on them.) */
+            etcd_range_result r = {0};
+            etcd_range_opts o = {.prefix = t->prefix};
+            if (etcd_range(c, t->key, strlen(t->key), &o, &r, &st) == ETCD_OK) {
+                int rc = 0;
+                for (size_t i = 0; i < r.n_kvs && rc == 0; i++) {
+                    if (r.kvs[i].mod_revision <= t->last_rev)
+                        continue;
+                    etcd_event ev = {.type = ETCD_EVENT_PUT, .kv = r.kvs[i]};
+                    rc = feed(feed_ud, &ev);
+                }
+                if (r.header.revision > t->last_rev)
+                    t->last_rev = r.header.revision;
+                from = r.header.revision + 1;
+                etcd_range_result_free(&r);
+                if (rc != 0) {
+                    snprintf(err, err_len, "re-list of %s: an event failed", t->key);
+                    return -1;
+                }
+                relisted = true;
+                compact_rev = 0;
+            }
+        }
+        if (compact_rev == 0 || from >= compact_rev) {
+            etcd_watch_opts o = {.prefix = t->prefix, .start_revision = from};
+            t->created_rev = 0;
+            if (etcd_watch_start(c, t->key, strlen(t->key), &o, cb_watch_on_resp, cb_watch_on_end, t, w, &st) ==
+                ETCD_OK)
+                break;
+            if (st.code == ETCD_ERR_COMPACTED)
+                compact_rev = from + 1;
+        }
+        if (cb_now() > deadline) {
+            snprintf(err, err_len, "could not watch %s again for 60 s: %s", t->key, st.message);
+            return -1;
+        }
+        /* bounded backoff; the client's policy picks another endpoint */
+        cb_ctx_sleep(x, attempt < 5 ? 0.05 * (1 << attempt) : 1.0);
+    }
+    pthread_mutex_lock(&x->mu);
+    x->watch_resumes++;
+    if (relisted)
+        x->watch_relists++;
+    pthread_mutex_unlock(&x->mu);
+    return 0;
 }
 
 /* ---- context ---- */
@@ -220,9 +307,14 @@ void cb_agent_mark(cb_agent *a, cb_event ev)
     cb_timeline_add(a->x->tl, a->host_id, a->place->region, ev, cb_now());
 }
 
+static bool agent_stopping(cb_agent *a)
+{
+    return a->killed || cb_ctx_stopping(a->x);
+}
+
 static int agent_err(cb_agent *a, const char *what, const etcd_status *st)
 {
-    if (!cb_ctx_stopping(a->x))
+    if (!agent_stopping(a))
         cb_ctx_fail(a->x, "agent %d (%s, %s): %s failed: %s", a->index, a->host_id, a->place->region,
                     what, st ? st->message : "");
     return -1;
@@ -234,8 +326,13 @@ int cb_agent_watch(cb_agent *a, const char *key, bool prefix, int64_t start_rev,
         return agent_err(a, "watch (too many watches)", NULL);
     etcd_status st;
     cb_watch_tag *t = &a->tags[a->nw];
+    memset(t, 0, sizeof *t);
     t->q = &a->q;
     t->src = src;
+    t->idx = a->nw;
+    snprintf(t->key, sizeof t->key, "%s", key);
+    t->prefix = prefix;
+    t->last_rev = start_rev > 0 ? start_rev - 1 : 0;
     etcd_watch_opts o = {.prefix = prefix, .start_revision = start_rev};
     if (etcd_watch_start(a->client, key, strlen(key), &o, cb_watch_on_resp, cb_watch_on_end, t,
                          &a->w[a->nw], &st) != ETCD_OK)
@@ -246,16 +343,28 @@ int cb_agent_watch(cb_agent *a, const char *key, bool prefix, int64_t start_rev,
 
 int cb_agent_sleep(cb_agent *a, double s)
 {
+    cb_ctx *x = a->x;
     if (!a->complete)
         a->t_fixed += s;
-    return cb_ctx_sleep(a->x, s);
+    if (s <= 0)
+        return agent_stopping(a) ? -1 : 0;
+    /* like cb_ctx_sleep, but a redeploy (killed) wakes this agent too */
+    struct timespec dl = deadline_after(s);
+    pthread_mutex_lock(&x->mu);
+    while (!x->stop && !a->killed) {
+        if (pthread_cond_timedwait(&x->cv, &x->mu, &dl) == ETIMEDOUT)
+            break;
+    }
+    int rc = x->stop || a->killed ? -1 : 0;
+    pthread_mutex_unlock(&x->mu);
+    return rc;
 }
 
 static void on_session_lost(etcd_session *s, void *ud)
 {
     cb_agent *a = ud;
     (void)s;
-    if (!cb_ctx_stopping(a->x))
+    if (!agent_stopping(a))
         cb_ctx_fail(a->x, "agent %d (%s): session lease lost", a->index, a->host_id);
 }
 
@@ -263,8 +372,8 @@ int cb_agent_session(cb_agent *a)
 {
     etcd_status st;
     char lock[CB_KEY_MAX];
-    if (etcd_session_new(a->client, 60, on_session_lost, a, &a->session, &st) != ETCD_OK)
-        return agent_err(a, "session (lease grant 60 s)", &st);
+    if (etcd_session_new(a->client, a->x->session_ttl, on_session_lost, a, &a->session, &st) != ETCD_OK)
+        return agent_err(a, "session (lease grant)", &st);
     cb_key_lock(lock, a->x->cladnet);
     if (etcd_mutex_new(a->session, lock, &a->mutex, &st) != ETCD_OK)
         return agent_err(a, "mutex", &st);
@@ -289,12 +398,27 @@ int cb_agent_lock(cb_agent *a)
         a->t_lock += w;
     cb_ctx_lock_waited(a->x, w);
     cb_agent_mark(a, CB_EV_LOCK_HELD);
+    double stall = cb_ctx_take_freeze(a->x);
+    if (stall > 0) {
+        char err[256];
+        a->lock_lost = true;
+        if (cb_ctx_freeze(a->x, a->client, stall, &a->session, &a->mutex, on_session_lost, a, err, sizeof err) != 0) {
+            etcd_status s2 = {0};
+            snprintf(s2.message, sizeof s2.message, "%s", err);
+            return agent_err(a, "frozen holder", &s2);
+        }
+    }
     return 0;
 }
 
 int cb_agent_unlock(cb_agent *a)
 {
     etcd_status st;
+    if (a->lock_lost) {
+        /* froze holding it: the lease expired and took the key along */
+        a->lock_lost = false;
+        return 0;
+    }
     if (etcd_mutex_unlock(a->mutex, &st) != ETCD_OK)
         return agent_err(a, "peer unlock", &st);
     cb_agent_mark(a, CB_EV_LOCK_RELEASED);
@@ -496,24 +620,44 @@ int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd
     return 0;
 }
 
+typedef struct agent_feed_ud {
+    cb_agent *a;
+    int src;
+} agent_feed_ud;
+
+static int agent_feed(void *ud, const etcd_event *ev)
+{
+    agent_feed_ud *f = ud;
+    return f->a->x->ops->agent_event(f->a, f->src, ev);
+}
+
 static void agent_handle(cb_agent *a, cb_qitem *it)
 {
     etcd_watch_response *r = it->resp;
-    if (!r) {
-        if (!cb_ctx_stopping(a->x))
-            cb_ctx_fail(a->x, "agent %d (%s): a watch ended: %s", a->index, a->host_id, it->why);
+    if (it->widx < 0 || it->widx >= a->nw || it->gen != a->tags[it->widx].gen)
+        return;   /* from a stream already replaced */
+    cb_watch_tag *t = &a->tags[it->widx];
+    if (!r || r->canceled || r->error_grpc_code) {
+        /* The stream ended (member killed or cut off: "no leader") or was
+         * canceled (compaction): watch again from where we are. */
+        char err[256];
+        agent_feed_ud f = {.a = a, .src = it->src};
+        int64_t compact = r && r->canceled ? (r->compact_revision > 0 ? r->compact_revision : 0) : 0;
+        if (cb_watch_resume(a->x, a->client, &a->w[it->widx], t, compact, agent_feed, &f, &a->killed, err,
+                            sizeof err) != 0 &&
+            !agent_stopping(a))
+            cb_ctx_fail(a->x, "agent %d (%s): watch %s ended (%s) and could not resume: %s", a->index,
+                        a->host_id, t->key,
+                        !r ? it->why : r->error_message ? r->error_message
+                                     : r->cancel_reason ? r->cancel_reason : "canceled", err);
         return;
     }
-    if (r->canceled || r->error_grpc_code) {
-        if (!cb_ctx_stopping(a->x))
-            cb_ctx_fail(a->x, "agent %d (%s): watch canceled: %s", a->index, a->host_id,
-                        r->error_message ? r->error_message
-                                         : r->cancel_reason ? r->cancel_reason : "no reason given");
-        return;
-    }
-    for (size_t i = 0; i < r->n_events && !cb_ctx_stopping(a->x); i++)
+    for (size_t i = 0; i < r->n_events && !agent_stopping(a); i++) {
         if (a->x->ops->agent_event(a, it->src, &r->events[i]) != 0)
             return;
+        if (r->events[i].kv.mod_revision > t->last_rev)
+            t->last_rev = r->events[i].kv.mod_revision;
+    }
 }
 
 static void *agent_main(void *arg)
@@ -531,7 +675,7 @@ static void *agent_main(void *arg)
     cb_agent_mark(a, CB_EV_START);
     if (x->ops->agent_setup(a) != 0)
         goto cleanup;
-    while (!cb_ctx_stopping(x)) {
+    while (!agent_stopping(a)) {
         /* long wait: 1,000 idle agents must not poll; stop wakes us */
         cb_qitem *it = cb_queue_pop(&a->q, 1.0);
         if (!it)
@@ -546,7 +690,10 @@ cleanup:
     a->nw = 0;
     etcd_mutex_free(a->mutex);
     a->mutex = NULL;
-    etcd_session_close(a->session);
+    if (a->killed)
+        etcd_session_abandon(a->session);   /* a crashed VM revokes nothing: its lease expires */
+    else
+        etcd_session_close(a->session);
     a->session = NULL;
     return NULL;
 }
@@ -589,6 +736,56 @@ void cb_agent_destroy(cb_agent *a)
     cb_rule_free(&a->rule);
     free(a->cache);
     a->cache = NULL;
+    etcd_client_free(a->own_client);
+    a->own_client = NULL;
+}
+
+/* ---- faults: frozen lock holder ---- */
+
+double cb_ctx_take_freeze(cb_ctx *x)
+{
+    pthread_mutex_lock(&x->mu);
+    double s = x->freeze_armed_s;
+    x->freeze_armed_s = 0;
+    pthread_mutex_unlock(&x->mu);
+    return s;
+}
+
+int cb_ctx_freeze(cb_ctx *x, etcd_client *c, double stall_s, etcd_session **session, etcd_mutex **mutex,
+                  etcd_session_lost_fn on_lost, void *on_lost_ud, char *err, size_t err_len)
+{
+    etcd_status st;
+    char lock[CB_KEY_MAX];
+    pthread_mutex_lock(&x->mu);
+    uint64_t acq = x->lock_acq;
+    x->freezes++;
+    pthread_mutex_unlock(&x->mu);
+    /* Frozen (a GC pause, a stopped VM): no keepalive leaves; the lease,
+     * and with it our lock key, expires after the TTL. */
+    etcd_mutex_free(*mutex);
+    *mutex = NULL;
+    etcd_session_abandon(*session);
+    *session = NULL;
+    if (cb_ctx_sleep(x, stall_s) != 0) {
+        snprintf(err, err_len, "stopping");
+        return -1;
+    }
+    pthread_mutex_lock(&x->mu);
+    if (x->lock_acq > acq)
+        x->freeze_passed++;
+    pthread_mutex_unlock(&x->mu);
+    /* Thawed: it finds its session gone (as clientv3's session.Done()) and
+     * opens a new one before it goes on. */
+    if (etcd_session_new(c, x->session_ttl, on_lost, on_lost_ud, session, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new session after the freeze: %s", st.message);
+        return -1;
+    }
+    cb_key_lock(lock, x->cladnet);
+    if (etcd_mutex_new(*session, lock, mutex, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new mutex after the freeze: %s", st.message);
+        return -1;
+    }
+    return 0;
 }
 
 double cb_percentile(const double *sorted, size_t n, double p)

@@ -30,6 +30,7 @@ typedef struct ctl_loop {
     cb_queue q;
     pthread_t th;
     bool running;
+    bool lock_lost;             /* froze holding the lock: its key went with the lease */
     int (*handle)(cb_controller *c, struct ctl_loop *l, const etcd_event *ev);
 } ctl_loop;
 
@@ -83,6 +84,16 @@ static int ctl_lock(cb_controller *c, ctl_loop *l)
     if (etcd_mutex_lock(l->mutex, (int)(to * 1000), &st) != ETCD_OK)
         return ctl_err(c, "peer lock", &st);
     cb_ctx_lock_waited(c->x, cb_now() - t);
+    double stall = cb_ctx_take_freeze(c->x);
+    if (stall > 0) {
+        char err[256];
+        etcd_status s2 = {0};
+        l->lock_lost = true;
+        if (cb_ctx_freeze(c->x, c->client, stall, &l->session, &l->mutex, NULL, NULL, err, sizeof err) != 0) {
+            snprintf(s2.message, sizeof s2.message, "%s", err);
+            return ctl_err(c, "frozen holder", &s2);
+        }
+    }
     return 0;
 }
 
@@ -91,6 +102,10 @@ static int ctl_unlock(cb_controller *c, ctl_loop *l)
     etcd_status st;
     if (c->x->break_lock)
         return 0;
+    if (l->lock_lost) {
+        l->lock_lost = false;
+        return 0;
+    }
     if (etcd_mutex_unlock(l->mutex, &st) != ETCD_OK)
         return ctl_err(c, "peer unlock", &st);
     return 0;
@@ -340,6 +355,12 @@ cleanup:
 
 /* ---- loops ---- */
 
+static int ctl_feed(void *ud, const etcd_event *ev)
+{
+    ctl_loop *l = ud;
+    return l->handle(l->c, l, ev) < 0 ? -1 : 0;
+}
+
 static void *ctl_main(void *arg)
 {
     ctl_loop *l = arg;
@@ -349,17 +370,23 @@ static void *ctl_main(void *arg)
         if (!it)
             continue;
         etcd_watch_response *r = it->resp;
-        if (!r) {
-            if (!cb_ctx_stopping(c->x))
-                cb_ctx_fail(c->x, "controller %d: %s watch ended: %s", c->replica, l->what, it->why);
-        } else if (r->canceled || r->error_grpc_code) {
-            if (!cb_ctx_stopping(c->x))
-                cb_ctx_fail(c->x, "controller %d: %s watch canceled: %s", c->replica, l->what,
-                            r->error_message ? r->error_message : "");
+        if (it->gen != l->tag.gen) {
+            /* from a stream already replaced */
+        } else if (!r || r->canceled || r->error_grpc_code) {
+            /* ended (member killed, cut off) or canceled (compaction): resume */
+            char err[256];
+            int64_t compact = r && r->canceled && r->compact_revision > 0 ? r->compact_revision : 0;
+            if (cb_watch_resume(c->x, c->client, &l->watch, &l->tag, compact, ctl_feed, l, NULL, err, sizeof err) != 0 &&
+                !cb_ctx_stopping(c->x))
+                cb_ctx_fail(c->x, "controller %d: %s watch ended (%s) and could not resume: %s", c->replica, l->what,
+                            !r ? it->why : r->error_message ? r->error_message : "canceled", err);
         } else {
-            for (size_t i = 0; i < r->n_events && !cb_ctx_stopping(c->x); i++)
+            for (size_t i = 0; i < r->n_events && !cb_ctx_stopping(c->x); i++) {
                 if (r->events[i].type == ETCD_EVENT_PUT && l->handle(c, l, &r->events[i]) < 0)
                     break;
+                if (r->events[i].kv.mod_revision > l->tag.last_rev)
+                    l->tag.last_rev = r->events[i].kv.mod_revision;
+            }
         }
         cb_queue_done(&l->q, it);
     }
@@ -375,12 +402,14 @@ static int loop_open(cb_controller *c, ctl_loop *l, const char *what, const char
     l->what = what;
     l->handle = handle;
     cb_queue_init(&l->q);
-    if (etcd_session_new(c->client, 60, NULL, NULL, &l->session, &st) != ETCD_OK)
+    if (etcd_session_new(c->client, c->x->session_ttl, NULL, NULL, &l->session, &st) != ETCD_OK)
         return ctl_err(c, "session", &st);
     cb_key_lock(lock, c->x->cladnet);
     if (etcd_mutex_new(l->session, lock, &l->mutex, &st) != ETCD_OK)
         return ctl_err(c, "mutex", &st);
     l->tag = (cb_watch_tag){.q = &l->q, .src = src};
+    snprintf(l->tag.key, sizeof l->tag.key, "%s", prefix);
+    l->tag.prefix = true;
     etcd_watch_opts o = {.prefix = true};
     if (etcd_watch_start(c->client, prefix, strlen(prefix), &o, cb_watch_on_resp, cb_watch_on_end,
                          &l->tag, &l->watch, &st) != ETCD_OK)

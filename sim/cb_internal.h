@@ -25,6 +25,9 @@ typedef struct cb_qitem {
     int src;
     etcd_watch_response *resp;   /* NULL when the stream ended */
     char why[256];               /* stream end reason */
+    int widx;                    /* the watch's slot (cb_watch_tag.idx) */
+    unsigned gen;                /* the watch's generation when queued: older items of a
+                                    re-established watch are stale */
 } cb_qitem;
 
 typedef struct cb_queue {
@@ -47,15 +50,37 @@ void cb_queue_done(cb_queue *q, cb_qitem *it);
 void cb_queue_wake(cb_queue *q);
 bool cb_queue_idle(cb_queue *q);
 
-/* Watch-callback glue: a cb_watch_tag is the callback's user data. */
+/* Watch-callback glue: a cb_watch_tag is the callback's user data. It also
+ * remembers what the watch is on and how far its owner got, so a stream
+ * that ended (member killed, partitioned) or was canceled by a compaction
+ * can be re-established from there (cb_watch_resume). */
 typedef struct cb_watch_tag {
     cb_queue *q;
     int src;
     void (*notify)(void *ud, const etcd_watch_response *r);   /* optional, from the shared thread */
     void *notify_ud;
+    int idx;                     /* slot of the watch in its owner */
+    volatile unsigned gen;       /* bumped when the watch is replaced */
+    char key[CB_KEY_MAX];
+    bool prefix;
+    int64_t last_rev;            /* owner thread: highest revision handled */
+    volatile int64_t created_rev;/* shared thread: header revision of the created response */
 } cb_watch_tag;
 void cb_watch_on_resp(etcd_watch_response *resp, void *ud);
 void cb_watch_on_end(const etcd_status *st, void *ud);
+
+/* Replaces the ended/canceled watch *w (tag t) on client c: stops it, and if
+ * the revision to resume from was compacted away (compact_rev > 0) ranges
+ * the key first and passes every kv changed since t->last_rev to feed as a
+ * PUT event; then watches again from the last revision + 1, retrying (on
+ * another endpoint, as the client's policy picks) for up to retry_s. 0, or -1
+ * (stopping, or could not) with a message in err. Owner thread only. */
+typedef struct cb_ctx cb_ctx;
+typedef int (*cb_feed_fn)(void *ud, const etcd_event *ev);
+int cb_watch_resume(cb_ctx *x, etcd_client *c, etcd_watch **w, cb_watch_tag *t, int64_t compact_rev,
+                    cb_feed_fn feed, void *feed_ud, volatile int *killed, char *err, size_t err_len);
+/* Updates t->last_rev from a handled response. */
+void cb_watch_seen(cb_watch_tag *t, const etcd_watch_response *r);
 
 /* ---- run context ---- */
 
@@ -86,7 +111,21 @@ typedef struct cb_ctx {
     uint64_t lock_acq;
     char error[256];                         /* first fatal error of any agent or controller */
     void *ud;                                /* for harnesses with their own modes (cb_scale.c) */
+
+    /* faults (under mu) */
+    int session_ttl;                         /* seconds */
+    double freeze_armed_s;                   /* > 0: the next lock holder freezes this long */
+    int freezes, freeze_passed;
+    int watch_resumes, watch_relists;
+    int redeploys, redeploy_agent;
 } cb_ctx;
+
+/* The freeze armed by cb_run_freeze_holder, taken by the caller (0: none). */
+double cb_ctx_take_freeze(cb_ctx *x);
+/* Frozen holder: abandon *session (lease expires, lock passes on), stall,
+ * open a new session and mutex. 0 or -1 (run stopping / new session failed). */
+int cb_ctx_freeze(cb_ctx *x, etcd_client *c, double stall_s, etcd_session **session, etcd_mutex **mutex,
+                  etcd_session_lost_fn on_lost, void *on_lost_ud, char *err, size_t err_len);
 
 /* Sleep s seconds unless the run stops first: 0 slept, -1 stopped. */
 int cb_ctx_sleep(cb_ctx *x, double s);
@@ -114,6 +153,12 @@ struct cb_agent {
     cb_queue q;
     pthread_t th;
     bool started;
+    volatile int killed;                     /* redeploy: this incarnation stops */
+    bool lock_lost;                          /* froze holding the lock: its key is gone */
+    cb_place place_copy;                     /* after a redeploy, place points here */
+    etcd_client *own_client;                 /* client made for a redeploy (freed with the agent) */
+    bool redeployed;
+    double t_redeploy;
 
     /* protocol state, touched only by the agent's thread */
     char own_state[16];                      /* "" until its own peer is seen */

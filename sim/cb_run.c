@@ -165,6 +165,159 @@ static bool same_endpoints(const cb_place *a, const cb_place *b)
     return true;
 }
 
+/* ---- fault hooks ---- */
+
+struct cb_run_ctl {
+    pthread_mutex_t mu;          /* held while a hook runs: cb_run detaches under it */
+    cb_ctx *x;                   /* the running run, NULL outside one */
+    cb_run_start_fn on_start;
+    cb_run_hold_fn hold;
+    void *ud;
+};
+
+cb_run_ctl *cb_run_ctl_new(cb_run_start_fn on_start, cb_run_hold_fn hold, void *ud)
+{
+    cb_run_ctl *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    c->on_start = on_start;
+    c->hold = hold;
+    c->ud = ud;
+    return c;
+}
+
+void cb_run_ctl_free(cb_run_ctl *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void ctl_attach(cb_run_ctl *c, cb_ctx *x)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->x = x;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static int hook_err(char *err, size_t len, const char *msg)
+{
+    snprintf(err, len, "%s", msg);
+    return -1;
+}
+
+int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size_t err_len)
+{
+    etcd_status st;
+    int rc = -1;
+    if (!c)
+        return hook_err(err, err_len, "no run control");
+    pthread_mutex_lock(&c->mu);
+    cb_ctx *x = c->x;
+    if (!x) {
+        hook_err(err, err_len, "no run in progress");
+        goto cleanup;
+    }
+    if (i < 0 || i >= x->n_agents) {
+        snprintf(err, err_len, "agent %d out of range (0..%d)", i, x->n_agents - 1);
+        goto cleanup;
+    }
+    cb_agent *a = x->agents[i];
+    if (!a->started) {
+        snprintf(err, err_len, "agent %d has not started", i);
+        goto cleanup;
+    }
+    etcd_client *nc = NULL;
+    etcd_client_config cc = {.endpoints = place->endpoints, .n_endpoints = place->n_endpoints,
+                             .policy = x->cfg->policy, .endpoint_rtt_ms = place->endpoint_rtt_ms,
+                             .watch_endpoint = -1, .request_timeout_ms = x->cfg->request_timeout_ms};
+    if (etcd_client_new(&cc, &nc, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new client for agent %d: %s", i, st.message);
+        goto cleanup;
+    }
+    /* kill: the thread notices at its next step; its cleanup closes the
+     * watches and abandons the session (killed) */
+    a->killed = 1;
+    pthread_mutex_lock(&x->mu);
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    cb_queue_wake(&a->q);
+    cb_agent_join(a);
+    bool was_complete = a->complete, was_tunneling = a->tunneling_put;
+    /* a new VM: nothing of the old one's memory survives */
+    cb_queue_destroy(&a->q);
+    cb_queue_init(&a->q);
+    a->nw = 0;
+    a->own_state[0] = '\0';
+    a->have_self = false;
+    a->n_cache = 0;
+    cb_rule_free(&a->rule);
+    cb_rule_init(&a->rule, x->cladnet);
+    a->spec_valid = false;
+    a->configured = false;
+    a->lock_lost = false;
+    a->complete = false;
+    a->tunneling_put = false;
+    a->t_lock = a->t_fixed = 0;
+    a->place_copy = *place;
+    a->place = &a->place_copy;
+    etcd_client *old_own = a->own_client;
+    a->own_client = nc;
+    a->client = nc;
+    a->redeployed = true;
+    a->t_redeploy = cb_now();
+    a->offset_s = a->t_redeploy - x->t0;
+    a->killed = 0;
+    pthread_mutex_lock(&x->mu);
+    if (was_complete)
+        x->n_complete--;
+    if (was_tunneling)
+        x->n_tunneling--;
+    x->redeploys++;
+    x->redeploy_agent = i;
+    pthread_mutex_unlock(&x->mu);
+    if (old_own) {
+        /* a second redeploy of the same agent: keep its requests counted */
+        etcd_client_free(old_own);
+    }
+    if (cb_agent_start(a) != 0) {
+        cb_ctx_fail(x, "could not start redeployed agent %d", i);
+        hook_err(err, err_len, "could not start the agent's thread");
+        goto cleanup;
+    }
+    snprintf(err, err_len, "agent %d (%s) killed%s, started again in %s", i, a->host_id,
+             was_complete ? " after completing" : " mid-setup", place->region);
+    rc = 0;
+cleanup:
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int cb_run_freeze_holder(cb_run_ctl *c, double stall_s, char *err, size_t err_len)
+{
+    if (!c)
+        return hook_err(err, err_len, "no run control");
+    pthread_mutex_lock(&c->mu);
+    cb_ctx *x = c->x;
+    int rc = -1;
+    if (x) {
+        double s = stall_s > 0 ? stall_s : 2.5 * x->session_ttl;
+        pthread_mutex_lock(&x->mu);
+        x->freeze_armed_s = s;
+        pthread_mutex_unlock(&x->mu);
+        snprintf(err, err_len, "armed: the next lock holder freezes %.1f s (session TTL %d s)", s, x->session_ttl);
+        rc = 0;
+    } else {
+        hook_err(err, err_len, "no run in progress");
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
 static bool all_idle(cb_ctx *x, cb_controller **ctl, int n_ctl)
 {
     for (int i = 0; i < x->n_agents; i++)
@@ -205,6 +358,8 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
             return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
     x.cfg = cfg;
     x.n_agents = n;
+    x.session_ttl = cfg->session_ttl_s > 0 ? cfg->session_ttl_s : 60;
+    x.redeploy_agent = -1;
     double scale = cfg->delay_scale > 0 ? cfg->delay_scale : 1.0;
     x.d.watch_sleep_s = cfg->delays.watch_sleep_s * scale;
     x.d.iface_config_s = cfg->delays.iface_config_s * scale;
@@ -311,6 +466,9 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
             cb_ctx_fail(&x, "could not start agent thread %d (raise ulimit -u?)", i);
             break;
         }
+    ctl_attach(cfg->ctl, &x);
+    if (cfg->ctl && cfg->ctl->on_start)
+        cfg->ctl->on_start(cfg->ctl, cfg->ctl->ud);
 
     /* wait for completion */
     double timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 600;
@@ -326,7 +484,9 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
         }
         if (failed || (cfg->stop && *cfg->stop) || cb_now() - x.t0 > timeout)
             break;
-        if (done == n) {
+        /* faults still to come keep the run open */
+        bool held = cfg->ctl && cfg->ctl->hold && cfg->ctl->hold(cfg->ctl->ud);
+        if (done == n && !held) {
             res->completed = true;
             /* settle: every agent tunneling and nobody with work queued,
              * twice in a row, so the checker sees the final keyspace */
@@ -348,6 +508,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     if (x.error[0])
         snprintf(res->error, sizeof res->error, "%s", x.error);
 
+    ctl_attach(cfg->ctl, NULL);   /* waits for a running hook */
     cb_agent_stop_all(&x);
     for (int i = 0; i < n; i++)
         cb_agent_join(&agents[i]);
@@ -408,6 +569,26 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
         etcd_client_stats(clients[i], &s);
         etcd_stats_add(&res->stats, &s);
     }
+    for (int i = 0; i < n; i++) {
+        etcd_stats s;
+        if (!agents[i].own_client)
+            continue;
+        etcd_client_stats(agents[i].own_client, &s);
+        etcd_stats_add(&res->stats, &s);
+    }
+    res->redeploys = x.redeploys;
+    res->redeploy_agent = x.redeploy_agent;
+    res->redeploy_s = -1;
+    if (x.redeploy_agent >= 0) {
+        cb_agent *a = &agents[x.redeploy_agent];
+        snprintf(res->redeploy_region, sizeof res->redeploy_region, "%s", a->place->region);
+        if (a->complete)
+            res->redeploy_s = a->t_complete - a->t_redeploy;
+    }
+    res->freezes = x.freezes;
+    res->freeze_lock_passed = x.freeze_passed;
+    res->watch_resumes = x.watch_resumes;
+    res->watch_relists = x.watch_relists;
     if (cfg->timeline_path && x.tl && cb_timeline_write(x.tl, cfg->timeline_path) != 0 && !res->error[0])
         snprintf(res->error, sizeof res->error, "could not write timeline %s", cfg->timeline_path);
 
@@ -421,6 +602,8 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     rc = ETCD_OK;
 
 cleanup:
+    if (ctx_init)
+        ctl_attach(cfg->ctl, NULL);
     if (ctx_init)
         cb_agent_stop_all(&x);
     for (int i = 0; agents && i < n; i++)

@@ -96,6 +96,10 @@ typedef struct cb_run_config {
     bool share_region_clients;        /* one etcd_client per distinct agent endpoint list instead of
                                          one per agent (scale runs; accounting is then per region) */
     bool skip_reset;                  /* do not delete the previous run's keys first (cb_reset) */
+    /* Faults (issue 6; defaults keep the original behaviour): */
+    int session_ttl_s;                /* TTL of the agents' and the controller's sessions (lock
+                                         owners); 0 -> 60 as the original */
+    struct cb_run_ctl *ctl;           /* fault hooks (cb_run_ctl_new), NULL: none */
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);
@@ -115,6 +119,15 @@ typedef struct cb_run_result {
     bool checker_ok;
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
+    /* Faults (issue 6): */
+    int redeploys;                    /* agents killed and started again (cb_run_redeploy) */
+    int redeploy_agent;               /* index of the last one redeployed, -1: none */
+    char redeploy_region[64];         /* where it went */
+    double redeploy_s;                /* its redeploy -> complete again, -1 if it never was */
+    int freezes;                      /* lock holders frozen past their TTL (cb_run_freeze_holder) */
+    int freeze_lock_passed;           /* of which the lock was taken by another while frozen */
+    int watch_resumes;                /* watch streams re-established after they ended */
+    int watch_relists;                /* of which after a compaction: re-listed by a range first */
 } cb_run_result;
 
 /* Deletes every key a previous run left (peers, host information, rules,
@@ -134,6 +147,33 @@ void cb_run_result_free(cb_run_result *r);
 /* The final-keyspace checker, callable on its own. ok=false and msg say what is wrong. */
 etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg, size_t msg_len,
                    etcd_status *st);
+
+/* ---- fault hooks (sim/fault.h drives them from its own thread) ----
+ * A cb_run_ctl is created by the caller, passed in cfg.ctl, and lives
+ * across the run. cb_run attaches its running state to it when the agents
+ * start (then calls on_start from the run's thread: start the fault
+ * scheduler there so fault times count from the agents' start), keeps the
+ * run open while hold(ud) is true (faults still to come) even when every
+ * agent is complete, and detaches before it tears anything down; the hooks
+ * below are safe to call from any thread and fail cleanly when no run is
+ * attached. */
+typedef struct cb_run_ctl cb_run_ctl;
+typedef void (*cb_run_start_fn)(cb_run_ctl *ctl, void *ud);
+typedef bool (*cb_run_hold_fn)(void *ud);
+cb_run_ctl *cb_run_ctl_new(cb_run_start_fn on_start, cb_run_hold_fn hold, void *ud);
+void cb_run_ctl_free(cb_run_ctl *ctl);   /* NULL-safe; not while its run runs */
+
+/* Kills agent i where it is (its thread stops at its next step, its watches
+ * close, its session is abandoned so its lease expires as a crashed VM's
+ * would) and starts it again in `place` (copied, its strings must outlive
+ * the run) with a new etcd client, same host id. Blocks until the old
+ * thread has stopped (at most one etcd request or lock wait). */
+int cb_run_redeploy(cb_run_ctl *ctl, int agent, const cb_place *place, char *err, size_t err_len);
+/* Arms a freeze: the next process (agent or controller) to hold the peer
+ * lock stops its session keepalives (etcd_session_abandon) and stalls
+ * stall_s (<= 0: 2.5 x the session TTL) still "holding" it; its lease
+ * expires, the lock passes on; then it opens a new session and goes on. */
+int cb_run_freeze_holder(cb_run_ctl *ctl, double stall_s, char *err, size_t err_len);
 
 /* Names of the modes, NULL-terminated, for --help and validation. */
 const char *const *cb_mode_names(void);
