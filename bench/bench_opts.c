@@ -429,7 +429,7 @@ void bench_opts_usage(FILE *f)
         "  --leader NAME       member that leads during runs: Seoul-AWS | Seoul-GCP | Singapore\n"
         "                      (default Seoul-AWS)\n"
         "  --policy NAME       client endpoint policy: round-robin | pinned | nearest (default round-robin)\n"
-        "  --fault SPEC        fault scenario (reserved: not implemented yet)\n"
+        "  --fault SPEC        fault scenario, e.g. kill:sin@5s,restart@15s (see Fault scenarios below)\n"
         "  --timeout DUR       give up on one run after DUR (default 600s)\n"
         "  --etcd-fsync on|off members fsync their WAL (default on, as in production)\n"
         "  --spec-cache on|off|default   ablation: cache the CLADNet spec after its first read\n"

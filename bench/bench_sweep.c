@@ -26,6 +26,7 @@
 
 #include "bench/bench_cluster.h"
 #include "bench/bench_env.h"
+#include "bench/bench_fault.h"
 #include "bench/bench_metrics.h"
 #include "bench/bench_order.h"
 #include "bench/bench_progress.h"
@@ -60,6 +61,7 @@ typedef struct sweep {
     pthread_mutex_t progress_mu;
     int runs_done, runs_failed;
     char repo_root[PATH_MAX];
+    bench_fault *fault;        /* --fault (bench_fault.c), NULL: none */
 } sweep;
 
 static double now_s(void)
@@ -344,6 +346,9 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         goto record;
     }
 
+    /* --fault: faultless baseline first, then arm the scheduler (bench_fault.c) */
+    if (s->fault && bench_fault_begin(s->fault, c, admin, &cfg, s->res.dir, s->pids, name, err, sizeof err) != 0)
+        goto record;
     scrape_all(s, c, before);
     wan_before = wan_snapshot(c);
     ran = true;
@@ -398,6 +403,8 @@ record:
     m.wall_s = now_s() - t0;
     *out_rec = bench_record_json(&m);
     rc = ran && r.completed && r.checker_ok && err[0] == '\0' ? 0 : -1;
+    if (s->fault && ran && bench_fault_end(s->fault, &r, *out_rec) > 0)
+        rc = -1;   /* a fault that did not happen as planned: not the scenario asked for */
 
     json_decref(wan_before);
     json_decref(wan_after);
@@ -493,6 +500,7 @@ int bench_sweep_main(int argc, char **argv)
     case 1:
         printf("usage: geokv-bench run [options]\n\n");
         bench_opts_usage(stdout);
+        bench_fault_usage(stdout);
         return 0;
     case -1:
         fprintf(stderr, "geokv-bench: %s\n", err);
@@ -502,10 +510,6 @@ int bench_sweep_main(int argc, char **argv)
     }
     if (s.o.resume && load_resume(&s, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-bench: %s\n", err);
-        return 2;
-    }
-    if (s.o.fault[0]) {
-        fprintf(stderr, "geokv-bench: --fault %s: fault scenarios are not implemented yet (issue 6)\n", s.o.fault);
         return 2;
     }
     if (!s.o.seed_given) {
@@ -526,6 +530,15 @@ int bench_sweep_main(int argc, char **argv)
         }
         if (topology_set_rtt_scale(s.topo, s.o.rtt_scale) != 0) {
             fprintf(stderr, "geokv-bench: --rtt-scale %g rejected by the topology\n", s.o.rtt_scale);
+            goto cleanup;
+        }
+    }
+    if (s.o.fault[0]) {
+        int max_n = 0;
+        for (size_t i = 0; i < s.o.n_n; i++)
+            max_n = s.o.n[i] > max_n ? s.o.n[i] : max_n;
+        if (bench_fault_prepare(s.o.fault, s.topo, max_n, s.o.no_wan, &s.fault, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
             goto cleanup;
         }
     }
@@ -624,6 +637,8 @@ int bench_sweep_main(int argc, char **argv)
     if (s.tty)
         fputs("\r\033[K", stderr);
     print_summary(&s);
+    if (s.fault)
+        bench_fault_print_summary(s.fault, s.res.records, stdout);
     {
         char el[32];
         bench_format_duration(now_s() - s.t0, el, sizeof el);
@@ -640,6 +655,7 @@ cleanup:
     if (results_open)
         bench_results_close(&s.res);
     json_decref(s.pids);
+    bench_fault_free(s.fault);
     free(s.order);
     topology_free(s.topo);
     pthread_mutex_destroy(&s.progress_mu);

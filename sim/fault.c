@@ -243,6 +243,16 @@ int fault_parse(const char *spec, fault_plan *out, char *err, size_t err_len)
             perr(&c, "empty fault (two ';' in a row?)");
             goto cleanup;
         }
+        if (strncmp(orig, "session-ttl:", 12) == 0) {
+            /* a setting, not an action: the sessions' TTL for this run */
+            double ttl;
+            if (parse_time(trim(orig + 12), &ttl) != 0 || ttl < 1 || ttl > 3600 || ttl != (double)(long)ttl) {
+                perr(&c, "session TTL \"%s\": expected whole seconds from 1s to 3600s", trim(orig + 12));
+                goto cleanup;
+            }
+            out->session_ttl_s = (int)ttl;
+            continue;
+        }
         char *steps = trim(tok), *ssave = NULL;
         fault_action first;
         int n_steps = 0;

@@ -13,6 +13,9 @@
  *                                                    keepalives and stalls D (default 2.5 x the
  *                                                    session TTL) while holding the lock
  *           | compact@T                              compact the store at its current revision
+ *           | session-ttl:D                          a setting, not an action: the agents' and the
+ *                                                    controller's session TTL (whole seconds; the
+ *                                                    original's 60 s otherwise)
  *
  * e.g. "kill:sin@5s,restart@15s", "spike:aws-us-east-1>a-sel+200ms@3s,clear@8s",
  *      "redeploy:agent3@4s>gcp-asia-east1; compact@6s".
@@ -58,6 +61,7 @@ typedef struct fault_plan {
     fault_action a[FAULT_MAX_ACTIONS];   /* sorted by time, spec order among equal times */
     size_t n;
     int n_faults;
+    int session_ttl_s;             /* "session-ttl:D" item, 0: not given (the run's default) */
 } fault_plan;
 
 /* Parses spec. 0, or -1 with one line in err naming the fault, the field and

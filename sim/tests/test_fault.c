@@ -56,6 +56,9 @@ static void test_parse_good(void **state)
     assert_int_equal(fault_parse("compact@0.1m", &p, err, sizeof err), 0);
     assert_int_equal(p.a[0].verb, FAULT_COMPACT);
     assert_true(p.a[0].t_s == 6.0);
+    assert_int_equal(fault_parse("session-ttl:3s;freeze-holder@1", &p, err, sizeof err), 0);
+    assert_int_equal(p.session_ttl_s, 3);
+    assert_int_equal(p.n, 1);
 }
 
 static void test_parse_order(void **state)
@@ -111,6 +114,8 @@ static const struct {
     {"kill:sin@5s>gcp", "only redeploy"},
     {"freeze-holder:0s@1s", "stall \"0s\""},
     {"compact@1s;;kill:sin@2s", "fault 2"},
+    {"session-ttl:0.5s", "session TTL \"0.5s\""},
+    {"session-ttl:", "session TTL"},
 };
 
 static void test_parse_bad(void **state)
