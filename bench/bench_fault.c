@@ -291,11 +291,16 @@ int bench_fault_begin(bench_fault *f, bench_cluster *c, etcd_client *admin, cb_r
     return 0;
 }
 
+void bench_fault_stop(bench_fault *f)
+{
+    if (f)
+        fault_sched_stop(f->sched);
+}
+
 int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec)
 {
     int failures = 0;
     json_t *acts = json_array();
-    bool wan_touched = false;
     fault_sched_stop(f->sched);
     if (f->sched) {
         size_t n;
@@ -311,23 +316,9 @@ int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec)
                 failures++;
             if (!o[i].ran)
                 failures++;
-            fault_verb v = o[i].action.verb;
-            if (v == FAULT_PARTITION || v == FAULT_SPIKE)
-                wan_touched = true;
         }
     } else {
         failures = (int)f->plan.n;
-    }
-    /* leave the cluster whole for its clean stop */
-    if (wan_touched && f->c && f->c->wan) {
-        wan_heal_all(f->c->wan);
-        for (size_t i = 0; i < f->plan.n; i++)
-            if (f->plan.a[i].verb == FAULT_SPIKE) {
-                char e[64];
-                fault_action clear = f->plan.a[i];
-                clear.verb = FAULT_CLEAR;
-                act_spike(f, &clear, e, sizeof e);
-            }
     }
     double infl = r && r->completed && f->baseline_s > 0 ? r->setup_s - f->baseline_s : 0;
     bool has = r && r->completed && f->baseline_s > 0;

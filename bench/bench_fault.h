@@ -43,10 +43,13 @@ int bench_fault_prepare(const char *spec, const topology *t, int max_n, bool no_
 int bench_fault_begin(bench_fault *f, bench_cluster *c, etcd_client *admin, cb_run_config *cfg,
                       const char *run_dir, json_t *pids, const char *run_name, char *err, size_t err_len);
 
-/* After cb_run: stops the scheduler (and heals / clears / restarts what
- * the spec left broken, so the cluster stops cleanly), adds the fault
+/* Right after cb_run, before the cluster stops: cancels actions not run yet
+ * (the run ended early) and waits for a running one. */
+void bench_fault_stop(bench_fault *f);
+
+/* After the record is built (the cluster may be gone): adds the fault
  * fields to the run record, prints one line per run on stderr. Returns the
- * number of actions that failed. */
+ * number of actions that failed or never ran. */
 int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec);
 
 /* A table of setup-time inflation per (mode, N) from the records. */

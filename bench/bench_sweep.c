@@ -359,6 +359,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         snprintf(err, sizeof err, "%s", bench_stop_flag ? "stopped by signal"
                                         : r.error[0] ? r.error : "run did not complete before its timeout");
     m.run_call_s = now_s() - m.run_call_s;
+    if (s->fault)
+        bench_fault_stop(s->fault);   /* no fault action may run once the cluster goes */
     scrape_all(s, c, after);
     wan_after = wan_snapshot(c);
     if (wan_before && wan_after)
