@@ -61,7 +61,9 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev)
     if (cb_agent_get_spec(a) != 0)
         return -1;
     bool tunneling = strcmp(a->own_state, CB_STATE_TUNNELING) == 0;
-    if (own && strcmp(p.state, CB_STATE_CONFIGURING) == 0 && !a->configured) {
+    /* every own `configuring` is acted on: a redeployed agent's peer is
+     * refreshed to configuring again by the controller */
+    if (own && strcmp(p.state, CB_STATE_CONFIGURING) == 0) {
         a->configured = true;
         cb_agent_mark(a, CB_EV_PEER_CONFIGURING_SEEN);
         if (cb_agent_configure_iface(a) != 0)

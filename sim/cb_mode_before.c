@@ -39,7 +39,10 @@ static int before_event(cb_agent *a, int src, const etcd_event *ev)
         a->self = p;
         a->have_self = true;
         snprintf(a->own_state, sizeof a->own_state, "%s", p.state);
-        if (strcmp(p.state, CB_STATE_CONFIGURING) != 0 || a->configured)
+        /* Every `configuring` is acted on, not only the first: after a
+         * redeploy the controller refreshes the peer (configuring again)
+         * once it handles the new host information. */
+        if (strcmp(p.state, CB_STATE_CONFIGURING) != 0)
             return 0;
         a->configured = true;
         cb_agent_mark(a, CB_EV_PEER_CONFIGURING_SEEN);
