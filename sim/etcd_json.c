@@ -801,7 +801,7 @@ cleanup:
 
 etcd_code etcd_json_error(long http_status, const char *body, size_t len, etcd_status *st)
 {
-    json_error_t jerr;
+    json_error_t jerr = { .text = "empty body" };   /* json_loadb is skipped for an empty body */
     json_t *o = body && len ? json_loadb(body, len, 0, &jerr) : NULL;
     etcd_code code;
     if (st)
