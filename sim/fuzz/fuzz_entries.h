@@ -12,7 +12,8 @@
  *   fuzz_jdiff_entry     unary responses: when the tree-less decoder accepts a
  *                        text that is valid JSON without duplicate keys, the
  *                        jansson decoder accepts it too and both give the
- *                        same result.
+ *                        same result; etcd_json_error classifies the
+ *                        same text as an error with a message.
  *   fuzz_prom_entry      Prometheus text: sample invariants, and prom_sum equals
  *                        the sum of prom_parse's samples (with and without a
  *                        label filter).
@@ -370,6 +371,24 @@ static inline void fuzz_jdiff_entry(const uint8_t *data, size_t size)
         }
     }
     json_decref(root);
+
+    /* The classifier of error answers (and of 200 bodies that decode to
+     * nothing) on the same text: always an error with a message. Byte 0 bit 2
+     * picks the HTTP status. An empty body must give a printable message
+     * (there is no parser error text to show then). */
+    long http = (data[0] & 4) ? 503 : 200;
+    etcd_status est;
+    memset(&est, 0, sizeof est);
+    etcd_code ce = etcd_json_error(http, text, n, &est);
+    FUZZ_CHECK(ce == ETCD_ERR_GRPC || ce == ETCD_ERR_HTTP || ce == ETCD_ERR_PARSE, "etcd_json_error returned %d",
+               (int)ce);
+    FUZZ_CHECK(est.code == ce && est.http_status == (int)http, "etcd_json_error: status not filled");
+    FUZZ_CHECK(est.message[0] && memchr(est.message, '\0', sizeof est.message), "etcd_json_error: bad message");
+    FUZZ_CHECK(ce != ETCD_ERR_HTTP || http != 200, "HTTP error class for a 200");
+    if (n == 0) {
+        for (const char *c = est.message; *c; c++)
+            FUZZ_CHECK(*c >= 0x20 && *c < 0x7f, "etcd_json_error on an empty body: unprintable message");
+    }
     fz_free(&df);
     fz_free(&dj);
     free(text);
