@@ -27,6 +27,7 @@
 #include "bench/bench_cluster.h"
 #include "bench/bench_env.h"
 #include "bench/bench_fault.h"
+#include "bench/bench_preflight.h"
 #include "bench/bench_metrics.h"
 #include "bench/bench_order.h"
 #include "bench/bench_progress.h"
@@ -557,6 +558,10 @@ int bench_sweep_main(int argc, char **argv)
         goto cleanup;
     }
 
+    if (bench_preflight_etcd(err, sizeof err) != 0) {   /* before anything is created (bench_preflight.c) */
+        fprintf(stderr, "geokv-bench: %s\n", err);
+        goto cleanup;
+    }
     if (s.o.resume) {
         if (bench_results_open(&s.res, s.o.resume_dir, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-bench: %s\n", err);
