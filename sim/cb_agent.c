@@ -372,7 +372,7 @@ int cb_agent_session(cb_agent *a)
 {
     etcd_status st;
     char lock[CB_KEY_MAX];
-    if (etcd_session_new(a->client, a->x->session_ttl, on_session_lost, a, &a->session, &st) != ETCD_OK)
+    if (etcd_session_new(a->client, cb_ctx_session_ttl(a->x), on_session_lost, a, &a->session, &st) != ETCD_OK)
         return agent_err(a, "session (lease grant)", &st);
     cb_key_lock(lock, a->x->cladnet);
     if (etcd_mutex_new(a->session, lock, &a->mutex, &st) != ETCD_OK)
@@ -742,6 +742,11 @@ void cb_agent_destroy(cb_agent *a)
 
 /* ---- faults: frozen lock holder ---- */
 
+int cb_ctx_session_ttl(cb_ctx *x)
+{
+    return x->session_ttl > 0 ? x->session_ttl : 60;
+}
+
 double cb_ctx_take_freeze(cb_ctx *x)
 {
     pthread_mutex_lock(&x->mu);
@@ -776,7 +781,7 @@ int cb_ctx_freeze(cb_ctx *x, etcd_client *c, double stall_s, etcd_session **sess
     pthread_mutex_unlock(&x->mu);
     /* Thawed: it finds its session gone (as clientv3's session.Done()) and
      * opens a new one before it goes on. */
-    if (etcd_session_new(c, x->session_ttl, on_lost, on_lost_ud, session, &st) != ETCD_OK) {
+    if (etcd_session_new(c, cb_ctx_session_ttl(x), on_lost, on_lost_ud, session, &st) != ETCD_OK) {
         snprintf(err, err_len, "new session after the freeze: %s", st.message);
         return -1;
     }

@@ -402,7 +402,7 @@ static int loop_open(cb_controller *c, ctl_loop *l, const char *what, const char
     l->what = what;
     l->handle = handle;
     cb_queue_init(&l->q);
-    if (etcd_session_new(c->client, c->x->session_ttl, NULL, NULL, &l->session, &st) != ETCD_OK)
+    if (etcd_session_new(c->client, cb_ctx_session_ttl(c->x), NULL, NULL, &l->session, &st) != ETCD_OK)
         return ctl_err(c, "session", &st);
     cb_key_lock(lock, c->x->cladnet);
     if (etcd_mutex_new(l->session, lock, &l->mutex, &st) != ETCD_OK)

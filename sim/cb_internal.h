@@ -120,6 +120,9 @@ typedef struct cb_ctx {
     int redeploys, redeploy_agent;
 } cb_ctx;
 
+/* Session TTL of the run's processes: session_ttl, or 60 s (the original's)
+ * when a harness built its context without it (cb_scale.c). */
+int cb_ctx_session_ttl(cb_ctx *x);
 /* The freeze armed by cb_run_freeze_holder, taken by the caller (0: none). */
 double cb_ctx_take_freeze(cb_ctx *x);
 /* Frozen holder: abandon *session (lease expires, lock passes on), stall,
