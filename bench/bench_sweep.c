@@ -263,7 +263,7 @@ static void scrape_all(sweep *s, bench_cluster *c, bench_counters *out)
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
-    char name[96], base[1400], timeline[1400], rel_timeline[160], err[512] = "";
+    char name[96], base[1400], timeline[1400], rel_timeline[160], err[512] = "", leader_name[32];
     bench_cluster_config cc;
     bench_cluster *c = NULL;
     etcd_client *admin = NULL;
@@ -378,7 +378,9 @@ record:
     m.rtt_scale = s->o.no_wan ? 0 : s->o.rtt_scale;
     m.delay_scale = s->o.delay_scale;
     m.fault = s->o.fault;
-    m.leader = c ? c->names[leader_after >= 0 ? leader_after : c->leader] : "";
+    /* a copy: the record is built after bench_cluster_stop frees c->names */
+    snprintf(leader_name, sizeof leader_name, "%s", c ? c->names[leader_after >= 0 ? leader_after : c->leader] : "");
+    m.leader = leader_name;
     m.leader_changed = c && leader_after != c->leader;
     m.cluster_start_s = c ? c->start_s : 0;
     m.rig_start_s = c ? c->rig_start_s : 0;
