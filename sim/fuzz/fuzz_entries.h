@@ -8,7 +8,8 @@
  *   fuzz_watch_entry     newline-delimited watch stream: the lines the parser
  *                        emits equal a reference split of the input, and the
  *                        decoded responses are the same whether the stream is
- *                        fed whole, cut at input-chosen points, or byte by byte.
+ *                        fed whole, cut at input-chosen points, or byte by byte;
+ *                        a small max_line refuses exactly an over-long tail.
  *   fuzz_jdiff_entry     unary responses: when the tree-less decoder accepts a
  *                        text that is valid JSON without duplicate keys, the
  *                        jansson decoder accepts it too and both give the
@@ -262,7 +263,8 @@ static inline int fz_size_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Input: byte 0 = number of cut points (low 3 bits), then 2 bytes (big
+/* Input: byte 0 = number of cut points (low 3 bits) and max_line (high 5
+ * bits: 1 + 8 * value, for the memory-bound check), then 2 bytes (big
  * endian, modulo the stream length + 1) per cut point, then the stream. */
 static inline void fuzz_watch_entry(const uint8_t *data, size_t size)
 {
@@ -301,6 +303,25 @@ static inline void fuzz_watch_entry(const uint8_t *data, size_t size)
         FUZZ_CHECK(fz_equal(&whole.decoded, &bytes.decoded) && fz_equal(&whole.lines, &bytes.lines),
                    "decoded responses differ when fed byte by byte");
     }
+    /* The memory bound: fed whole with a small max_line (from byte 0), the
+     * complete lines all come out, and the feed fails exactly when the
+     * unterminated tail is longer than max_line. */
+    size_t max_line = 1 + (size_t)(data[0] >> 3) * 8;
+    const char *last_nl = n ? memrchr(stream, '\n', n) : NULL;
+    size_t complete = last_nl ? (size_t)(last_nl - stream) + 1 : 0;
+    fz_watch_sink bounded = { 0 };
+    fz_buf ref_complete = { 0 };
+    fz_watch_reference_lines(stream, complete, &ref_complete);
+    etcd_ndjson p;
+    etcd_ndjson_init(&p, max_line);
+    int rc = etcd_ndjson_feed(&p, stream, n, fz_watch_line, &bounded);
+    etcd_ndjson_free(&p);
+    FUZZ_CHECK(rc == (n - complete > max_line ? -1 : 0), "max_line %zu, tail %zu bytes: feed returned %d", max_line,
+               n - complete, rc);
+    FUZZ_CHECK(fz_equal(&bounded.lines, &ref_complete), "max_line %zu: complete lines differ", max_line);
+    fz_free(&bounded.lines); fz_free(&bounded.decoded);
+    fz_free(&ref_complete);
+
     fz_free(&whole.lines); fz_free(&whole.decoded);
     fz_free(&split.lines); fz_free(&split.decoded);
     fz_free(&bytes.lines); fz_free(&bytes.decoded);
