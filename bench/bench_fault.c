@@ -209,7 +209,13 @@ static int act_compact(void *ud, const fault_action *a, char *err, size_t len)
     }
     int64_t rev = r.header.revision;
     etcd_range_result_free(&r);
-    if (etcd_compact(f->admin, rev, true, &st) != ETCD_OK) {
+    etcd_code cc = etcd_compact(f->admin, rev, true, &st);
+    if (cc != ETCD_OK && st.grpc_code == 11) {
+        /* nothing written since the last compaction: nothing to compact */
+        snprintf(err, len, "already compacted at revision %lld", (long long)rev);
+        return 0;
+    }
+    if (cc != ETCD_OK) {
         snprintf(err, len, "compaction at %lld failed: %s", (long long)rev, st.message);
         return -1;
     }
@@ -340,16 +346,17 @@ int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec)
             json_object_set_new(rec, "freeze_lock_passed", json_integer(r->freeze_lock_passed));
             json_object_set_new(rec, "watch_resumes", json_integer(r->watch_resumes));
             json_object_set_new(rec, "watch_relists", json_integer(r->watch_relists));
+            json_object_set_new(rec, "lock_retries", json_integer(r->lock_retries));
         }
     }
     json_decref(acts);
     if (r)
         fprintf(stderr,
                 "geokv-bench: fault %s: baseline setup %.3f s, with the fault %.3f s: inflation %+.3f s (%+.0f%%); "
-                "%d action(s) failed; watch resumes %d (re-lists %d), redeploys %d (redeploy_s %.3f), freezes %d "
+                "%d action(s) failed; watch resumes %d (re-lists %d), lock retries %d, redeploys %d (redeploy_s %.3f), freezes %d "
                 "(lock passed %d)\n",
                 f->spec, f->baseline_s, r->completed ? r->setup_s : -1.0, infl,
-                has ? 100.0 * infl / f->baseline_s : 0.0, failures, r->watch_resumes, r->watch_relists,
+                has ? 100.0 * infl / f->baseline_s : 0.0, failures, r->watch_resumes, r->watch_relists, r->lock_retries,
                 r->redeploys, r->redeploy_s, r->freezes, r->freeze_lock_passed);
     fault_sched_free(f->sched);
     f->sched = NULL;

@@ -391,7 +391,7 @@ int cb_agent_lock(cb_agent *a)
     etcd_status st;
     cb_agent_mark(a, CB_EV_LOCK_ASKED);
     double t = cb_now();
-    if (etcd_mutex_lock(a->mutex, lock_timeout_ms(a->x), &st) != ETCD_OK)
+    if (cb_mutex_lock(a->x, a->mutex, lock_timeout_ms(a->x), &st) != ETCD_OK)
         return agent_err(a, "peer lock", &st);
     double w = cb_now() - t;
     if (!a->complete)
@@ -741,6 +741,22 @@ void cb_agent_destroy(cb_agent *a)
 }
 
 /* ---- faults: frozen lock holder ---- */
+
+etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *st)
+{
+    double deadline = cb_now() + timeout_ms / 1000.0;
+    for (int attempt = 0;; attempt++) {
+        int left = (int)((deadline - cb_now()) * 1000);
+        etcd_code rc = etcd_mutex_lock(m, left > 1 ? left : 1, st);
+        if (rc == ETCD_OK || rc == ETCD_ERR_LEASE_LOST || rc == ETCD_ERR_INVAL || rc == ETCD_ERR_NOMEM ||
+            cb_ctx_stopping(x) || cb_now() >= deadline || attempt >= 50)
+            return rc;
+        pthread_mutex_lock(&x->mu);
+        x->lock_retries++;
+        pthread_mutex_unlock(&x->mu);
+        cb_ctx_sleep(x, attempt < 4 ? 0.05 * (1 << attempt) : 0.5);
+    }
+}
 
 int cb_ctx_session_ttl(cb_ctx *x)
 {

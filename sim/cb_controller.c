@@ -81,7 +81,7 @@ static int ctl_lock(cb_controller *c, ctl_loop *l)
         return 0;
     double t = cb_now();
     double to = c->x->cfg->timeout_s > 0 ? c->x->cfg->timeout_s : 600;
-    if (etcd_mutex_lock(l->mutex, (int)(to * 1000), &st) != ETCD_OK)
+    if (cb_mutex_lock(c->x, l->mutex, (int)(to * 1000), &st) != ETCD_OK)
         return ctl_err(c, "peer lock", &st);
     cb_ctx_lock_waited(c->x, cb_now() - t);
     double stall = cb_ctx_take_freeze(c->x);

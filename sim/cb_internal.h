@@ -116,9 +116,15 @@ typedef struct cb_ctx {
     int session_ttl;                         /* seconds */
     double freeze_armed_s;                   /* > 0: the next lock holder freezes this long */
     int freezes, freeze_passed;
-    int watch_resumes, watch_relists;
+    int watch_resumes, watch_relists, lock_retries;
     int redeploys, redeploy_agent;
 } cb_ctx;
+
+/* etcd_mutex_lock that survives faults: a wait that ends because its member
+ * died, was cut off, or its watch revision was compacted (clientv3 fails
+ * Lock then too) is retried (the mutex dropped our key: we queue again)
+ * until timeout_ms overall; a lost session, or the time, ends it. */
+etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *st);
 
 /* Session TTL of the run's processes: session_ttl, or 60 s (the original's)
  * when a harness built its context without it (cb_scale.c). */

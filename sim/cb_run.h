@@ -128,6 +128,7 @@ typedef struct cb_run_result {
     int freeze_lock_passed;           /* of which the lock was taken by another while frozen */
     int watch_resumes;                /* watch streams re-established after they ended */
     int watch_relists;                /* of which after a compaction: re-listed by a range first */
+    int lock_retries;                 /* lock waits ended by a fault (member gone, compaction) and retried */
 } cb_run_result;
 
 /* Deletes every key a previous run left (peers, host information, rules,
