@@ -466,6 +466,19 @@ cleanup:
     return rc;
 }
 
+/* A number of a record for the human table; "-" when the record has none
+ * (run failed, or a member restarted so its counters have no delta). */
+static void cell(const json_t *rec, const char *key, const char *fmt_real, int width, char *out, size_t out_len)
+{
+    json_t *v = json_object_get(rec, key);
+    if (json_is_integer(v))
+        snprintf(out, out_len, "%*lld", width, (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, out_len, fmt_real, width, json_real_value(v));
+    else
+        snprintf(out, out_len, "%*s", width, "-");
+}
+
 static void print_summary(sweep *s)
 {
     size_t i;
@@ -473,13 +486,13 @@ static void print_summary(sweep *s)
     printf("%-9s %4s %4s %10s %12s %12s %8s\n", "mode", "n", "rep", "setup_s", "grpc_bytes", "http_bytes",
            "checker");
     json_array_foreach(s->res.records, i, rec) {
-        json_t *setup = json_object_get(rec, "setup_s");
-        printf("%-9s %4lld %4lld %10.3f %12lld %12lld %8s\n", json_string_value(json_object_get(rec, "mode")),
+        char setup[32], grpc[32], http[32];
+        cell(rec, "setup_s", "%*.3f", 10, setup, sizeof setup);
+        cell(rec, "grpc_bytes", "%*.0f", 12, grpc, sizeof grpc);
+        cell(rec, "http_bytes", "%*.0f", 12, http, sizeof http);
+        printf("%-9s %4lld %4lld %s %s %s %8s\n", json_string_value(json_object_get(rec, "mode")),
                (long long)json_integer_value(json_object_get(rec, "n")),
-               (long long)json_integer_value(json_object_get(rec, "rep")),
-               json_is_number(setup) ? json_number_value(setup) : -1.0,
-               (long long)json_integer_value(json_object_get(rec, "grpc_bytes")),
-               (long long)json_integer_value(json_object_get(rec, "http_bytes")),
+               (long long)json_integer_value(json_object_get(rec, "rep")), setup, grpc, http,
                json_is_true(json_object_get(rec, "checker_ok")) ? "ok" : "FAILED");
     }
 }
@@ -625,14 +638,13 @@ int bench_sweep_main(int argc, char **argv)
         s.remaining_w -= bench_run_weight(t->n);
         s.runs_done++;
         {
-            json_t *setup = json_object_get(rec, "setup_s");
             const char *e = json_string_value(json_object_get(rec, "error"));
-            char el[32], eta[32];
+            char el[32], eta[32], setup[32];
+            cell(rec, "setup_s", "%*.3f", 1, setup, sizeof setup);
             bench_format_duration(now_s() - s.t0, el, sizeof el);
             bench_format_duration(bench_eta_s(now_s() - s.t0, s.done_w, s.remaining_w), eta, sizeof eta);
-            logf_(&s, "run %d/%zu %s N=%d rep %d: %s setup %.3f s, checker %s%s%s | %s elapsed, ETA %s", s.k,
-                  s.total, mode, t->n, t->rep, rc == 0 ? "ok," : "FAILED,",
-                  json_is_number(setup) ? json_number_value(setup) : -1.0,
+            logf_(&s, "run %d/%zu %s N=%d rep %d: %s setup %s s, checker %s%s%s | %s elapsed, ETA %s", s.k,
+                  s.total, mode, t->n, t->rep, rc == 0 ? "ok," : "FAILED,", setup,
                   json_is_true(json_object_get(rec, "checker_ok")) ? "green" : "red", e && *e ? ": " : "",
                   e ? e : "", el, eta);
         }
