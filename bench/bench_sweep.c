@@ -552,10 +552,10 @@ int bench_sweep_main(int argc, char **argv)
         }
     }
     if (s.o.fault[0]) {
-        int max_n = 0;
+        int min_n = s.o.n_n ? s.o.n[0] : 0;   /* a redeployed agent must exist in every run */
         for (size_t i = 0; i < s.o.n_n; i++)
-            max_n = s.o.n[i] > max_n ? s.o.n[i] : max_n;
-        if (bench_fault_prepare(s.o.fault, s.topo, max_n, s.o.no_wan, &s.fault, err, sizeof err) != 0) {
+            min_n = s.o.n[i] < min_n ? s.o.n[i] : min_n;
+        if (bench_fault_prepare(s.o.fault, s.topo, min_n, s.o.no_wan, &s.fault, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-bench: %s\n", err);
             goto cleanup;
         }
