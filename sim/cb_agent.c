@@ -587,6 +587,10 @@ void cb_agent_check_complete(cb_agent *a, const cb_rule *r)
 {
     if (a->complete)
         return;
+    /* a redeployed agent is complete again only once its tunnel is up in
+     * its new region, whatever rule it could read before that */
+    if (a->redeployed && !a->tunneling_put)
+        return;
     size_t with_ip = 0;
     for (size_t i = 0; i < r->n; i++)
         if (r->e[i].peer_ip[0] && strcmp(r->e[i].host_id, a->host_id) != 0)

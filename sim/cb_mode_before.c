@@ -6,6 +6,30 @@
 #include <stdio.h>
 #include <string.h>
 
+static int before_event(cb_agent *a, int src, const etcd_event *ev);
+
+/* Redeploy only (a fault, never in a plain run): the new incarnation
+ * watches its rule from now, but the controller may already have written
+ * the final rule while the old one was dying, and a rule that does not
+ * change is not written again: read it once, as a restarted process must. */
+static int before_reget_rule(cb_agent *a, const char *key)
+{
+    etcd_status st;
+    etcd_range_result r = {0};
+    int rc = 0;
+    if (etcd_range(a->client, key, strlen(key), NULL, &r, &st) != ETCD_OK) {
+        if (!a->killed && !cb_ctx_stopping(a->x))
+            cb_ctx_fail(a->x, "agent %d (%s): rule get after redeploy failed: %s", a->index, a->host_id, st.message);
+        return -1;
+    }
+    if (r.n_kvs == 1) {
+        etcd_event ev = {.type = ETCD_EVENT_PUT, .kv = r.kvs[0]};
+        rc = before_event(a, CB_SRC_RULE_OWN, &ev);
+    }
+    etcd_range_result_free(&r);
+    return rc;
+}
+
 static int before_setup(cb_agent *a)
 {
     cb_ctx *x = a->x;
@@ -21,6 +45,8 @@ static int before_setup(cb_agent *a)
         return -1;
     cb_key_rule(key, x->cladnet, a->host_id);
     if (cb_agent_watch(a, key, false, 0, CB_SRC_RULE_OWN) || cb_agent_sleep(a, x->d.watch_sleep_s))
+        return -1;
+    if (a->redeployed && before_reget_rule(a, key) != 0)
         return -1;
     return cb_agent_publish_host(a);
 }
@@ -48,8 +74,9 @@ static int before_event(cb_agent *a, int src, const etcd_event *ev)
         cb_agent_mark(a, CB_EV_PEER_CONFIGURING_SEEN);
         if (cb_agent_configure_iface(a) != 0 || cb_agent_put_tunneling(a, &p) != 0)
             return -1;
-        if (a->x->n_agents == 1)
-            cb_agent_check_complete(a, &a->rule);
+        /* one agent: no rule ever comes; redeployed: its rule may have
+         * come (or been read) before its tunnel was up */
+        cb_agent_check_complete(a, &a->rule);
         return 0;
     }
     if (src == CB_SRC_RULE_OWN) {
