@@ -347,16 +347,17 @@ int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec)
             json_object_set_new(rec, "watch_resumes", json_integer(r->watch_resumes));
             json_object_set_new(rec, "watch_relists", json_integer(r->watch_relists));
             json_object_set_new(rec, "lock_retries", json_integer(r->lock_retries));
+            json_object_set_new(rec, "sessions_renewed", json_integer(r->sessions_renewed));
         }
     }
     json_decref(acts);
     if (r)
         fprintf(stderr,
                 "geokv-bench: fault %s: baseline setup %.3f s, with the fault %.3f s: inflation %+.3f s (%+.0f%%); "
-                "%d action(s) failed; watch resumes %d (re-lists %d), lock retries %d, redeploys %d (redeploy_s %.3f), freezes %d "
+                "%d action(s) failed; watch resumes %d (re-lists %d), lock retries %d, sessions renewed %d, redeploys %d (redeploy_s %.3f), freezes %d "
                 "(lock passed %d)\n",
                 f->spec, f->baseline_s, r->completed ? r->setup_s : -1.0, infl,
-                has ? 100.0 * infl / f->baseline_s : 0.0, failures, r->watch_resumes, r->watch_relists, r->lock_retries,
+                has ? 100.0 * infl / f->baseline_s : 0.0, failures, r->watch_resumes, r->watch_relists, r->lock_retries, r->sessions_renewed,
                 r->redeploys, r->redeploy_s, r->freezes, r->freeze_lock_passed);
     fault_sched_free(f->sched);
     f->sched = NULL;

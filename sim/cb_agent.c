@@ -362,10 +362,10 @@ int cb_agent_sleep(cb_agent *a, double s)
 
 static void on_session_lost(etcd_session *s, void *ud)
 {
-    cb_agent *a = ud;
+    /* Not fatal: the agent's session only carries its lock key; the next
+     * lock attempt sees it lost and opens a new one (cb_agent_lock). */
     (void)s;
-    if (!agent_stopping(a))
-        cb_ctx_fail(a->x, "agent %d (%s): session lease lost", a->index, a->host_id);
+    (void)ud;
 }
 
 int cb_agent_session(cb_agent *a)
@@ -391,8 +391,18 @@ int cb_agent_lock(cb_agent *a)
     etcd_status st;
     cb_agent_mark(a, CB_EV_LOCK_ASKED);
     double t = cb_now();
-    if (cb_mutex_lock(a->x, a->mutex, lock_timeout_ms(a->x), &st) != ETCD_OK)
-        return agent_err(a, "peer lock", &st);
+    for (int renew = 0;; renew++) {
+        etcd_code rc = cb_mutex_lock(a->x, a->mutex, lock_timeout_ms(a->x), &st);
+        if (rc == ETCD_OK)
+            break;
+        char err[256];
+        if (rc != ETCD_ERR_LEASE_LOST || renew >= 5 || agent_stopping(a))
+            return agent_err(a, "peer lock", &st);
+        if (cb_ctx_renew_session(a->x, a->client, &a->session, &a->mutex, on_session_lost, a, err, sizeof err) != 0) {
+            snprintf(st.message, sizeof st.message, "%s", err);
+            return agent_err(a, "peer lock (new session)", &st);
+        }
+    }
     double w = cb_now() - t;
     if (!a->complete)
         a->t_lock += w;
@@ -419,8 +429,8 @@ int cb_agent_unlock(cb_agent *a)
         a->lock_lost = false;
         return 0;
     }
-    if (etcd_mutex_unlock(a->mutex, &st) != ETCD_OK)
-        return agent_err(a, "peer unlock", &st);
+    if (etcd_mutex_unlock(a->mutex, &st) != ETCD_OK && !(a->session && !etcd_session_alive(a->session)))
+        return agent_err(a, "peer unlock", &st);   /* (a lost session's key went with its lease) */
     cb_agent_mark(a, CB_EV_LOCK_RELEASED);
     return 0;
 }
@@ -760,6 +770,30 @@ etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *s
         pthread_mutex_unlock(&x->mu);
         cb_ctx_sleep(x, attempt < 4 ? 0.05 * (1 << attempt) : 0.5);
     }
+}
+
+int cb_ctx_renew_session(cb_ctx *x, etcd_client *c, etcd_session **session, etcd_mutex **mutex,
+                         etcd_session_lost_fn on_lost, void *on_lost_ud, char *err, size_t err_len)
+{
+    etcd_status st;
+    char lock[CB_KEY_MAX];
+    etcd_mutex_free(*mutex);
+    *mutex = NULL;
+    etcd_session_abandon(*session);
+    *session = NULL;
+    if (etcd_session_new(c, cb_ctx_session_ttl(x), on_lost, on_lost_ud, session, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new session: %s", st.message);
+        return -1;
+    }
+    cb_key_lock(lock, x->cladnet);
+    if (etcd_mutex_new(*session, lock, mutex, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new mutex: %s", st.message);
+        return -1;
+    }
+    pthread_mutex_lock(&x->mu);
+    x->sessions_renewed++;
+    pthread_mutex_unlock(&x->mu);
+    return 0;
 }
 
 int cb_ctx_session_ttl(cb_ctx *x)

@@ -81,8 +81,19 @@ static int ctl_lock(cb_controller *c, ctl_loop *l)
         return 0;
     double t = cb_now();
     double to = c->x->cfg->timeout_s > 0 ? c->x->cfg->timeout_s : 600;
-    if (cb_mutex_lock(c->x, l->mutex, (int)(to * 1000), &st) != ETCD_OK)
-        return ctl_err(c, "peer lock", &st);
+    for (int renew = 0;; renew++) {
+        etcd_code rc = cb_mutex_lock(c->x, l->mutex, (int)(to * 1000), &st);
+        if (rc == ETCD_OK)
+            break;
+        char err[256];
+        /* a session lost to a fault (keepalives cut off for a TTL): a new one */
+        if (rc != ETCD_ERR_LEASE_LOST || renew >= 5 || cb_ctx_stopping(c->x))
+            return ctl_err(c, "peer lock", &st);
+        if (cb_ctx_renew_session(c->x, c->client, &l->session, &l->mutex, NULL, NULL, err, sizeof err) != 0) {
+            snprintf(st.message, sizeof st.message, "%s", err);
+            return ctl_err(c, "peer lock (new session)", &st);
+        }
+    }
     cb_ctx_lock_waited(c->x, cb_now() - t);
     double stall = cb_ctx_take_freeze(c->x);
     if (stall > 0) {
@@ -106,7 +117,7 @@ static int ctl_unlock(cb_controller *c, ctl_loop *l)
         l->lock_lost = false;
         return 0;
     }
-    if (etcd_mutex_unlock(l->mutex, &st) != ETCD_OK)
+    if (etcd_mutex_unlock(l->mutex, &st) != ETCD_OK && etcd_session_alive(l->session))
         return ctl_err(c, "peer unlock", &st);
     return 0;
 }

@@ -116,7 +116,7 @@ typedef struct cb_ctx {
     int session_ttl;                         /* seconds */
     double freeze_armed_s;                   /* > 0: the next lock holder freezes this long */
     int freezes, freeze_passed;
-    int watch_resumes, watch_relists, lock_retries;
+    int watch_resumes, watch_relists, lock_retries, sessions_renewed;
     int redeploys, redeploy_agent;
 } cb_ctx;
 
@@ -125,6 +125,12 @@ typedef struct cb_ctx {
  * Lock then too) is retried (the mutex dropped our key: we queue again)
  * until timeout_ms overall; a lost session, or the time, ends it. */
 etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *st);
+
+/* A lost session (its keepalives could not get through for a TTL, e.g. to a
+ * partitioned member, or it froze): abandon it and open a new one with its
+ * mutex, as a clientv3 user does on session.Done(). 0 or -1 (err). */
+int cb_ctx_renew_session(cb_ctx *x, etcd_client *c, etcd_session **session, etcd_mutex **mutex,
+                         etcd_session_lost_fn on_lost, void *on_lost_ud, char *err, size_t err_len);
 
 /* Session TTL of the run's processes: session_ttl, or 60 s (the original's)
  * when a harness built its context without it (cb_scale.c). */

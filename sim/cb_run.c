@@ -590,6 +590,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     res->watch_resumes = x.watch_resumes;
     res->watch_relists = x.watch_relists;
     res->lock_retries = x.lock_retries;
+    res->sessions_renewed = x.sessions_renewed;
     if (cfg->timeline_path && x.tl && cb_timeline_write(x.tl, cfg->timeline_path) != 0 && !res->error[0])
         snprintf(res->error, sizeof res->error, "could not write timeline %s", cfg->timeline_path);
 

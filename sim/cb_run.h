@@ -129,6 +129,7 @@ typedef struct cb_run_result {
     int watch_resumes;                /* watch streams re-established after they ended */
     int watch_relists;                /* of which after a compaction: re-listed by a range first */
     int lock_retries;                 /* lock waits ended by a fault (member gone, compaction) and retried */
+    int sessions_renewed;             /* sessions lost to a fault (keepalives cut off a TTL) and opened again */
 } cb_run_result;
 
 /* Deletes every key a previous run left (peers, host information, rules,
