@@ -339,13 +339,14 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--rtt-scale") == 0 || strcmp(name, "--delay-scale") == 0) {
             double v;
             bool rtt = strcmp(name, "--rtt-scale") == 0;
-            /* A zero RTT scale is --no-wan; a zero delay scale is fine. */
-            if (parse_double(val, &v) != 0 || v < 0 || (rtt && v == 0) || v > 100) {
-                set_err(err, err_len, "%s: '%s' is not a factor %s 0 and at most 100 (1 = as measured)", name,
-                        val, rtt ? "above" : "of at least");
+            /* Zero is refused for both: a zero RTT scale is --no-wan, and
+             * cb_run reads a zero delay scale as "unset" (full delays). */
+            if (parse_double(val, &v) != 0 || v <= 0 || v > 100) {
+                set_err(err, err_len, "%s: '%s' is not a factor above 0 and at most 100 (1 = as measured)", name,
+                        val);
                 return -1;
             }
-            if (strcmp(name, "--rtt-scale") == 0)
+            if (rtt)
                 o->rtt_scale = v;
             else
                 o->delay_scale = v;

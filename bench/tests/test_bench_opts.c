@@ -151,6 +151,7 @@ static void test_errors(void **state)
         { "--rtt-scale", "nan", "--rtt-scale" },
         { "--rtt-scale", "0", "--rtt-scale" },
         { "--delay-scale", "abc", "--delay-scale" },
+        { "--delay-scale", "0", "above 0" },
         { "--seed", "-3", "--seed" },
         { "--seed", "12z", "--seed" },
         { "--start", "soon", "--start" },
