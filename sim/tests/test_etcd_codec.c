@@ -13,38 +13,7 @@
 
 #include "sim/etcd_base64.h"
 #include "sim/etcd_json.h"
-
-static json_t *load_fixture(const char *name)
-{
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/tests/data/etcd/%s", root ? root : ".", name);
-    json_error_t err;
-    json_t *j = json_load_file(path, 0, &err);
-    if (!j)
-        fail_msg("cannot load fixture %s: %s (run from the repository root or set GEOKV_ROOT)", path, err.text);
-    return j;
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/tests/data/etcd/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
+#include "sim/tests/testlib_fixture.h"
 
 /* ---- base64 ------------------------------------------------------------ */
 
@@ -216,7 +185,7 @@ static void test_watch_request(void **state)
 
 static void test_header_and_put(void **state)
 {
-    json_t *j = load_fixture("put_prev.json");
+    json_t *j = fixture_load_etcd_json("put_prev.json");
     etcd_put_result r;
     assert_int_equal(etcd_json_put_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.header.cluster_id, 7627732619255946941ULL);
@@ -233,7 +202,7 @@ static void test_header_and_put(void **state)
     etcd_put_result_free(&r);
     json_decref(j);
 
-    j = load_fixture("put_lease.json");
+    j = fixture_load_etcd_json("put_lease.json");
     assert_int_equal(etcd_json_put_resp(j, &r, NULL), ETCD_OK);
     assert_false(r.has_prev_kv);
     assert_int_equal(r.header.revision, 7);
@@ -244,7 +213,7 @@ static void test_header_and_put(void **state)
 static void test_range_responses(void **state)
 {
     etcd_range_result r;
-    json_t *j = load_fixture("range_sorted.json");
+    json_t *j = fixture_load_etcd_json("range_sorted.json");
     assert_int_equal(etcd_json_range_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.n_kvs, 2);
     assert_int_equal(r.count, 3);
@@ -258,7 +227,7 @@ static void test_range_responses(void **state)
     etcd_range_result_free(&r);
     json_decref(j);
 
-    j = load_fixture("range_missing.json");       /* no kvs, no count */
+    j = fixture_load_etcd_json("range_missing.json");       /* no kvs, no count */
     assert_int_equal(etcd_json_range_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.n_kvs, 0);
     assert_null(r.kvs);
@@ -268,14 +237,14 @@ static void test_range_responses(void **state)
     etcd_range_result_free(&r);
     json_decref(j);
 
-    j = load_fixture("range_count_only.json");
+    j = fixture_load_etcd_json("range_count_only.json");
     assert_int_equal(etcd_json_range_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.n_kvs, 0);
     assert_int_equal(r.count, 3);
     etcd_range_result_free(&r);
     json_decref(j);
 
-    j = load_fixture("range_keys_only.json");     /* no value fields */
+    j = fixture_load_etcd_json("range_keys_only.json");     /* no value fields */
     assert_int_equal(etcd_json_range_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.n_kvs, 3);
     assert_string_equal(r.kvs[0].key, "/w/b");
@@ -288,7 +257,7 @@ static void test_range_responses(void **state)
 static void test_delete_responses(void **state)
 {
     etcd_delete_result r;
-    json_t *j = load_fixture("delete_prev.json");
+    json_t *j = fixture_load_etcd_json("delete_prev.json");
     assert_int_equal(etcd_json_delete_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.deleted, 1);
     assert_int_equal(r.n_prev_kvs, 1);
@@ -296,7 +265,7 @@ static void test_delete_responses(void **state)
     assert_string_equal(r.prev_kvs[0].value, "z");
     etcd_delete_result_free(&r);
     json_decref(j);
-    j = load_fixture("delete_none.json");         /* no deleted, no prev_kvs */
+    j = fixture_load_etcd_json("delete_none.json");         /* no deleted, no prev_kvs */
     assert_int_equal(etcd_json_delete_resp(j, &r, NULL), ETCD_OK);
     assert_int_equal(r.deleted, 0);
     assert_int_equal(r.n_prev_kvs, 0);
@@ -308,7 +277,7 @@ static void test_delete_responses(void **state)
 static void test_txn_responses(void **state)
 {
     etcd_txn_result r;
-    json_t *j = load_fixture("txn_failed.json");  /* no "succeeded" field */
+    json_t *j = fixture_load_etcd_json("txn_failed.json");  /* no "succeeded" field */
     assert_int_equal(etcd_json_txn_resp(j, &r, NULL), ETCD_OK);
     assert_false(r.succeeded);
     assert_int_equal(r.header.revision, 9);
@@ -325,7 +294,7 @@ static void test_txn_responses(void **state)
     etcd_txn_result_free(&r);
     json_decref(j);
 
-    j = load_fixture("txn_value.json");
+    j = fixture_load_etcd_json("txn_value.json");
     assert_int_equal(etcd_json_txn_resp(j, &r, NULL), ETCD_OK);
     assert_true(r.succeeded);
     assert_int_equal(r.n_responses, 1);
@@ -339,24 +308,24 @@ static void test_txn_responses(void **state)
 static void test_lease_responses(void **state)
 {
     int64_t id, ttl;
-    json_t *j = load_fixture("lease_grant.json");
+    json_t *j = fixture_load_etcd_json("lease_grant.json");
     assert_int_equal(etcd_json_lease_grant_resp(j, &id, &ttl, NULL), ETCD_OK);
     assert_int_equal(id, 2968050280781240849LL);
     assert_int_equal(ttl, 30);
     json_decref(j);
 
-    j = load_fixture("keepalive.json");
+    j = fixture_load_etcd_json("keepalive.json");
     assert_int_equal(etcd_json_keepalive_resp(j, &ttl, NULL), ETCD_OK);
     assert_int_equal(ttl, 30);
     json_decref(j);
     etcd_status st;
-    j = load_fixture("keepalive_gone.json");      /* result without TTL: lease gone */
+    j = fixture_load_etcd_json("keepalive_gone.json");      /* result without TTL: lease gone */
     assert_int_equal(etcd_json_keepalive_resp(j, &ttl, &st), ETCD_ERR_LEASE_LOST);
     assert_int_equal(st.code, ETCD_ERR_LEASE_LOST);
     json_decref(j);
 
     etcd_lease_ttl t;
-    j = load_fixture("timetolive.json");
+    j = fixture_load_etcd_json("timetolive.json");
     assert_int_equal(etcd_json_timetolive_resp(j, &t, NULL), ETCD_OK);
     assert_int_equal(t.ttl, 29);
     assert_int_equal(t.granted_ttl, 30);
@@ -365,7 +334,7 @@ static void test_lease_responses(void **state)
     assert_string_equal(t.keys[0], "/w/l");
     etcd_lease_ttl_free(&t);
     json_decref(j);
-    j = load_fixture("timetolive_gone.json");
+    j = fixture_load_etcd_json("timetolive_gone.json");
     assert_int_equal(etcd_json_timetolive_resp(j, &t, NULL), ETCD_OK);
     assert_int_equal(t.ttl, -1);
     assert_int_equal(t.n_keys, 0);
@@ -376,7 +345,7 @@ static void test_lease_responses(void **state)
 static void test_status_response(void **state)
 {
     etcd_member_status s;
-    json_t *j = load_fixture("status.json");
+    json_t *j = fixture_load_etcd_json("status.json");
     assert_int_equal(etcd_json_status_resp(j, &s, NULL), ETCD_OK);
     assert_string_equal(s.version, "3.4.23");
     assert_int_equal(s.member_id, 15332735175710452016ULL);
@@ -419,26 +388,6 @@ static void test_malformed_shapes(void **state)
 }
 
 /* ---- the tree-less fast decoders agree with the jansson ones ------------ */
-
-static char *fixture_text(const char *name, size_t *len)
-{
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/tests/data/etcd/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 static void same_kv(const etcd_kv *a, const etcd_kv *b)
 {
@@ -492,7 +441,7 @@ static void test_fast_decoders_agree(void **state)
                                           "range_count_only.json" };
     for (size_t i = 0; i < 4; i++) {
         size_t n;
-        char *t = fixture_text(ranges[i], &n);
+        char *t = fixture_read_etcd(ranges[i], &n);
         json_t *j = json_loadb(t, n, 0, NULL);
         etcd_range_result a, b;
         assert_int_equal(etcd_jfast_range_resp(t, n, &a), ETCD_OK);
@@ -506,7 +455,7 @@ static void test_fast_decoders_agree(void **state)
     static const char *const puts_[] = { "put_prev.json", "put_lease.json" };
     for (size_t i = 0; i < 2; i++) {
         size_t n;
-        char *t = fixture_text(puts_[i], &n);
+        char *t = fixture_read_etcd(puts_[i], &n);
         json_t *j = json_loadb(t, n, 0, NULL);
         etcd_put_result a, b;
         assert_int_equal(etcd_jfast_put_resp(t, n, &a), ETCD_OK);
@@ -520,7 +469,7 @@ static void test_fast_decoders_agree(void **state)
     static const char *const dels[] = { "delete_prev.json", "delete_none.json" };
     for (size_t i = 0; i < 2; i++) {
         size_t n;
-        char *t = fixture_text(dels[i], &n);
+        char *t = fixture_read_etcd(dels[i], &n);
         json_t *j = json_loadb(t, n, 0, NULL);
         etcd_delete_result a, b;
         assert_int_equal(etcd_jfast_delete_resp(t, n, &a), ETCD_OK);
@@ -534,7 +483,7 @@ static void test_fast_decoders_agree(void **state)
     static const char *const txns[] = { "txn_failed.json", "txn_value.json" };
     for (size_t i = 0; i < 2; i++) {
         size_t n;
-        char *t = fixture_text(txns[i], &n);
+        char *t = fixture_read_etcd(txns[i], &n);
         json_t *j = json_loadb(t, n, 0, NULL);
         etcd_txn_result a, b;
         assert_int_equal(etcd_jfast_txn_resp(t, n, &a), ETCD_OK);
@@ -584,7 +533,7 @@ static void test_fast_decoders_edges(void **state)
     /* every truncation and every single-byte corruption of a recorded txn:
      * never a crash (ASan), and a truncation is never accepted */
     size_t n;
-    char *full = fixture_text("txn_failed.json", &n);
+    char *full = fixture_read_etcd("txn_failed.json", &n);
     while (n && (full[n - 1] == '\n' || full[n - 1] == ' '))
         n--;
     etcd_txn_result t;
@@ -611,7 +560,7 @@ static void test_fast_decoders_edges(void **state)
 static void check_error_fixture(const char *name, long http, int grpc, const char *msg)
 {
     size_t len;
-    char *body = read_fixture(name, &len);
+    char *body = fixture_read_etcd(name, &len);
     etcd_status st;
     memset(&st, 0, sizeof st);
     assert_int_equal(etcd_json_error(http, body, len, &st), ETCD_ERR_GRPC);

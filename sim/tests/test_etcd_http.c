@@ -14,26 +14,7 @@
 #include <string.h>
 
 #include "sim/etcd_internal.h"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/tests/data/etcd/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s (run from the repository root or set GEOKV_ROOT)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
+#include "sim/tests/testlib_fixture.h"
 
 /* Feeds data in two pieces split at `cut`, the way post_on does (append to
  * raw, parse). Returns the stage reached; body and status out. */
@@ -94,7 +75,7 @@ static void check_every_split(const char *data, size_t n, long want_status, cons
 static void test_content_length(void **state)
 {
     size_t n;
-    char *raw = read_fixture("http_range_200.raw", &n);
+    char *raw = fixture_read_etcd("http_range_200.raw", &n);
     const char *b = strstr(raw, "\r\n\r\n") + 4;
     check_every_split(raw, n, 200, b, false);
     free(raw);
@@ -103,7 +84,7 @@ static void test_content_length(void **state)
 static void test_chunked_with_trailer(void **state)
 {
     size_t n;
-    char *raw = read_fixture("http_revoke_404_chunked.raw", &n);
+    char *raw = fixture_read_etcd("http_revoke_404_chunked.raw", &n);
     check_every_split(raw, n, 404,
                       "{\"error\":\"etcdserver: requested lease not found\","
                       "\"message\":\"etcdserver: requested lease not found\",\"code\":5}",

@@ -18,26 +18,7 @@
 #include <string.h>
 
 #include "sim/etcd_json.h"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/tests/data/etcd/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s (run from the repository root or set GEOKV_ROOT)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
+#include "sim/tests/testlib_fixture.h"
 
 /* Decoded responses summarised as one line each, appended to a string. */
 typedef struct sink {
@@ -94,7 +75,7 @@ static void feed_pieces(const char *data, size_t n, const size_t *cuts, size_t n
 static void check_all_splits(const char *name, const char *must_contain, int want_lines)
 {
     size_t n;
-    char *data = read_fixture(name, &n);
+    char *data = fixture_read_etcd(name, &n);
     static sink whole, part;
     feed_pieces(data, n, NULL, 0, &whole);
     assert_int_equal(whole.lines, want_lines);

@@ -20,31 +20,16 @@
 static const char *fz_current = "";
 #define FUZZ_FAIL(...) do { print_error("replaying %s\n", fz_current); fail_msg(__VA_ARGS__); } while (0)
 #include "sim/fuzz/fuzz_entries.h"
+#include "sim/tests/testlib_fixture.h"
 
 typedef void (*fuzz_entry_fn)(const uint8_t *data, size_t size);
-
-static uint8_t *read_input(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 /* Replays every regular file of sim/fuzz/<kind>/<target>/; returns how many. */
 static int replay_dir(const char *kind, const char *target, fuzz_entry_fn entry)
 {
-    char dir[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(dir, sizeof dir, "%s/sim/fuzz/%s/%s", root ? root : ".", kind, target);
+    char rel[256], dir[1024];
+    snprintf(rel, sizeof rel, "sim/fuzz/%s/%s", kind, target);
+    fixture_path(rel, dir, sizeof dir);
     DIR *d = opendir(dir);
     if (!d)
         return 0;   /* no regression inputs yet for this target */
@@ -56,7 +41,7 @@ static int replay_dir(const char *kind, const char *target, fuzz_entry_fn entry)
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len;
-        uint8_t *data = read_input(path, &len);
+        uint8_t *data = fixture_read_file_exact(path, &len);
         fz_current = path;
         entry(data, len);
         fz_current = "";

@@ -20,32 +20,7 @@
 #include <string.h>
 
 #include "sim/prom.h"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    const char *root = getenv("GEOKV_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/sim/tests/data/%s", root && root[0] ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s (run from the repository root or set GEOKV_ROOT)\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        *len = (size_t)n;
-    }
-    return buf;
-}
+#include "sim/tests/testlib_fixture.h"
 
 static double sum_of(const char *text, size_t len, const char *metric, const char *filter,
                      size_t *n)
@@ -86,7 +61,7 @@ static void test_real_dump_leader(void **state)
 {
     (void)state;
     size_t len, n;
-    char *t = read_fixture("metrics-etcd-3.4.23.txt", &len);
+    char *t = fixture_read("metrics-etcd-3.4.23.txt", &len);
     assert_non_null(t);
 
     counts c;
@@ -145,7 +120,7 @@ static void test_real_dump_followers(void **state)
 {
     (void)state;
     size_t len, n;
-    char *t = read_fixture("metrics-etcd-3.4.23-m1.txt", &len);
+    char *t = fixture_read("metrics-etcd-3.4.23-m1.txt", &len);
     assert_non_null(t);
     assert_true(sum_of(t, len, "etcd_network_client_grpc_received_bytes_total", NULL, &n) == 0);
     assert_int_equal(n, 1);
@@ -155,7 +130,7 @@ static void test_real_dump_followers(void **state)
     assert_true(sum_of(t, len, "etcd_server_is_leader", NULL, &n) == 0);
     free(t);
 
-    t = read_fixture("metrics-etcd-3.4.23-m2.txt", &len);
+    t = fixture_read("metrics-etcd-3.4.23-m2.txt", &len);
     assert_non_null(t);
     assert_true(sum_of(t, len, "etcd_network_peer_sent_bytes_total", NULL, &n) == 1200 + 19016);
     assert_int_equal(n, 2);
@@ -328,7 +303,7 @@ static void test_truncations(void **state)
 {
     (void)state;
     size_t len;
-    char *t = read_fixture("metrics-etcd-3.4.23.txt", &len);
+    char *t = fixture_read("metrics-etcd-3.4.23.txt", &len);
     assert_non_null(t);
     size_t step = len / 4000 + 1;
     for (size_t cut = 0; cut <= len; cut += step) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sim/topology.h"
+#include "sim/tests/testlib_fixture.h"
 
 static const char *BASE =
     "{\n"                                                                                    /* 1 */
@@ -151,8 +152,7 @@ static void test_load_names_file(void **state)
 static topology *load_fig6(void)
 {
     char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/topology/patent-fig6.json", root ? root : ".");
+    fixture_path("sim/topology/patent-fig6.json", path, sizeof path);
     topology *t = NULL;
     char err[512];
     if (topology_load(path, &t, err, sizeof err) < 0)
@@ -195,8 +195,7 @@ static void test_seoul_via_tokyo_variant(void **state)
 {
     (void)state;
     char path[1024], err[512];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/topology/patent-fig6-seoul-via-tokyo.json", root ? root : ".");
+    fixture_path("sim/topology/patent-fig6-seoul-via-tokyo.json", path, sizeof path);
     topology *t = NULL, *base = load_fig6();
     if (topology_load(path, &t, err, sizeof err) < 0)
         fail_msg("%s", err);
