@@ -4,23 +4,13 @@
 #include "bench/bench_metrics.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/util.h"
 #include "sim/etcd_client.h"
 #include "sim/prom.h"
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    if (err == NULL || err_len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
 
 static const struct { const char *name; size_t off; } wanted[] = {
     { "etcd_network_client_grpc_sent_bytes_total", offsetof(bench_counters, grpc_sent) },
@@ -53,11 +43,11 @@ int bench_metrics_scrape(const char *url, int timeout_ms, bench_counters *out, c
     memset(out, 0, sizeof *out);
     memset(&st, 0, sizeof st);
     if (etcd_http_get(url, timeout_ms, &body, &len, &st) != ETCD_OK) {
-        set_err(err, err_len, "GET %s: %s", url, st.message);
+        model_seterr(err, err_len, "GET %s: %s", url, st.message);
         goto cleanup;
     }
     if (bench_metrics_parse(body, len, out) != 0) {
-        set_err(err, err_len, "GET %s: not Prometheus text format", url);
+        model_seterr(err, err_len, "GET %s: not Prometheus text format", url);
         goto cleanup;
     }
     rc = 0;
