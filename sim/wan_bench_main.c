@@ -34,120 +34,14 @@
 
 #include <jansson.h>
 
-#include "sim/wan.h"
+#include "sim/wan_echo.h"
+#include "sim/wan_internal.h"
 
 #define MAX_CONNS 16
 #define MAX_SAMPLES 16384
 #define MAX_MSG 4096
 
 static int echo_port;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- echo server (thread per connection) ------------------------------- */
-
-static void *echo_conn(void *arg)
-{
-    int fd = (int)(intptr_t)arg;
-    static __thread char buf[65536];
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t k = write(fd, buf + off, (size_t)(n - off));
-            if (k <= 0)
-                goto out;
-            off += k;
-        }
-    }
-out:
-    close(fd);
-    return NULL;
-}
-
-static void *echo_main(void *arg)
-{
-    int lfd = (int)(intptr_t)arg;
-    for (;;) {
-        int fd = accept(lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        pthread_t th;
-        if (pthread_create(&th, NULL, echo_conn, (void *)(intptr_t)fd) == 0)
-            pthread_detach(th);
-        else
-            close(fd);
-    }
-    return NULL;
-}
-
-static int echo_start(void)
-{
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 256) < 0 ||
-        getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
-        return -1;
-    echo_port = ntohs(sa.sin_port);
-    pthread_t th;
-    if (pthread_create(&th, NULL, echo_main, (void *)(intptr_t)lfd) != 0)
-        return -1;
-    pthread_detach(th);
-    return 0;
-}
-
-static int dial(int port)
-{
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-/* read() plus the kernel's receive timestamp mapped to CLOCK_MONOTONIC (now
- * when absent). Measuring arrival at the client's kernel leaves the bench
- * client's own wake-up latency out of the figure; the echo server's
- * turnaround stays in. */
-static ssize_t read_stamped(int fd, void *buf, size_t len, uint64_t *arrival)
-{
-    char ctl[CMSG_SPACE(sizeof(struct timespec))];
-    struct iovec iov = { buf, len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
-    ssize_t n = recvmsg(fd, &mh, 0);
-    uint64_t now = now_ns();
-    *arrival = now;
-    if (n <= 0)
-        return n;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
-            continue;
-        struct timespec ts, rt;
-        memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-        clock_gettime(CLOCK_REALTIME, &rt);
-        int64_t age = ((int64_t)rt.tv_sec - (int64_t)ts.tv_sec) * 1000000000LL + (rt.tv_nsec - ts.tv_nsec);
-        if (age > 0 && age < 1000000000LL && (uint64_t)age < now)
-            *arrival = now - (uint64_t)age;
-    }
-    return n;
-}
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -222,7 +116,7 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
     out->conns = nconn;
     for (int c = 0; c < nconn; c++) {
         memset(&cs[c], 0, sizeof cs[c]);
-        cs[c].fd = dial(wan_link_port(w, link));
+        cs[c].fd = wan_echo_dial(wan_link_port(w, link));
         if (cs[c].fd < 0)
             return -1;
         /* warm up: the first exchange pays the emulated connection set-up */
@@ -231,22 +125,22 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
     }
     struct pollfd pf[MAX_CONNS];
     size_t nsamp = 0, sent = 0;
-    uint64_t t0 = now_ns() + 1000000, interval = (uint64_t)(1e9 / rate);
+    uint64_t t0 = wan_now_ns() + 1000000, interval = (uint64_t)(1e9 / rate);
     uint64_t deadline_all = t0 + (uint64_t)((double)total * 1e9 / rate) + (uint64_t)(rtt_ms * 1e6) + 3000000000ULL;
     while (nsamp < total) {
-        uint64_t now = now_ns();
+        uint64_t now = wan_now_ns();
         if (now > deadline_all)
             break;
         /* send everything that is due */
         while (sent < total && t0 + sent * interval <= now) {
             conn_state *c = &cs[sent % (size_t)nconn];
-            c->sent_at[c->tail++ % MAX_SAMPLES] = now_ns();
+            c->sent_at[c->tail++ % MAX_SAMPLES] = wan_now_ns();
             if (write_all(c->fd, msg, (size_t)size) < 0)
                 return -1;
             sent++;
         }
         uint64_t next = sent < total ? t0 + sent * interval : deadline_all;
-        now = now_ns();
+        now = wan_now_ns();
         struct timespec to = { 0, 0 };
         if (next > now) {
             to.tv_sec = (time_t)((next - now) / 1000000000ULL);
@@ -257,12 +151,14 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
         int n = ppoll(pf, (nfds_t)nconn, &to, NULL);
         if (n <= 0)
             continue;
-        uint64_t rx_user = now_ns();
+        uint64_t rx_user = wan_now_ns();
         for (int c = 0; c < nconn; c++) {
             if (!(pf[c].revents & POLLIN))
                 continue;
+            /* arrival at the client's kernel leaves the bench client's own
+             * wake-up latency out of the figure; the echo's turnaround stays in */
             uint64_t rx;
-            ssize_t k = read_stamped(cs[c].fd, rbuf, sizeof rbuf, &rx);
+            ssize_t k = wan_read_stamped(cs[c].fd, rbuf, sizeof rbuf, &rx);
             if (k <= 0)
                 return -1;
             size_t got = (size_t)k;
@@ -317,23 +213,23 @@ static void *bulk_sender(void *p)
 
 static int run_throughput(wan *w, int link, double duration_s, double *mbps, double *cpu_per_mb_ms)
 {
-    int fd = dial(wan_link_port(w, link));
+    int fd = wan_echo_dial(wan_link_port(w, link));
     if (fd < 0)
         return -1;
     bulk_arg a = { .fd = fd };
     pthread_t th;
     static char buf[65536];
     double cpu0 = wan_loop_cpu_s(w);
-    uint64_t t0 = now_ns(), recv = 0, end = t0 + (uint64_t)(duration_s * 1e9);
+    uint64_t t0 = wan_now_ns(), recv = 0, end = t0 + (uint64_t)(duration_s * 1e9);
     if (pthread_create(&th, NULL, bulk_sender, &a) != 0)
         return -1;
-    while (now_ns() < end) {
+    while (wan_now_ns() < end) {
         ssize_t k = read(fd, buf, sizeof buf);
         if (k <= 0)
             break;
         recv += (uint64_t)k;
     }
-    double secs = (double)(now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
+    double secs = (double)(wan_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
     a.stop = 1;
     shutdown(fd, SHUT_RDWR);
     pthread_join(th, NULL);
@@ -351,15 +247,15 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
     char m[64], r[64];
     memset(m, 'c', sizeof m);
     for (int i = 0; i < NC; i++)
-        if ((fds[i] = dial(wan_link_port(w, link))) < 0)
+        if ((fds[i] = wan_echo_dial(wan_link_port(w, link))) < 0)
             return -1;
     for (int i = 0; i < NC; i++)
         if (write_all(fds[i], m, sizeof m) < 0)
             return -1;
     double cpu0 = wan_loop_cpu_s(w);
-    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(duration_s * 1e9), n = 0;
+    uint64_t t0 = wan_now_ns(), end = t0 + (uint64_t)(duration_s * 1e9), n = 0;
     struct pollfd pf[NC];
-    while (now_ns() < end) {
+    while (wan_now_ns() < end) {
         for (int i = 0; i < NC; i++)
             pf[i] = (struct pollfd){ fds[i], POLLIN, 0 };
         if (poll(pf, NC, 100) <= 0)
@@ -371,7 +267,7 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
                 n++;
             }
     }
-    double secs = (double)(now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
+    double secs = (double)(wan_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
     for (int i = 0; i < NC; i++)
         close(fds[i]);
     *msgs_per_s = (double)n / secs;
@@ -455,11 +351,11 @@ int main(int argc, char **argv)
         }
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    if (echo_start() < 0) {
-        perror("wan-bench: echo server on 127.0.0.1");
+    char err[256];
+    if (wan_echo_start(&echo_port, err, sizeof err) < 0) {
+        fprintf(stderr, "wan-bench: %s\n", err);
         return 1;
     }
-    char err[256];
     wan *w = NULL;
     wan_config cfg = { .seed = 1 };
     if (wan_new(&cfg, &w, err, sizeof err) < 0) {

@@ -126,6 +126,10 @@ struct wan {
 
 /* wan_link.c */
 uint64_t wan_now_ns(void);
+/* read() that also returns the arrival time on CLOCK_MONOTONIC (wan_now_ns):
+ * the kernel's receive timestamp (needs SO_TIMESTAMPNS on fd), or now when
+ * there is none or it looks wrong. Also used by wan-bench on its client side. */
+ssize_t wan_read_stamped(int fd, void *buf, size_t len, uint64_t *arrival);
 int wan_loop_init(wan *w, char *err, size_t errlen);
 void wan_loop_fini(wan *w);
 void *wan_loop_main(void *arg);

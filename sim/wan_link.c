@@ -41,7 +41,7 @@ static void set_nodelay(int fd)
 /* read() that also returns the arrival time on CLOCK_MONOTONIC: the kernel's
  * receive timestamp (CLOCK_REALTIME) mapped to the monotonic clock, or now
  * when there is none or it looks wrong (clock step). */
-static ssize_t read_stamped(int fd, void *buf, size_t len, uint64_t *arrival)
+ssize_t wan_read_stamped(int fd, void *buf, size_t len, uint64_t *arrival)
 {
     char ctl[CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = { buf, len };
@@ -326,7 +326,7 @@ static int conn_on_readable(wan *w, wan_conn *c, int s)
         if (d->rd_eof || d->q.bytes >= WAN_QUEUE_MAX)
             break;
         uint64_t arrival;
-        ssize_t n = read_stamped(c->fd[s], w->rbuf, sizeof w->rbuf, &arrival);
+        ssize_t n = wan_read_stamped(c->fd[s], w->rbuf, sizeof w->rbuf, &arrival);
         if (n > 0) {
             if (conn_ingest(w, c, s, w->rbuf, (size_t)n, arrival) < 0)
                 goto fail;

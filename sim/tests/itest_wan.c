@@ -22,65 +22,21 @@
 #include <unistd.h>
 
 #include "sim/wan.h"
+#include "sim/wan_echo.h"
 
 /* ---- echo server -------------------------------------------------------- */
 
 static int echo_port;
 
-static void *echo_conn(void *arg)
-{
-    int fd = (int)(intptr_t)arg;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t k = write(fd, buf + off, (size_t)(n - off));
-            if (k <= 0)
-                goto out;
-            off += k;
-        }
-    }
-    shutdown(fd, SHUT_WR);
-out:
-    close(fd);
-    return NULL;
-}
-
-static void *echo_main(void *arg)
-{
-    int lfd = (int)(intptr_t)arg;
-    for (;;) {
-        int fd = accept(lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        pthread_t th;
-        if (pthread_create(&th, NULL, echo_conn, (void *)(intptr_t)fd) == 0)
-            pthread_detach(th);
-        else
-            close(fd);
-    }
-    return NULL;
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1024) < 0 ||
-        getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+    char err[256];
+    if (wan_echo_start(&echo_port, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
         return -1;
-    echo_port = ntohs(sa.sin_port);
-    pthread_t th;
-    if (pthread_create(&th, NULL, echo_main, (void *)(intptr_t)lfd) != 0)
-        return -1;
-    pthread_detach(th);
+    }
     return 0;
 }
 
@@ -95,13 +51,8 @@ static double now_ms(void)
 
 static int dial(int port)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = wan_echo_dial(port);
     assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
 

@@ -27,36 +27,10 @@
 
 #include <jansson.h>
 
+#include "sim/wan_echo.h"
+
 static int echo_port;
 static char g_bin[1024], g_topo[1024];
-
-static void *echo_conn(void *arg)
-{
-    int fd = (int)(intptr_t)arg;
-    char buf[8192];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        if (write(fd, buf, (size_t)n) != n)
-            break;
-    close(fd);
-    return NULL;
-}
-
-static void *echo_main(void *arg)
-{
-    int lfd = (int)(intptr_t)arg;
-    for (;;) {
-        int fd = accept(lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        pthread_t th;
-        if (pthread_create(&th, NULL, echo_conn, (void *)(intptr_t)fd) == 0)
-            pthread_detach(th);
-        else
-            close(fd);
-    }
-    return NULL;
-}
 
 static int group_setup(void **state)
 {
@@ -65,17 +39,11 @@ static int group_setup(void **state)
     const char *bin = getenv("GEOKV_BIN"), *root = getenv("GEOKV_ROOT");
     snprintf(g_bin, sizeof g_bin, "%s/geokv-wan", bin ? bin : "build/bin");
     snprintf(g_topo, sizeof g_topo, "%s/sim/topology/patent-fig6.json", root ? root : ".");
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 64) < 0 ||
-        getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+    char err[256];
+    if (wan_echo_start(&echo_port, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
         return -1;
-    echo_port = ntohs(sa.sin_port);
-    pthread_t th;
-    if (pthread_create(&th, NULL, echo_main, (void *)(intptr_t)lfd) != 0)
-        return -1;
-    pthread_detach(th);
+    }
     return 0;
 }
 
@@ -142,12 +110,8 @@ static json_t *read_json_line(FILE *f)
 
 static int dial_tcp(int port)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int fd = wan_echo_dial(port);
+    assert_true(fd >= 0);
     return fd;
 }
 
