@@ -26,16 +26,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-badinput-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-badinput");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 static void write_file(const char *name, const char *text)

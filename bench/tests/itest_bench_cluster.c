@@ -18,6 +18,7 @@
 #include "bench/bench_cluster.h"
 #include "bench/bench_metrics.h"
 #include "bench/bench_wan.h"
+#include "bench/tests/testlib_bench.h"
 #include "sim/wan.h"
 
 static char tmpdir[256];
@@ -25,16 +26,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-cluster-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-cluster");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 static topology *load_topo(double scale)

@@ -23,25 +23,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-fault-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-fault");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void dump_log(const char *log)
-{
-    char *t = bench_t_read(log, NULL);
-    if (t) {
-        fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
-        free(t);
-    }
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 /* Runs one faulted sweep of one run; returns its record (caller decrefs). */
@@ -58,7 +46,7 @@ static json_t *run_fault(const char *name, const char *mode, const char *spec)
     snprintf(latest, sizeof latest, "%s/latest", out);
     int status = bench_t_wait(bench_t_spawn(argv, log), 120);
     if (status != 0) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("--fault %s (%s): exit status %d", spec, mode, status);
     }
     json_t *runs = bench_t_load_runs(latest, why, sizeof why);

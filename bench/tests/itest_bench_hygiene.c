@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -26,31 +25,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-hygiene-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-hygiene");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
-}
-
-static void dump_log(const char *log)
-{
-    char *t = bench_t_read(log, NULL);
-    if (t) {
-        fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
-        free(t);
-    }
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 /* Member data directories left under <run>/etcd (etcd-rig-*). */
@@ -88,18 +69,18 @@ static void signal_mid_fault(const char *name, int sig)
     assert_true(pid > 0);
     /* 3 members + the restarted one listed: we are inside the faulted run */
     for (double w = 0; w < 120 && !(bench_t_alive_members(latest, &listed) >= 0 && listed >= 4); w += 0.1)
-        sleep_s(0.1);
+        bench_t_sleep(0.1);
     if (listed < 4) {
         kill(pid, SIGKILL);
         bench_t_wait(pid, 10);
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("the faulted run never restarted its member");
     }
-    sleep_s(0.3);
+    bench_t_sleep(0.3);
     assert_int_equal(kill(pid, sig), 0);
     int status = bench_t_wait(pid, 60);
     if (status != 128 + sig) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("exit status %d after signal %d, expected %d", status, sig, 128 + sig);
     }
     /* members die with the driver (at once on SIGINT/SIGTERM; through
@@ -108,10 +89,10 @@ static void signal_mid_fault(const char *name, int sig)
         alive = bench_t_alive_members(latest, &listed);
         if (alive == 0)
             break;
-        sleep_s(0.1);
+        bench_t_sleep(0.1);
     }
     if (alive != 0) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("%d of %d recorded member(s) still alive after signal %d", alive, listed, sig);
     }
     assert_true(listed >= 4);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -21,31 +20,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-sigint-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-sigint");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-    nanosleep(&ts, NULL);
-}
-
-static void dump_log(const char *log)
-{
-    char *t = bench_t_read(log, NULL);
-    if (t) {
-        fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
-        free(t);
-    }
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 /* Waits until pids.json lists at least `members` members (a cluster of the
@@ -56,7 +37,7 @@ static bool wait_members(const char *dir, int members, double timeout_s)
         int listed = 0;
         if (bench_t_alive_members(dir, &listed) >= 0 && listed >= members)
             return true;
-        sleep_s(0.1);
+        bench_t_sleep(0.1);
     }
     return false;
 }
@@ -95,14 +76,14 @@ static void test_sigint_then_resume(void **state)
     if (!wait_members(latest, 6, 120)) {
         kill(pid, SIGKILL);
         bench_t_wait(pid, 10);
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("the second run never started");
     }
-    sleep_s(0.5);
+    bench_t_sleep(0.5);
     assert_int_equal(kill(pid, SIGINT), 0);
     status = bench_t_wait(pid, 60);
     if (status != 130) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("exit status %d after SIGINT, expected 130", status);
     }
     assert_int_equal(bench_t_alive_members(latest, &listed), 0);
@@ -122,7 +103,7 @@ static void test_sigint_then_resume(void **state)
         char *rargv[] = { bin, "run", "--out", out, "--resume", NULL };
         status = bench_t_wait(bench_t_spawn(rargv, log), 180);
         if (status != 0) {
-            dump_log(log);
+            bench_t_dump_log(log);
             fail_msg("--resume exited with %d", status);
         }
     }
@@ -166,13 +147,13 @@ static void test_sigterm_early(void **state)
     if (!wait_members(latest, 3, 60)) {
         kill(pid, SIGKILL);
         bench_t_wait(pid, 10);
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("the run never started");
     }
     assert_int_equal(kill(pid, SIGTERM), 0);
     status = bench_t_wait(pid, 60);
     if (status != 143) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("exit status %d after SIGTERM, expected 143", status);
     }
     assert_int_equal(bench_t_alive_members(latest, &listed), 0);

@@ -21,25 +21,13 @@ static char tmpdir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-itest-sweep-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-sweep");
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void dump_log(const char *log)
-{
-    char *t = bench_t_read(log, NULL);
-    if (t) {
-        fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
-        free(t);
-    }
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 static json_t *get_path(json_t *o, const char *a, const char *b)
@@ -113,7 +101,7 @@ static void test_tiny_sweep(void **state)
     snprintf(log, sizeof log, "%s/bench.log", tmpdir);
     status = bench_t_wait(bench_t_spawn(argv, log), 240);
     if (status != 0) {
-        dump_log(log);
+        bench_t_dump_log(log);
         fail_msg("geokv-bench exited with %d", status);
     }
     snprintf(latest, sizeof latest, "%s/latest", out);
@@ -177,7 +165,7 @@ static void test_tiny_sweep(void **state)
         char *rargv[] = { bin, "run", "--out", out, "--resume", NULL };
         status = bench_t_wait(bench_t_spawn(rargv, log), 60);
         if (status != 0) {
-            dump_log(log);
+            bench_t_dump_log(log);
             fail_msg("geokv-bench --resume exited with %d", status);
         }
         runs = bench_t_load_runs(latest, why, sizeof why);

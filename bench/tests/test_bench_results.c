@@ -13,6 +13,7 @@
 
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
+#include "bench/tests/testlib_bench.h"
 
 static void fake_result(cb_run_result *r, double agents[4])
 {
@@ -120,18 +121,6 @@ static void test_record_failed_scrape(void **state)
     json_decref(rec);
 }
 
-static int count_fields(const char *line)
-{
-    int n = 1, quoted = 0;
-    for (const char *p = line; *p && *p != '\n'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        else if (*p == ',' && !quoted)
-            n++;
-    }
-    return n;
-}
-
 static void test_csv(void **state)
 {
     json_t *rec = make_record("before", 10, 2, "peer \"x\", duplicate");
@@ -146,9 +135,9 @@ static void test_csv(void **state)
     bench_csv_header(f);
     bench_csv_row(f, rec);
     fclose(f);
-    assert_int_equal(count_fields(buf), ncol);
+    assert_int_equal(bench_t_csv_fields(buf), ncol);
     second = strchr(buf, '\n') + 1;
-    assert_int_equal(count_fields(second), ncol);
+    assert_int_equal(bench_t_csv_fields(second), ncol);
     assert_non_null(strstr(second, "20261122-030000-7,before,10,2,1,7,0.05,,Seoul-AWS,12.5,3.25,4,4.5,33,11,22,3000,330,130,"));
     assert_non_null(strstr(second, ",1,\"peer \"\"x\"\", duplicate\"\n"));
     free(buf);
@@ -174,16 +163,13 @@ static char tmpdir[256];
 static int setup_dir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/geokv-bench-test-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "bench-test");
 }
 
 static int teardown_dir(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return bench_t_tmpdir_remove(tmpdir);
 }
 
 static size_t count_lines(const char *path)

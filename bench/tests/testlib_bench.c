@@ -13,6 +13,34 @@
 
 #include "bench/bench_record.h"
 
+int bench_t_tmpdir_make(char *dir, size_t dir_len, const char *tag)
+{
+    snprintf(dir, dir_len, "/tmp/geokv-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int bench_t_tmpdir_remove(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+void bench_t_sleep(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+    nanosleep(&ts, NULL);
+}
+
+void bench_t_dump_log(const char *log)
+{
+    char *t = bench_t_read(log, NULL);
+    if (t) {
+        fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
+        free(t);
+    }
+}
+
 void bench_t_program(const char *name, char *out, size_t out_len)
 {
     const char *bin = getenv("GEOKV_BIN");
@@ -122,7 +150,7 @@ fail:
     return NULL;
 }
 
-static size_t csv_fields(const char *line)
+size_t bench_t_csv_fields(const char *line)
 {
     size_t n = 1;
     bool quoted = false;
@@ -155,8 +183,8 @@ int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_
         goto cleanup;
     }
     for (p = strchr(text, '\n') + 1; *p; p = strchr(p, '\n') + 1) {
-        if (csv_fields(p) != ncol) {
-            snprintf(why, why_len, "%s row %zu has %zu fields, not %zu", path, rows + 1, csv_fields(p), ncol);
+        if (bench_t_csv_fields(p) != ncol) {
+            snprintf(why, why_len, "%s row %zu has %zu fields, not %zu", path, rows + 1, bench_t_csv_fields(p), ncol);
             goto cleanup;
         }
         rows++;

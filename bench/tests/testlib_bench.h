@@ -9,6 +9,24 @@
 
 #include <jansson.h>
 
+/* Creates a fresh directory /tmp/geokv-<tag>-XXXXXX into dir; 0 on success,
+ * -1 when it cannot (a cmocka group setup returns that as is). */
+int bench_t_tmpdir_make(char *dir, size_t dir_len, const char *tag);
+
+/* rm -rf dir; 0 on success, -1 otherwise (for a cmocka group teardown). */
+int bench_t_tmpdir_remove(const char *dir);
+
+/* Sleeps s seconds (fractions too). */
+void bench_t_sleep(double s);
+
+/* Copies the geokv-bench output in log to stderr, so a failing test shows
+ * why; nothing when log is unreadable. */
+void bench_t_dump_log(const char *log);
+
+/* Fields in the CSV line (up to its newline or NUL); commas inside double
+ * quotes do not separate. */
+size_t bench_t_csv_fields(const char *line);
+
 /* Path of a program in $GEOKV_BIN (or build/bin). */
 void bench_t_program(const char *name, char *out, size_t out_len);
 
