@@ -16,6 +16,7 @@
 
 #include "sim/cb_run.h"
 #include "sim/etcd_rig.h"
+#include "sim/tests/testlib_cb.h"
 
 #define N_AGENTS 10
 
@@ -27,20 +28,7 @@ static int setup(void **state)
 {
     (void)state;
     etcd_rig_config rc = {.n_members = 3};
-    etcd_status st;
-    if (etcd_rig_new(&rc, &g_rig, &st) != ETCD_OK || etcd_rig_start(g_rig, &st) != ETCD_OK) {
-        fprintf(stderr, "etcd rig: %s\n", st.message);
-        etcd_rig_stop(g_rig);
-        g_rig = NULL;
-        return -1;
-    }
-    for (int i = 0; i < 3; i++)
-        g_eps[i] = g_rig->m[i].client_url;
-    static const char *regions[3] = {"aws-ap-northeast-2", "gcp-asia-northeast3", "aws-ap-southeast-1"};
-    for (int i = 0; i < N_AGENTS; i++)
-        g_agents[i] = (cb_place){.region = regions[i % 3], .provider = i % 3 == 1 ? "gcp" : "aws",
-                                 .endpoints = g_eps, .n_endpoints = 3};
-    return 0;
+    return cb_t_cluster_start(&rc, &g_rig, g_eps, g_agents, N_AGENTS);
 }
 
 static int teardown(void **state)
