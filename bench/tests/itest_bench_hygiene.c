@@ -68,12 +68,8 @@ static void signal_mid_fault(const char *name, int sig)
     pid_t pid = bench_t_spawn(argv, log);
     assert_true(pid > 0);
     /* 3 members + the restarted one listed: we are inside the faulted run */
-    for (double w = 0; w < 120 && !(bench_t_alive_members(latest, &listed) >= 0 && listed >= 4); w += 0.1)
-        bench_t_sleep(0.1);
-    if (listed < 4) {
-        kill(pid, SIGKILL);
-        bench_t_wait(pid, 10);
-        bench_t_dump_log(log);
+    if (!bench_t_wait_members(latest, 4, 120)) {
+        bench_t_abandon(pid, log);
         fail_msg("the faulted run never restarted its member");
     }
     bench_t_sleep(0.3);

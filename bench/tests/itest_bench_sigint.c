@@ -29,19 +29,6 @@ static int teardown(void **state)
     return bench_t_tmpdir_remove(tmpdir);
 }
 
-/* Waits until pids.json lists at least `members` members (a cluster of the
- * wanted run is up). */
-static bool wait_members(const char *dir, int members, double timeout_s)
-{
-    for (double w = 0; w < timeout_s; w += 0.1) {
-        int listed = 0;
-        if (bench_t_alive_members(dir, &listed) >= 0 && listed >= members)
-            return true;
-        bench_t_sleep(0.1);
-    }
-    return false;
-}
-
 static size_t count_runs(const char *dir)
 {
     char why[512];
@@ -73,10 +60,8 @@ static void test_sigint_then_resume(void **state)
     pid = bench_t_spawn(argv, log);
     assert_true(pid > 0);
     /* The second run's cluster is up (6 members listed): interrupt it. */
-    if (!wait_members(latest, 6, 120)) {
-        kill(pid, SIGKILL);
-        bench_t_wait(pid, 10);
-        bench_t_dump_log(log);
+    if (!bench_t_wait_members(latest, 6, 120)) {
+        bench_t_abandon(pid, log);
         fail_msg("the second run never started");
     }
     bench_t_sleep(0.5);
@@ -144,10 +129,8 @@ static void test_sigterm_early(void **state)
     snprintf(log, sizeof log, "%s/bench.log", tmpdir);
     snprintf(latest, sizeof latest, "%s/latest", out);
     pid = bench_t_spawn(argv, log);
-    if (!wait_members(latest, 3, 60)) {
-        kill(pid, SIGKILL);
-        bench_t_wait(pid, 10);
-        bench_t_dump_log(log);
+    if (!bench_t_wait_members(latest, 3, 60)) {
+        bench_t_abandon(pid, log);
         fail_msg("the run never started");
     }
     assert_int_equal(kill(pid, SIGTERM), 0);

@@ -233,3 +233,21 @@ int bench_t_alive_members(const char *dir, int *listed)
     json_decref(j);
     return alive;
 }
+
+bool bench_t_wait_members(const char *dir, int members, double timeout_s)
+{
+    for (double w = 0; w < timeout_s; w += 0.1) {
+        int listed = 0;
+        if (bench_t_alive_members(dir, &listed) >= 0 && listed >= members)
+            return true;
+        bench_t_sleep(0.1);
+    }
+    return false;
+}
+
+void bench_t_abandon(pid_t pid, const char *log)
+{
+    kill(pid, SIGKILL);
+    bench_t_wait(pid, 10);
+    bench_t_dump_log(log);
+}

@@ -50,6 +50,14 @@ json_t *bench_t_load_runs(const char *dir, char *why, size_t why_len);
  * with as many fields. 0 when fine, else -1 and why. */
 int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_len);
 
+/* Waits (at most timeout_s) until dir/pids.json lists at least `members`
+ * members, i.e. a cluster of the wanted run is up; false on timeout. */
+bool bench_t_wait_members(const char *dir, int members, double timeout_s);
+
+/* Gives up on a geokv-bench child: SIGKILLs and reaps pid, then copies its
+ * output in log to stderr (the caller then fails with its own message). */
+void bench_t_abandon(pid_t pid, const char *log);
+
 /* Pids listed in dir/pids.json ("members"[].pid) that are still alive (not
  * counting zombies); -1 when pids.json is unreadable. *listed gets how many
  * are listed. */
