@@ -17,15 +17,20 @@
 
 /* ---- queue ---- */
 
-void cb_queue_init(cb_queue *q)
+void cb_sync_init(pthread_mutex_t *mu, pthread_cond_t *cv)
 {
-    memset(q, 0, sizeof *q);
-    pthread_mutex_init(&q->mu, NULL);
+    pthread_mutex_init(mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cv, &ca);
+    pthread_cond_init(cv, &ca);
     pthread_condattr_destroy(&ca);
+}
+
+void cb_queue_init(cb_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    cb_sync_init(&q->mu, &q->cv);
 }
 
 void cb_queue_destroy(cb_queue *q)

@@ -160,6 +160,17 @@ static void peer_from_host(cb_controller *c, const char *host_id, const cb_host_
     }
 }
 
+/* Claims ev for this replica (ctl_claim), then takes the peer lock: 1 when
+ * this replica handles it with the lock held, 0 when another replica claimed
+ * it, -1 on error (reported). */
+static int ctl_claim_locked(cb_controller *c, ctl_loop *l, const etcd_event *ev)
+{
+    int mine = ctl_claim(c, ev);
+    if (mine <= 0)
+        return mine;
+    return ctl_lock(c, l) != 0 ? -1 : 1;
+}
+
 static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
 {
     cb_ctx *x = c->x;
@@ -178,11 +189,9 @@ static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
         cb_ctx_fail(x, "controller: host information of %s undecodable: %s", host_id, err);
         return -1;
     }
-    int mine = ctl_claim(c, ev);
+    int mine = ctl_claim_locked(c, l, ev);
     if (mine <= 0)
         return mine;
-    if (ctl_lock(c, l) != 0)
-        goto cleanup;
     locked = true;
     cb_key_peer(key, x->cladnet, host_id);
     if (etcd_range(c->client, key, strlen(key), NULL, &pr, &st) != ETCD_OK) {
@@ -306,11 +315,9 @@ static int ctl_peer_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
     cb_peer *peers = NULL;
     int rc = -1;
     bool locked = false;
-    int mine = ctl_claim(c, ev);
+    int mine = ctl_claim_locked(c, l, ev);
     if (mine <= 0)
         return mine;
-    if (ctl_lock(c, l) != 0)
-        goto cleanup;
     locked = true;
     cb_key_peer_prefix(prefix, x->cladnet);
     etcd_range_opts o = {.prefix = true};

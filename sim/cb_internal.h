@@ -39,6 +39,10 @@ typedef struct cb_queue {
     uint64_t pushed, handled;
 } cb_queue;
 
+/* A mutex and its condition variable, the condition's timed waits taking
+ * CLOCK_MONOTONIC deadlines as every wait of the engine computes them (queue,
+ * run context). */
+void cb_sync_init(pthread_mutex_t *mu, pthread_cond_t *cv);
 void cb_queue_init(cb_queue *q);
 void cb_queue_destroy(cb_queue *q);
 void cb_queue_push(cb_queue *q, cb_qitem *it);

@@ -372,12 +372,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     snprintf(x.cidr, sizeof x.cidr, "%s", cfg_cidr(cfg));
     if (cb_rule_type_parse(cfg->rule_type, &x.rule_type) != 0)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
-    pthread_mutex_init(&x.mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&x.cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cb_sync_init(&x.mu, &x.cv);
     ctx_init = true;
 
     res->n_agents = n;

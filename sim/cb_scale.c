@@ -190,12 +190,7 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     pthread_mutex_init(&s.init_mu, NULL);
     pthread_cond_init(&s.init_cv, NULL);
     s.init_max = sc->init_concurrency > 0 ? sc->init_concurrency : 8;
-    pthread_mutex_init(&x.mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&x.cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cb_sync_init(&x.mu, &x.cv);
 
     agents = calloc((size_t)n, sizeof *agents);
     x.agents = calloc((size_t)n, sizeof *x.agents);
