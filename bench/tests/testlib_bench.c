@@ -67,6 +67,10 @@ int bench_t_wait(pid_t pid, double timeout_s)
 {
     struct timespec ts = { 0, 50 * 1000 * 1000 };
     int status;
+    /* A failed spawn (-1) must not reach kill() below: kill(-1, SIGKILL)
+     * would signal every process of the user, other helpers' included. */
+    if (pid <= 0)
+        return -1;
     for (double waited = 0; waited < timeout_s; waited += 0.05) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
@@ -247,7 +251,9 @@ bool bench_t_wait_members(const char *dir, int members, double timeout_s)
 
 void bench_t_abandon(pid_t pid, const char *log)
 {
-    kill(pid, SIGKILL);
-    bench_t_wait(pid, 10);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        bench_t_wait(pid, 10);
+    }
     bench_t_dump_log(log);
 }

@@ -35,7 +35,8 @@ void bench_t_program(const char *name, char *out, size_t out_len);
 pid_t bench_t_spawn(char *const *argv, const char *log_path);
 
 /* Waits for pid at most timeout_s (then SIGKILLs it); returns the exit
- * status, 128+signal when killed by a signal, -1 on timeout. */
+ * status, 128+signal when killed by a signal, -1 on timeout or when pid is
+ * not a child's (<= 0, a failed bench_t_spawn). */
 int bench_t_wait(pid_t pid, double timeout_s);
 
 /* Whole file, NUL-terminated (malloc'd), NULL when unreadable. */
