@@ -133,7 +133,8 @@ static int ctl_get_spec(cb_controller *c, cb_spec *spec)
     int rc = 0;
     if (r.n_kvs != 1 || cb_spec_decode(r.kvs[0].value, r.kvs[0].value_len, spec, err, sizeof err) != 0) {
         etcd_status s2 = {0};
-        snprintf(s2.message, sizeof s2.message, "%s: %s", key, r.n_kvs ? err : "missing");
+        /* %.*s: the key alone may fill the message; cut it rather than the reason. */
+        snprintf(s2.message, sizeof s2.message, "%.*s: %s", 100, key, r.n_kvs ? err : "missing");
         rc = ctl_err(c, "spec get", &s2);
     }
     etcd_range_result_free(&r);

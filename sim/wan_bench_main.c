@@ -119,6 +119,11 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
         cs[c].fd = wan_echo_dial(wan_link_port(w, link));
         if (cs[c].fd < 0)
             return -1;
+        /* The reply time below is read from the kernel's receive timestamp
+         * (wan_read_stamped); without this option there is none and it falls
+         * back to the time the read returned, wake-up latency included. */
+        int one = 1;
+        setsockopt(cs[c].fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         /* warm up: the first exchange pays the emulated connection set-up */
         if (write_all(cs[c].fd, msg, (size_t)size) < 0 || read_all(cs[c].fd, rbuf, (size_t)size) < 0)
             return -1;
