@@ -162,7 +162,11 @@ static void run_fault(const char *mode, const char *spec, cb_run_result *res)
     cfg.seed = 21;
     cfg.timeout_s = 60;
     cfg.session_ttl_s = 2;
-    cfg.request_timeout_ms = 5000;
+    /* Longer than etcd's own request timeout (5 s + 2 x election timeout):
+     * a put whose proposal died with the killed member is answered 503
+     * "request timed out" by etcd, and the client can only retry it on
+     * another member if its own deadline has not passed first. */
+    cfg.request_timeout_ms = 10000;
     cfg.ctl = e.ctl;
     assert_int_equal(cb_run(&cfg, res, &st), ETCD_OK);
     fault_sched_stop(e.sched);
