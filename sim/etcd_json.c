@@ -60,35 +60,6 @@ char *etcd_json_dump(const json_t *obj, size_t *len)
     return s;
 }
 
-/* Explicit range_end wins over prefix. */
-static int set_range_end(json_t *o, const char *key, size_t key_len, bool prefix,
-                         const char *range_end, size_t range_end_len)
-{
-    if (range_end && range_end_len)
-        return etcd_json_set_bytes(o, "range_end", range_end, range_end_len);
-    if (!prefix)
-        return 0;
-    char stackbuf[256];
-    char *b = key_len <= sizeof stackbuf ? stackbuf : malloc(key_len ? key_len : 1);
-    if (!b)
-        return -1;
-    size_t n = etcd_prefix_range_end(key, key_len, b);
-    int rc = etcd_json_set_bytes(o, "range_end", b, n);
-    if (b != stackbuf)
-        free(b);
-    return rc;
-}
-
-static int set_i64_nz(json_t *o, const char *name, int64_t v)
-{
-    return v ? etcd_json_set_int64(o, name, v) : 0;
-}
-
-static int set_true(json_t *o, const char *name, bool v)
-{
-    return v ? json_object_set_new(o, name, json_true()) : 0;
-}
-
 /* ---- text writer -------------------------------------------------------- */
 
 void etcd_jw_free(etcd_jw *w)
@@ -362,39 +333,32 @@ json_t *etcd_json_txn_req(const etcd_compare *cmp, size_t n_cmp,
     return jw_to_json(&w, etcd_jw_txn_req(&w, cmp, n_cmp, success, n_success, failure, n_failure));
 }
 
-json_t *etcd_json_watch_req(const char *key, size_t key_len, const etcd_watch_opts *o)
+static int jw_filters(etcd_jw *w, const etcd_watch_opts *o)
+{
+    if (!o->no_put && !o->no_delete)
+        return 0;
+    return jw_key(w, "filters") || JW_LIT(w, "[") || (o->no_put && JW_LIT(w, "\"NOPUT\"")) ||
+           (o->no_put && o->no_delete && JW_LIT(w, ",")) || (o->no_delete && JW_LIT(w, "\"NODELETE\"")) ||
+           JW_LIT(w, "]");
+}
+
+int etcd_jw_watch_req(etcd_jw *w, const char *key, size_t key_len, const etcd_watch_opts *o)
 {
     static const etcd_watch_opts none;
     if (!o)
         o = &none;
-    json_t *cr = json_object();
-    if (!cr)
-        return NULL;
-    int rc = etcd_json_set_bytes(cr, "key", key, key_len);
-    rc |= set_range_end(cr, key, key_len, o->prefix, o->range_end, o->range_end_len);
-    rc |= set_i64_nz(cr, "start_revision", o->start_revision);
-    rc |= set_true(cr, "prev_kv", o->prev_kv);
-    rc |= set_true(cr, "progress_notify", o->progress_notify);
-    if (o->no_put || o->no_delete) {
-        json_t *f = json_array();
-        if (!f)
-            rc = -1;
-        else {
-            if (o->no_put)
-                rc |= json_array_append_new(f, json_string("NOPUT"));
-            if (o->no_delete)
-                rc |= json_array_append_new(f, json_string("NODELETE"));
-            rc |= json_object_set_new(cr, "filters", f);
-        }
-    }
-    json_t *r = json_object();
-    if (!r || rc || json_object_set_new(r, "create_request", cr)) {
-        json_decref(r);
-        if (!r || rc)
-            json_decref(cr);
-        return NULL;
-    }
-    return r;
+    if (JW_LIT(w, "{\"create_request\":{") || jw_bytes(w, "key", key, key_len) ||
+        jw_range_end(w, key, key_len, o->prefix, o->range_end, o->range_end_len) ||
+        jw_i64_nz(w, "start_revision", o->start_revision) || jw_true(w, "prev_kv", o->prev_kv) ||
+        jw_true(w, "progress_notify", o->progress_notify) || jw_filters(w, o) || JW_LIT(w, "}}"))
+        return -1;
+    return 0;
+}
+
+json_t *etcd_json_watch_req(const char *key, size_t key_len, const etcd_watch_opts *o)
+{
+    etcd_jw w = { 0 };
+    return jw_to_json(&w, etcd_jw_watch_req(&w, key, key_len, o));
 }
 
 /* ---- response helpers --------------------------------------------------- */

@@ -21,6 +21,7 @@
  * json_t encoders below are these plus json_loadb, so the unit tests of the
  * shapes cover both. Each returns 0, or -1 on OOM / invalid option. */
 typedef struct etcd_jw { char *p; size_t len, cap; } etcd_jw;
+int etcd_jw_watch_req(etcd_jw *w, const char *key, size_t key_len, const etcd_watch_opts *o);
 int etcd_jw_range_req(etcd_jw *w, const char *key, size_t key_len, const etcd_range_opts *o);
 int etcd_jw_put_req(etcd_jw *w, const char *key, size_t key_len, const char *val, size_t val_len,
                     const etcd_put_opts *o);

@@ -179,6 +179,9 @@ static void test_watch_request(void **state)
                 "{\"create_request\":{\"key\":\"L3cv\",\"range_end\":\"L3cw\",\"start_revision\":\"6\","
                 "\"prev_kv\":true,\"progress_notify\":true,\"filters\":[\"NOPUT\",\"NODELETE\"]}}");
     assert_json(etcd_json_watch_req("k", 1, NULL), "{\"create_request\":{\"key\":\"aw==\"}}");
+    etcd_watch_opts del_only = { .no_delete = true };
+    assert_json(etcd_json_watch_req("k", 1, &del_only),
+                "{\"create_request\":{\"key\":\"aw==\",\"filters\":[\"NODELETE\"]}}");
 }
 
 /* ---- responses --------------------------------------------------------- */
