@@ -349,7 +349,7 @@ static void usage(FILE *f)
             "  --clients LIST     concurrent callers per cell (default 1,16)\n"
             "  --value-size B     put value size (default 100)\n"
             "  --scale N          also open N sessions + N watches on one client (default 0)\n"
-            "  --transport T      unary transport: curl (the client's default), native, or both (default)\n"
+            "  --transport T      unary transport: native (the client's default), curl, or both (default)\n"
             "  --help\n");
 }
 

@@ -47,16 +47,16 @@ int etcd_policy_parse(const char *s, etcd_policy *out)
     return -1;
 }
 
-static const char *const transport_names[] = { "curl", "native" };
+static const char *const transport_names[] = { "native", "curl" };
 
 const char *etcd_transport_name(etcd_transport t)
 {
-    return (unsigned)t <= ETCD_TRANSPORT_NATIVE ? transport_names[t] : "unknown";
+    return (unsigned)t <= ETCD_TRANSPORT_CURL ? transport_names[t] : "unknown";
 }
 
 int etcd_transport_parse(const char *s, etcd_transport *out)
 {
-    for (int i = 0; i <= ETCD_TRANSPORT_NATIVE; i++)
+    for (int i = 0; i <= ETCD_TRANSPORT_CURL; i++)
         if (s && !strcmp(s, transport_names[i])) {
             *out = (etcd_transport)i;
             return 0;
@@ -211,7 +211,7 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 2 * (int)c->n_endpoints;
     c->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 200;
 
-    c->transport = cfg->transport == ETCD_TRANSPORT_NATIVE ? ETCD_TRANSPORT_NATIVE : ETCD_TRANSPORT_CURL;
+    c->transport = cfg->transport == ETCD_TRANSPORT_CURL ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
     if (c->transport == ETCD_TRANSPORT_NATIVE && (code = etcd_native_init(c, st)) != ETCD_OK)
         goto cleanup;
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -230,10 +230,14 @@ cleanup:
     return code;
 }
 
+/* What a pooled unary handle carries (CURLOPT_PRIVATE). */
 typedef struct easy_ctx {
     char *buf;
     size_t len, cap;
     size_t max;
+    bool wire_on;        /* bytes from TCP_INFO (etcd_wire.c), not the debug callback */
+    etcd_wire wire;
+    char url[512];       /* what CURLOPT_URL was last set to */
 } easy_ctx;
 
 void etcd_client_free(etcd_client *c)
@@ -318,7 +322,7 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-CURLcode etcd_easy_setup(etcd_client *c, CURL *h)
+static CURLcode easy_common(etcd_client *c, CURL *h)
 {
     CURLcode rc = CURLE_OK;
     rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -326,11 +330,24 @@ CURLcode etcd_easy_setup(etcd_client *c, CURL *h)
     rc |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
     rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+    rc |= curl_easy_setopt(h, CURLOPT_PROXY, "");   /* no per-transfer proxy lookup in the environment */
+    return rc;
+}
+
+/* Accounting through the debug callback, which needs verbose mode. */
+static CURLcode easy_debug_accounting(etcd_client *c, CURL *h)
+{
+    CURLcode rc = CURLE_OK;
     rc |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
     rc |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
     rc |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-    rc |= curl_easy_setopt(h, CURLOPT_PROXY, "");   /* no per-transfer proxy lookup in the environment */
     return rc;
+}
+
+CURLcode etcd_easy_setup(etcd_client *c, CURL *h)
+{
+    CURLcode rc = easy_common(c, h);
+    return rc != CURLE_OK ? rc : easy_debug_accounting(c, h);
 }
 
 static CURL *pool_get(etcd_client *c)
@@ -344,19 +361,24 @@ static CURL *pool_get(etcd_client *c)
         return h;
     h = curl_easy_init();
     easy_ctx *x = calloc(1, sizeof *x);
-    if (!h || !x || etcd_easy_setup(c, h) != CURLE_OK ||
+    if (!h || !x)
+        goto fail;
+    x->max = (size_t)256 << 20;
+    x->wire_on = etcd_wire_supported();
+    if (easy_common(c, h) != CURLE_OK ||
+        (x->wire_on ? etcd_wire_attach(&x->wire, c, h) : easy_debug_accounting(c, h)) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEDATA, x) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_PRIVATE, x) != CURLE_OK) {
-        if (h)
-            curl_easy_cleanup(h);
-        free(x);
-        return NULL;
-    }
-    x->max = (size_t)256 << 20;
+        curl_easy_setopt(h, CURLOPT_PRIVATE, x) != CURLE_OK)
+        goto fail;
     return h;
+fail:
+    if (h)
+        curl_easy_cleanup(h);   /* before free(x): it closes sockets through x->wire */
+    free(x);
+    return NULL;
 }
 
 static void pool_put(etcd_client *c, CURL *h)
@@ -516,14 +538,21 @@ static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const ch
                 goto next_attempt;
             }
         } else {
+            /* libcurl copies the URL on every setopt: skip it when the
+             * handle already points there */
             snprintf(url, sizeof url, "%s%s", c->endpoints[ep], path);
-            curl_easy_setopt(h, CURLOPT_URL, url);
+            if (strcmp(url, x->url)) {
+                curl_easy_setopt(h, CURLOPT_URL, url);
+                memcpy(x->url, url, sizeof url);
+            }
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
             curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)remaining_ms);
             curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                              (long)(remaining_ms < c->connect_timeout_ms ? remaining_ms : c->connect_timeout_ms));
             rc = curl_easy_perform(h);
+            if (x->wire_on)
+                etcd_wire_after_transfer(&x->wire, h);
             if (rc == CURLE_OK)
                 curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
         }

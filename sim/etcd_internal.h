@@ -75,6 +75,24 @@ size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
  * options on a fresh easy handle. */
 CURLcode etcd_easy_setup(etcd_client *c, CURL *h);
 
+/* Byte accounting of a unary libcurl handle from TCP_INFO (etcd_wire.c):
+ * the sockets libcurl opened for it and what each had moved when last read. */
+#define ETCD_WIRE_SOCKS 8   /* libcurl's per-handle connection cache keeps 5 */
+typedef struct etcd_wire_sock { int fd; uint64_t sent, received; } etcd_wire_sock;
+typedef struct etcd_wire {
+    etcd_client *c;
+    int n;
+    etcd_wire_sock s[ETCD_WIRE_SOCKS];
+} etcd_wire;
+/* Whether this kernel's TCP_INFO carries byte counters (Linux >= 4.19);
+ * when not, unary handles fall back to the debug callback (verbose). */
+bool etcd_wire_supported(void);
+/* Installs the socket callbacks on h; w must outlive h (curl_easy_cleanup
+ * closes the sockets through it). */
+CURLcode etcd_wire_attach(etcd_wire *w, etcd_client *c, CURL *h);
+/* Charges the bytes of h's active connection since last read. */
+void etcd_wire_after_transfer(etcd_wire *w, CURL *h);
+
 /* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
  * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
  * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */

@@ -27,6 +27,7 @@
 #include "sim/etcd_client.h"
 #include "sim/etcd_rig.h"
 #include "sim/prom.h"
+#include "sim/wan.h"
 
 static etcd_rig *g_rig;
 static etcd_client *g_c;
@@ -769,6 +770,81 @@ static void test_accounting_vs_etcd(void **state)
     etcd_client_free(c);
 }
 
+/* Bytes of one link as the WAN emulator counted them (what crossed its sockets). */
+static void link_bytes(wan *w, const char *name, json_int_t *to_target, json_int_t *from_target)
+{
+    json_t *all = wan_counters(w), *l;
+    size_t i;
+    *to_target = *from_target = -1;
+    json_array_foreach(json_object_get(all, "links"), i, l)
+        if (strcmp(json_string_value(json_object_get(l, "name")), name) == 0) {
+            *to_target = json_integer_value(json_object_get(l, "bytes_to_target"));
+            *from_target = json_integer_value(json_object_get(l, "bytes_from_target"));
+        }
+    json_decref(all);
+}
+
+/* The client's byte counters are exact for unary requests on both
+ * transports: equal to what a zero-delay WAN emulator link in front of a
+ * member counted on its own sockets, for puts, a range answered chunked
+ * (> 2 KiB), a txn, and an error answer (404 with a trailer). */
+static void test_accounting_exact(void **state)
+{
+    for (int t = 0; t < 2; t++) {
+        etcd_transport tr = t ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
+        char err[256];
+        wan_config wc = { .no_handshake_rtt = true };
+        wan *w = NULL;
+        assert_int_equal(wan_new(&wc, &w, err, sizeof err), 0);
+        int id = wan_add_link(w, "acct", g_rig->m[0].client_port, 0.0, -1, -1, err, sizeof err);
+        assert_true(id >= 0);
+        assert_int_equal(wan_start(w, err, sizeof err), 0);
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", wan_link_port(w, id));
+        const char *eps[] = { url };
+        etcd_client_config cfg = { .endpoints = eps, .n_endpoints = 1, .transport = tr, .watch_endpoint = -1 };
+        etcd_client *c;
+        etcd_status st;
+        must(etcd_client_new(&cfg, &c, &st), &st, "client");
+        char val[400];
+        memset(val, 'x', sizeof val);
+        for (int i = 0; i < 20; i++) {
+            char k[32];
+            int kl = snprintf(k, sizeof k, "/exact/%02d", i);
+            must(etcd_put(c, k, (size_t)kl, val, sizeof val, NULL, NULL, &st), &st, "put");
+        }
+        etcd_range_opts pre = { .prefix = true };
+        etcd_range_result r;
+        must(etcd_range(c, "/exact/", 7, &pre, &r, &st), &st, "range");
+        assert_int_equal(r.n_kvs, 20);
+        etcd_range_result_free(&r);
+        etcd_compare cmp = { .key = "/exact/00", .key_len = 9, .target = ETCD_CMP_VERSION, .result = ETCD_CMP_GREATER,
+                             .number = 0 };
+        etcd_request_op del = { .type = ETCD_REQ_DELETE, .key = "/exact/", .key_len = 7, .del = { .prefix = true } };
+        etcd_txn_result tx;
+        must(etcd_txn(c, &cmp, 1, &del, 1, NULL, 0, &tx, &st), &st, "txn");
+        assert_true(tx.succeeded);
+        etcd_txn_result_free(&tx);
+        assert_int_equal(etcd_lease_revoke(c, 4242, &st), ETCD_ERR_GRPC);
+        etcd_stats s;
+        etcd_client_stats(c, &s);
+        json_int_t to = -1, from = -1;
+        for (int i = 0; i < 100 && (to != (json_int_t)s.bytes_sent || from != (json_int_t)s.bytes_received); i++) {
+            if (i)
+                sleep_ms(20);   /* the emulator's loop may still be reading */
+            link_bytes(w, "acct", &to, &from);
+        }
+        printf("accounting (%s): client sent %" PRIu64 " B, received %" PRIu64 " B; link saw %lld B to etcd,"
+               " %lld B back\n", etcd_transport_name(tr), s.bytes_sent, s.bytes_received, (long long)to,
+               (long long)from);
+        assert_true(s.bytes_sent > 20 * 400);
+        assert_int_equal(s.bytes_sent, to);
+        assert_int_equal(s.bytes_received, from);
+        etcd_client_free(c);
+        wan_free(w);
+    }
+}
+
 /* The libcurl transport of unary requests: same answers, typed errors, accounting. */
 static void test_curl_transport(void **state)
 {
@@ -1168,6 +1244,7 @@ int main(void)
         cmocka_unit_test(test_mutex_timeout_and_loss),
         cmocka_unit_test(test_lock_server),
         cmocka_unit_test(test_accounting_vs_etcd),
+        cmocka_unit_test(test_accounting_exact),
         cmocka_unit_test(test_curl_transport),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_maintenance),
