@@ -17,6 +17,7 @@
 const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
 
 static const char *const bench_policies[] = { "round-robin", "pinned", "nearest", NULL };
+static const char *const bench_transports[] = { "native", "curl", NULL };
 static const char *const bench_leaders[] = { "Seoul-AWS", "Seoul-GCP", "Singapore", NULL };
 
 void bench_opts_default(bench_opts *o)
@@ -38,6 +39,7 @@ void bench_opts_default(bench_opts *o)
     snprintf(o->out, sizeof o->out, "results");
     snprintf(o->leader, sizeof o->leader, "%s", bench_member_names[0]);
     snprintf(o->policy, sizeof o->policy, "round-robin");
+    snprintf(o->transport, sizeof o->transport, "native");
     o->timeout_s = 600;
     o->etcd_fsync = true;
     o->spec_cache = -1;
@@ -299,7 +301,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
 
         static const char *const with_value[] = {
             "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
-            "--out", "--leader", "--policy", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
+            "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
             "--init-lock", NULL
         };
         if (!name_in(name, with_value)) {
@@ -375,6 +377,12 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
                 return -1;
             }
             snprintf(o->policy, sizeof o->policy, "%s", val);
+        } else if (strcmp(name, "--transport") == 0) {
+            if (!name_in(val, bench_transports)) {
+                model_seterr(err, err_len, "--transport: unknown transport '%s' (known: native, curl)", val);
+                return -1;
+            }
+            snprintf(o->transport, sizeof o->transport, "%s", val);
         } else if (strcmp(name, "--fault") == 0) {
             if (*val == '\0' || strlen(val) >= sizeof o->fault) {
                 model_seterr(err, err_len, "--fault: expected a fault spec of 1 to %zu characters",
@@ -424,6 +432,8 @@ void bench_opts_usage(FILE *f)
         "  --leader NAME       member that leads during runs: Seoul-AWS | Seoul-GCP | Singapore\n"
         "                      (default Seoul-AWS)\n"
         "  --policy NAME       client endpoint policy: round-robin | pinned | nearest (default round-robin)\n"
+        "  --transport NAME    how the etcd client sends unary requests: native (built-in HTTP/1.1,\n"
+        "                      default) | curl (libcurl easy handles); watches always use libcurl\n"
         "  --fault SPEC        fault scenario, e.g. kill:sin@5s,restart@15s (see Fault scenarios below)\n"
         "  --timeout DUR       give up on one run after DUR (default 600s)\n"
         "  --etcd-fsync on|off members fsync their WAL (default on, as in production)\n"

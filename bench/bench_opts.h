@@ -39,6 +39,7 @@ typedef struct bench_opts {
     char resume_dir[BENCH_PATH_LEN];/* empty: <out>/latest */
     char leader[32];                /* member to lead during runs */
     char policy[32];                /* etcd client endpoint policy name */
+    char transport[16];             /* etcd client unary transport: native | curl */
     char fault[256];                /* reserved for fault scenarios (issue 6), empty: none */
     bool no_wan;                    /* agents reach members directly, no emulator */
     double timeout_s;               /* per run */

@@ -162,6 +162,7 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "out", json_string(o->out));
     json_object_set_new(j, "leader", json_string(o->leader));
     json_object_set_new(j, "policy", json_string(o->policy));
+    json_object_set_new(j, "transport", json_string(o->transport));
     json_object_set_new(j, "fault", json_string(o->fault));
     json_object_set_new(j, "no_wan", json_boolean(o->no_wan));
     json_object_set_new(j, "timeout_s", json_real(o->timeout_s));
@@ -322,6 +323,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     bench_cluster_place(c, s->topo->controller_region, &cfg.controller);
     if (etcd_policy_parse(s->o.policy, &cfg.policy) != 0)
         cfg.policy = ETCD_POLICY_ROUND_ROBIN;
+    if (etcd_transport_parse(s->o.transport, &cfg.transport) != 0)
+        cfg.transport = ETCD_TRANSPORT_NATIVE;
     cb_delays_default(&cfg.delays);
     cfg.delay_scale = s->o.delay_scale;
     if (s->o.spec_cache >= 0)

@@ -150,7 +150,7 @@ static etcd_code set_st(etcd_status *st, etcd_code code, const char *msg)
 static etcd_code make_client(const cb_run_config *cfg, const cb_place *p, etcd_client **out, etcd_status *st)
 {
     etcd_client_config cc = {.endpoints = p->endpoints, .n_endpoints = p->n_endpoints,
-                             .policy = cfg->policy, .endpoint_rtt_ms = p->endpoint_rtt_ms,
+                             .policy = cfg->policy, .transport = cfg->transport, .endpoint_rtt_ms = p->endpoint_rtt_ms,
                              .watch_endpoint = -1, .request_timeout_ms = cfg->request_timeout_ms};
     return etcd_client_new(&cc, out, st);
 }
@@ -233,7 +233,8 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     }
     etcd_client *nc = NULL;
     etcd_client_config cc = {.endpoints = place->endpoints, .n_endpoints = place->n_endpoints,
-                             .policy = x->cfg->policy, .endpoint_rtt_ms = place->endpoint_rtt_ms,
+                             .policy = x->cfg->policy, .transport = x->cfg->transport,
+                             .endpoint_rtt_ms = place->endpoint_rtt_ms,
                              .watch_endpoint = -1, .request_timeout_ms = x->cfg->request_timeout_ms};
     if (etcd_client_new(&cc, &nc, &st) != ETCD_OK) {
         snprintf(err, err_len, "new client for agent %d: %s", i, st.message);

@@ -71,6 +71,7 @@ typedef struct cb_run_config {
     const cb_place *agents;           /* n_agents entries */
     cb_place controller;
     etcd_policy policy;               /* default ETCD_POLICY_ROUND_ROBIN (clientv3 3.5) */
+    etcd_transport transport;         /* unary requests; default ETCD_TRANSPORT_NATIVE */
     int request_timeout_ms;           /* 0: client default */
     cb_delays delays;
     double delay_scale;               /* 1.0 = full delays */

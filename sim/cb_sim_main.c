@@ -37,6 +37,7 @@ static void usage(FILE *f)
             "  --start SPEC        all | gap:SECONDS | random:WINDOW (default all)\n"
             "  --seed N            host ids, random starts (default 1)\n"
             "  --policy P          round-robin | pinned | nearest (default round-robin)\n"
+            "  --transport T       unary requests: native (built-in HTTP/1.1, default) | curl\n"
             "  --rule-type T       basic | cost-prioritized (default basic)\n"
             "  --spec-cache 0|1    ablation: cache the CLADNet spec (default: the mode's)\n"
             "  --init-lock 0|1     ablation: lock around cache initialisation (default: the mode's)\n"
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
         {"watch-sleep-s", 1, 0, 'W'}, {"iface-s", 1, 0, 'I'}, {"start", 1, 0, 's'}, {"seed", 1, 0, 'S'},
         {"policy", 1, 0, 'p'}, {"rule-type", 1, 0, 'r'}, {"spec-cache", 1, 0, 'c'}, {"init-lock", 1, 0, 'l'},
         {"break-lock", 0, 0, 'b'}, {"replicas", 1, 0, 'R'}, {"share-clients", 0, 0, 'C'},
+        {"transport", 1, 0, 'X'},
         {"timeline", 1, 0, 't'}, {"timeout", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
@@ -122,6 +124,12 @@ int main(int argc, char **argv)
             }
             break;
         case 'S': cfg.seed = strtoull(optarg, NULL, 10); break;
+        case 'X':
+            if (etcd_transport_parse(optarg, &cfg.transport) != 0) {
+                fprintf(stderr, "cb-sim: --transport %s: use native or curl\n", optarg);
+                return 2;
+            }
+            break;
         case 'p':
             if (etcd_policy_parse(optarg, &cfg.policy) != 0) {
                 fprintf(stderr, "cb-sim: --policy %s: use round-robin, pinned or nearest\n", optarg);
@@ -210,9 +218,10 @@ int main(int argc, char **argv)
                 json_object_set_new(ob, etcd_optype_name((etcd_optype)t), json_integer((json_int_t)res.stats.ops[t]));
         }
         json_t *j = json_pack(
-            "{s:s, s:s, s:i, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:I, s:o, s:I, s:I, s:f, s:I, s:f, s:f, s:I,"
+            "{s:s, s:s, s:s, s:i, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:I, s:o, s:I, s:I, s:f, s:I, s:f, s:f, s:I,"
             " s:f, s:f, s:f, s:b, s:s, s:s, s:{s:i, s:i, s:b, s:i}}",
-            "mode", mode, "policy", etcd_policy_name(cfg.policy), "n", n, "delay_scale", cfg.delay_scale, "seed", (json_int_t)cfg.seed,
+            "mode", mode, "policy", etcd_policy_name(cfg.policy),
+            "transport", etcd_transport_name(cfg.transport), "n", n, "delay_scale", cfg.delay_scale, "seed", (json_int_t)cfg.seed,
             "completed", res.completed, "setup_s", res.setup_s, "agent_p50_s", res.agent_p50_s,
             "agent_p90_s", res.agent_p90_s, "agent_max_s", res.agent_max_s, "ops_total", (json_int_t)ops,
             "ops", ob, "http_bytes_sent", (json_int_t)res.stats.bytes_sent, "http_bytes_received",
