@@ -60,6 +60,9 @@ static void test_base64_invalid(void **state)
     assert_int_equal(etcd_base64_decode("Zm9v!A==", 8, b, &n), -1);   /* bad character */
     assert_int_equal(etcd_base64_decode("Zg=", 3, b, &n), -1);        /* wrong padding */
     assert_int_equal(etcd_base64_decode("Zm 9v", 5, b, &n), -1);      /* whitespace */
+    assert_int_equal(etcd_base64_decode("Zm9vYm!y", 8, b, &n), -1);   /* bad character in a whole quantum */
+    assert_int_equal(etcd_base64_decode("Zm9v\xffmFy", 8, b, &n), -1); /* a byte above 0x7f */
+    assert_int_equal(etcd_base64_decode("Zm9v\0mFy", 8, b, &n), -1);  /* a NUL inside */
     assert_int_equal(etcd_base64_decode("Zg", 2, b, &n), 0);          /* unpadded accepted */
     assert_int_equal(n, 1);
     assert_int_equal(b[0], 'f');
