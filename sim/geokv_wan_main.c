@@ -41,6 +41,8 @@ static void usage(FILE *f)
         "  --spike-prob P         probability of a spike per chunk (0..1), default 0\n"
         "  --bandwidth-mbps B     cap per link direction, default none\n"
         "  --no-handshake-rtt     do not charge one RTT for a new connection's set-up\n"
+        "  --spin-us US           poll instead of sleeping US microseconds before each release\n"
+        "                         (default 100, at most 10%% of a CPU; 0 or -1: always sleep)\n"
         "  --seed N               jitter seed, default 1\n"
         "  --ctl PATH             control socket path (default: a new private temp dir)\n"
         "  -h, --help             this text\n"
@@ -65,7 +67,7 @@ int main(int argc, char **argv)
         { "jitter-ms", required_argument, 0, 'j' }, { "spike-ms", required_argument, 0, 'k' },
         { "spike-prob", required_argument, 0, 'p' }, { "bandwidth-mbps", required_argument, 0, 'b' },
         { "no-handshake-rtt", no_argument, 0, 'H' }, { "seed", required_argument, 0, 'S' },
-        { "ctl", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+        { "ctl", required_argument, 0, 'c' }, { "spin-us", required_argument, 0, 'U' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int o;
     char *end;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -73,6 +75,15 @@ int main(int argc, char **argv)
         case 't': topo_path = optarg; break;
         case 'c': ctl_path = optarg; break;
         case 'H': cfg.no_handshake_rtt = true; break;
+        case 'U': {
+            double v = strtod(optarg, &end);
+            if (*end || end == optarg) {
+                fprintf(stderr, "geokv-wan: bad value \"%s\" for --spin-us\n", optarg);
+                return 2;
+            }
+            cfg.spin_us = v <= 0 ? -1 : v;   /* 0 in wan_config means "default" */
+            break;
+        }
         case 'S': cfg.seed = strtoull(optarg, NULL, 10); break;
         case 'm': {
             if (n_members >= TOPO_MAX_MEMBERS) {

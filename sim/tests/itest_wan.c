@@ -169,6 +169,67 @@ static void test_rtt_lower_bound(void **state)
     wan_free(w);
 }
 
+static double spin_s(wan *w)
+{
+    json_t *c = wan_counters(w);
+    double v = json_real_value(json_object_get(c, "spin_s"));
+    json_decref(c);
+    return v;
+}
+
+/* Polling before releases (the default) never releases early, really
+ * polls, and stays within its budget of 10% of a CPU; with it off the loop
+ * never polls. */
+static void test_spin_before_release(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        wan *w = NULL;
+        char err[256];
+        wan_config cfg = { .seed = 1, .spin_us = on ? 0 : -1 };
+        if (wan_new(&cfg, &w, err, sizeof err) < 0)
+            fail_msg("%s", err);
+        int id = wan_add_link(w, "spin", echo_port, 6.0, -1, -1, err, sizeof err);
+        assert_true(id >= 0);
+        start(w);
+        int fd = dial(wan_link_port(w, id));
+        double t0 = now_ms();
+        for (int i = 0; i < 30; i++) {
+            double rtt = ping(fd, 64);
+            if (rtt < 6.0)
+                fail_msg("round trip %.3f ms through a 6 ms link (spin %s)", rtt, on ? "on" : "off");
+        }
+        double elapsed_s = (now_ms() - t0) / 1e3, spun = spin_s(w);
+        printf("spin %s: %.1f ms polled in %.0f ms of ping-pong\n", on ? "on" : "off", spun * 1e3, elapsed_s * 1e3);
+        if (on)
+            assert_true(spun > 0);
+        else
+            assert_true(spun == 0);
+        /* a release every ~0.25 ms for a second: polling 100 us before each
+         * would take about half a CPU; the budget holds it to a tenth */
+        char m[64], back[64];
+        memset(m, 's', sizeof m);
+        double spun0 = spun, b0 = now_ms();
+        for (int i = 0; i < 4000 && now_ms() - b0 < 1000; i++) {
+            write_all(fd, m, sizeof m);
+            struct timespec ts = { 0, 250000 };
+            nanosleep(&ts, NULL);
+        }
+        for (double sent_until = now_ms(); now_ms() - sent_until < 100;) {
+            if (read_n(fd, back, sizeof back, 50) == 0)
+                break;   /* drained */
+        }
+        double burst_s = (now_ms() - b0) / 1e3, burst_spun = spin_s(w) - spun0;
+        printf("spin %s: %.1f ms polled in a %.0f ms burst\n", on ? "on" : "off", burst_spun * 1e3, burst_s * 1e3);
+        if (on)
+            assert_true(burst_spun <= 0.1 * burst_s + 0.01);   /* + one window's rounding */
+        else
+            assert_true(burst_spun == 0);
+        close(fd);
+        wan_free(w);
+    }
+}
+
 static void test_counters(void **state)
 {
     (void)state;
@@ -434,6 +495,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rtt_lower_bound),
         cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_spin_before_release),
         cmocka_unit_test(test_blackhole_and_heal),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_delay_change),
