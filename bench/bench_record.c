@@ -93,6 +93,8 @@ json_t *bench_record_json(const bench_meas *m)
             strcmp(m->links[i].to, "?") != 0)
             egress += m->links[i].bytes;
     rc |= set(o, "wan_egress_bytes", m->has_wan ? json_integer((json_int_t)egress) : json_null());
+    rc |= set(o, "wan_loop_cpu_s", m->has_wan ? json_real(m->wan_loop_cpu_s) : json_null());
+    rc |= set(o, "wan_spin_s", m->has_wan ? json_real(m->wan_spin_s) : json_null());
 
     if (r) {
         uint64_t lease = r->stats.ops[ETCD_OP_T_LEASE_GRANT] + r->stats.ops[ETCD_OP_T_LEASE_KEEPALIVE] +

@@ -53,6 +53,7 @@ typedef struct bench_meas {
     bench_member_delta members[BENCH_MAX_MEMBERS];
     int n_members;
     bool has_wan;                        /* the run went through the WAN emulator */
+    double wan_loop_cpu_s, wan_spin_s;   /* emulator loop CPU during the run, and its polling part */
     const bench_link_bytes *links;       /* per (from, to, kind): bytes during the run */
     size_t n_links;
     const char *timeline;                /* path relative to the run directory */

@@ -367,8 +367,13 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         bench_fault_stop(s->fault);   /* no fault action may run once the cluster goes */
     scrape_all(s, c, after);
     wan_after = wan_snapshot(c);
-    if (wan_before && wan_after)
+    if (wan_before && wan_after) {
         links = bench_wan_link_deltas(wan_before, wan_after, &n_links);
+        m.wan_loop_cpu_s = json_real_value(json_object_get(wan_after, "loop_cpu_s")) -
+                           json_real_value(json_object_get(wan_before, "loop_cpu_s"));
+        m.wan_spin_s = json_real_value(json_object_get(wan_after, "spin_s")) -
+                       json_real_value(json_object_get(wan_before, "spin_s"));
+    }
 
 record:
     leader_after = c ? bench_cluster_leader(c) : -1;

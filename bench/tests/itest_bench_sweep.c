@@ -133,6 +133,11 @@ static void test_tiny_sweep(void **state)
         assert_true(json_integer_value(json_object_get(rec, "http_bytes")) >
                     json_integer_value(json_object_get(rec, "grpc_received_bytes")));
         assert_true(json_integer_value(json_object_get(rec, "wan_egress_bytes")) > 0);
+        /* the emulator's own cost: it ran, and its polling is part of it */
+        double loop_cpu = json_real_value(json_object_get(rec, "wan_loop_cpu_s"));
+        double spin = json_real_value(json_object_get(rec, "wan_spin_s"));
+        assert_true(loop_cpu > 0);
+        assert_true(spin >= 0 && spin <= loop_cpu + 0.05);
         assert_true(json_integer_value(json_object_get(rec, "ops_total")) > 0);
         assert_true(json_integer_value(json_object_get(rec, "ops_put")) > 0);
         assert_string_equal(json_string_value(json_object_get(rec, "leader")), "Seoul-AWS");

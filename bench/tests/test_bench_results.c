@@ -118,6 +118,7 @@ static void test_record_failed_scrape(void **state)
     assert_true(json_is_null(json_object_get(rec, "grpc_bytes")));
     assert_true(json_is_null(json_object_get(rec, "setup_s")));
     assert_true(json_is_null(json_object_get(rec, "wan_egress_bytes")));
+    assert_true(json_is_null(json_object_get(rec, "wan_loop_cpu_s")));
     json_decref(rec);
 }
 
