@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "sim/cpu_floor.h"
 #include "sim/etcd_client.h"
 #include "sim/etcd_rig.h"
 #include "sim/prom.h"
@@ -449,6 +450,14 @@ int main(int argc, char **argv)
             for (int k = 0; k < cf.n_clients; k++) {
                 json_t *cell = run_cell(c, murls, murls[0] ? n : 0, op, cf.clients[k], &cf);
                 json_object_set_new(cell, "transport", json_string(t ? "curl" : "native"));
+                /* One caller: what a bare write + blocking read costs on this
+                 * machine when the answer takes as long as etcd's p50. */
+                double p50 = json_real_value(json_object_get(cell, "p50_us")), floor_us = -1;
+                if (cf.clients[k] == 1 && p50 > 0) {
+                    int rts = (int)(1e6 / p50);
+                    floor_us = cpu_floor_us(p50, rts < 200 ? 200 : rts > 2000 ? 2000 : rts);
+                }
+                json_object_set_new(cell, "cpu_floor_us_per_request", floor_us >= 0 ? json_real(floor_us) : json_null());
                 json_array_append_new(results, cell);
             }
     }
@@ -463,24 +472,30 @@ int main(int argc, char **argv)
     char *text = json_dumps(doc, JSON_INDENT(2));
     printf("%s\n", text);
     free(text);
-    fprintf(stderr, "\n%-7s %-19s %7s %9s %9s %10s %9s %9s %8s %8s %6s\n", "transport", "op", "clients", "p50_us", "p99_us", "req/s",
-            "cpu_us/req", "user_us/req", "sent/etcd", "recv/etcd", "errors");
+    fprintf(stderr, "\n%-7s %-19s %7s %9s %9s %10s %9s %9s %9s %8s %8s %6s\n", "transport", "op", "clients", "p50_us",
+            "p99_us", "req/s", "cpu_us/req", "user_us/req", "floor_us", "sent/etcd", "recv/etcd", "errors");
     size_t i;
     json_t *r;
     json_array_foreach(results, i, r) {
-        fprintf(stderr, "%-7s %-19s %7d %9.0f %9.0f %10.0f %9.1f %9.1f %8.2f %8.2f %6" JSON_INTEGER_FORMAT "\n",
+        char floor_s[16] = "-";
+        json_t *fl = json_object_get(r, "cpu_floor_us_per_request");
+        if (json_is_real(fl))
+            snprintf(floor_s, sizeof floor_s, "%.1f", json_real_value(fl));
+        fprintf(stderr, "%-7s %-19s %7d %9.0f %9.0f %10.0f %9.1f %9.1f %9s %8.2f %8.2f %6" JSON_INTEGER_FORMAT "\n",
                 json_string_value(json_object_get(r, "transport")), json_string_value(json_object_get(r, "op")),
                 (int)json_integer_value(json_object_get(r, "clients")),
                 json_real_value(json_object_get(r, "p50_us")), json_real_value(json_object_get(r, "p99_us")),
                 json_real_value(json_object_get(r, "requests_per_s")),
                 json_real_value(json_object_get(r, "cpu_us_per_request")),
-                json_real_value(json_object_get(r, "cpu_user_us_per_request")),
+                json_real_value(json_object_get(r, "cpu_user_us_per_request")), floor_s,
                 json_real_value(json_object_get(r, "ratio_sent_vs_etcd_received")),
                 json_real_value(json_object_get(r, "ratio_received_vs_etcd_sent")),
                 json_integer_value(json_object_get(r, "errors")));
     }
     fprintf(stderr, "machine: reference JSON decode %.2f us (estimate for an idle core: ~2 us), load average %.1f;"
-                    " CPU is getrusage(RUSAGE_SELF) of this process (etcd excluded)\n",
+                    " CPU is getrusage(RUSAGE_SELF) of this process (etcd excluded)\n"
+                    "floor_us: CPU of a bare loopback write + blocking read answered after the cell's p50, the\n"
+                    "least any client pays per request on this machine (1 caller only; see sim/cpu_floor.h)\n",
             json_real_value(json_object_get(doc, "calibration_json_decode_us")),
             json_real_value(json_object_get(doc, "loadavg_1min")));
     json_t *sc = json_object_get(doc, "scale");
