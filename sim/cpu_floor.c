@@ -107,8 +107,8 @@ cleanup:
     if (fd >= 0)
         close(fd);   /* the echo thread reads EOF and ends */
     if (started) {
-        if (fd < 0)
-            shutdown(a.lfd, SHUT_RDWR);   /* never connected: wake its accept() */
+        /* wakes its accept() if the client never got through; harmless after */
+        shutdown(a.lfd, SHUT_RDWR);
         pthread_join(th, NULL);
     }
     if (a.lfd >= 0)

@@ -519,9 +519,11 @@ int wan_reset_unidentified(wan *w, uint64_t id)
     return n;
 }
 
-/* The timerfd wakes the loop spin_ns before the next release; the loop then
- * polls without sleeping until the release time (see wan_loop_main). */
-void wan_rearm_timer(wan *w)
+/* The timerfd wakes the loop spin_eff_ns before the next release; the loop
+ * then polls without sleeping until the release time (see wan_loop_main).
+ * `now` must be the instant loop_timeout() decides with, so that "no timer
+ * needed" here and "poll" there are the same condition. */
+static void rearm_at(wan *w, uint64_t now)
 {
     wan_hnode *top = wan_heap_top(&w->heap);
     uint64_t want = top ? top->key : UINT64_MAX;
@@ -529,7 +531,7 @@ void wan_rearm_timer(wan *w)
         want = want > w->spin_eff_ns ? want - w->spin_eff_ns : 1;
         /* already inside the window: the loop is polling, no timer needed
          * (from another thread, arm it anyway: it wakes the loop at once) */
-        if (want <= wan_now_ns() && pthread_equal(pthread_self(), w->th))
+        if (want <= now && pthread_equal(pthread_self(), w->th))
             return;
     }
     if (want == w->armed_ns)
@@ -543,6 +545,11 @@ void wan_rearm_timer(wan *w)
     }
     timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
     w->armed_ns = want;
+}
+
+void wan_rearm_timer(wan *w)
+{
+    rearm_at(w, wan_now_ns());
 }
 
 /* Write every chunk whose release time has come. */
@@ -656,7 +663,7 @@ void *wan_loop_main(void *arg)
         uint64_t t0 = wan_now_ns();
         bool spinning;
         spin_budget(w, t0);
-        wan_rearm_timer(w);
+        rearm_at(w, t0);
         int timeout = loop_timeout(w, t0, &spinning);
         pthread_mutex_unlock(&w->mu);
         int n = epoll_wait(w->epfd, evs, 256, timeout);
