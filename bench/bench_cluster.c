@@ -222,6 +222,7 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
         memset(&wc, 0, sizeof wc);
         wc.seed = cfg->seed;
         wc.rtt_scale = 1.0;       /* the topology's own rtt_scale is already set */
+        wc.spin_us = cfg->wan_spin_us;
         for (int i = 0; i < c->n; i++) {
             client_ports[i] = c->rig->m[i].client_port;
             peer_ports[i] = c->rig->m[i].peer_port;

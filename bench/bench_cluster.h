@@ -37,6 +37,7 @@ typedef struct bench_cluster_config {
     bool fsync;
     const char *leader;           /* member name to lead, NULL: Seoul-AWS */
     uint64_t seed;                /* WAN jitter seed */
+    double wan_spin_us;           /* WAN polling window (wan_config.spin_us) */
     int start_timeout_ms;         /* 0: 30000 */
 } bench_cluster_config;
 

@@ -40,6 +40,7 @@ typedef struct bench_opts {
     char leader[32];                /* member to lead during runs */
     char policy[32];                /* etcd client endpoint policy name */
     char transport[16];             /* etcd client unary transport: native | curl */
+    double wan_spin_us;             /* emulator polling window: 0 auto, > 0 fixed us, < 0 off */
     char fault[256];                /* reserved for fault scenarios (issue 6), empty: none */
     bool no_wan;                    /* agents reach members directly, no emulator */
     double timeout_s;               /* per run */

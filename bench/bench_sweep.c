@@ -163,6 +163,8 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "leader", json_string(o->leader));
     json_object_set_new(j, "policy", json_string(o->policy));
     json_object_set_new(j, "transport", json_string(o->transport));
+    json_object_set_new(j, "wan_spin", o->wan_spin_us == 0 ? json_string("auto")
+                                       : o->wan_spin_us < 0 ? json_string("off") : json_real(o->wan_spin_us));
     json_object_set_new(j, "fault", json_string(o->fault));
     json_object_set_new(j, "no_wan", json_boolean(o->no_wan));
     json_object_set_new(j, "timeout_s", json_real(o->timeout_s));
@@ -300,6 +302,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cc.fsync = s->o.etcd_fsync;
     cc.leader = s->o.leader;
     cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
+    cc.wan_spin_us = s->o.wan_spin_us;
     if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
         goto record;
     record_pids(s, c, name);

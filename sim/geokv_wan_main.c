@@ -13,6 +13,7 @@
 
 #include "sim/topology.h"
 #include "sim/wan.h"
+#include "sim/wan_spin.h"
 #include "sim/wan_ctl.h"
 
 static void usage(FILE *f)
@@ -41,8 +42,9 @@ static void usage(FILE *f)
         "  --spike-prob P         probability of a spike per chunk (0..1), default 0\n"
         "  --bandwidth-mbps B     cap per link direction, default none\n"
         "  --no-handshake-rtt     do not charge one RTT for a new connection's set-up\n"
-        "  --spin-us US           poll instead of sleeping US microseconds before each release\n"
-        "                         (default 100, at most 10%% of a CPU; 0 or -1: always sleep)\n"
+        "  --spin-us auto|off|US  poll instead of sleeping before each release: auto (default)\n"
+        "                         follows the measured timer wake-up latency (p99, 50 us..2 ms),\n"
+        "                         US a fixed window, off always sleeps; at most 10%% of a CPU\n"
         "  --seed N               jitter seed, default 1\n"
         "  --ctl PATH             control socket path (default: a new private temp dir)\n"
         "  -h, --help             this text\n"
@@ -75,15 +77,12 @@ int main(int argc, char **argv)
         case 't': topo_path = optarg; break;
         case 'c': ctl_path = optarg; break;
         case 'H': cfg.no_handshake_rtt = true; break;
-        case 'U': {
-            double v = strtod(optarg, &end);
-            if (*end || end == optarg) {
-                fprintf(stderr, "geokv-wan: bad value \"%s\" for --spin-us\n", optarg);
+        case 'U':
+            if (wan_spin_parse(optarg, &cfg.spin_us) < 0) {
+                fprintf(stderr, "geokv-wan: bad value \"%s\" for --spin-us (auto, off or microseconds)\n", optarg);
                 return 2;
             }
-            cfg.spin_us = v <= 0 ? -1 : v;   /* 0 in wan_config means "default" */
             break;
-        }
         case 'S': cfg.seed = strtoull(optarg, NULL, 10); break;
         case 'm': {
             if (n_members >= TOPO_MAX_MEMBERS) {

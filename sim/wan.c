@@ -24,9 +24,7 @@ int wan_new(const wan_config *cfg, wan **out, char *err, size_t errlen)
         w->cfg = *cfg;
     if (!(w->cfg.rtt_scale > 0))
         w->cfg.rtt_scale = 1.0;
-    if (w->cfg.spin_us == 0)
-        w->cfg.spin_us = WAN_SPIN_US_DEFAULT;
-    w->spin_ns = w->cfg.spin_us > 0 ? (uint64_t)(w->cfg.spin_us * 1000.0) : 0;
+    wan_spin_init(&w->spin, w->cfg.spin_us);
     wan_rng_seed(&w->rng, w->cfg.seed);
     pthread_mutex_init(&w->mu, NULL);
     w->epfd = w->tfd = w->wakefd = -1;
@@ -671,8 +669,10 @@ json_t *wan_counters(wan *w)
     json_object_set_new(root, "connections", json_integer(w->n_conns));
     json_object_set_new(root, "loop_cpu_s", json_real(wan_loop_cpu_s(w)));
     /* part of loop_cpu_s: polling before releases instead of sleeping */
-    json_object_set_new(root, "spin_us", json_real(w->spin_ns / 1e3));
-    json_object_set_new(root, "spin_s", json_real(w->spin_total_ns / 1e9));
+    json_object_set_new(root, "spin_us", json_real((double)w->spin.window_ns / 1e3));
+    json_object_set_new(root, "spin_auto", json_boolean(w->spin.automatic));
+    json_object_set_new(root, "spin_s", json_real((double)w->spin.total_ns / 1e9));
+    json_object_set_new(root, "timer_wake_late_p99_us", json_real(wan_spin_wake_p99_us(&w->spin)));
     double l50, l99, lmax;
     lateness_locked(w, &l50, &l99, &lmax);
     json_object_set_new(root, "timer_lateness_us", json_pack("{s:f,s:f,s:f}", "p50", l50, "p99", l99, "max", lmax));

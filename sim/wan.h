@@ -93,13 +93,10 @@ typedef struct wan_config {
     double bandwidth_mbps;      /* default cap per link direction, Mbit/s; 0: none */
     bool no_handshake_rtt;      /* do not charge the connection set-up RTT */
     double spin_us;             /* the loop polls instead of sleeping this long before each
-                                   release (0 -> WAN_SPIN_US_DEFAULT; < 0: never, sleep on the
-                                   timer to the deadline) */
+                                   release: 0 automatic (follows the measured timer wake-up
+                                   latency), > 0 fixed microseconds, < 0 never (sleep on the
+                                   timer to the deadline); see sim/wan_spin.h */
 } wan_config;
-
-/* 100 us: longer than an idle virtual CPU's usual wake-up latency, so a
- * release is not late by it; the CPU cost is at most that per release. */
-#define WAN_SPIN_US_DEFAULT 100.0
 
 typedef enum wan_link_kind { WAN_LINK_CLIENT = 0, WAN_LINK_PEER, WAN_LINK_PEER_DEFAULT } wan_link_kind;
 

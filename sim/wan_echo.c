@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -42,16 +43,19 @@ out:
     return NULL;
 }
 
-static void *echo_main(void *arg)
+typedef struct serve_arg { int lfd; void *(*per_conn)(void *); } serve_arg;
+
+static void *serve_accept(void *arg)
 {
-    int lfd = (int)(intptr_t)arg;
+    serve_arg a = *(serve_arg *)arg;
+    free(arg);
     for (;;) {
-        int fd = accept(lfd, NULL, NULL);
+        int fd = accept(a.lfd, NULL, NULL);
         if (fd < 0)
             continue;
         set_nodelay(fd);
         pthread_t th;
-        if (pthread_create(&th, NULL, echo_conn, (void *)(intptr_t)fd) == 0)
+        if (pthread_create(&th, NULL, a.per_conn, (void *)(intptr_t)fd) == 0)
             pthread_detach(th);
         else
             close(fd);
@@ -59,31 +63,44 @@ static void *echo_main(void *arg)
     return NULL;
 }
 
-int wan_echo_start(int *port, char *err, size_t err_len)
+int wan_loopback_serve(void *(*per_conn)(void *), const char *name, int *port, char *err, size_t err_len)
 {
     int rc = -1;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t sl = sizeof sa;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    serve_arg *a = NULL;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1024) < 0 ||
         getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0) {
-        snprintf(err, err_len, "echo server: cannot listen on 127.0.0.1: %s", strerror(errno));
+        snprintf(err, err_len, "%s: cannot listen on 127.0.0.1: %s", name, strerror(errno));
         goto cleanup;
     }
+    if (!(a = malloc(sizeof *a))) {
+        snprintf(err, err_len, "%s: out of memory", name);
+        goto cleanup;
+    }
+    *a = (serve_arg){ lfd, per_conn };
     pthread_t th;
-    int e = pthread_create(&th, NULL, echo_main, (void *)(intptr_t)lfd);
+    int e = pthread_create(&th, NULL, serve_accept, a);
     if (e != 0) {
-        snprintf(err, err_len, "echo server: cannot start its thread: %s", strerror(e));
+        snprintf(err, err_len, "%s: cannot start its thread: %s", name, strerror(e));
         goto cleanup;
     }
     pthread_detach(th);
     *port = ntohs(sa.sin_port);
-    lfd = -1;   /* owned by the accept thread from now on */
+    lfd = -1;   /* both owned by the accept thread from now on */
+    a = NULL;
     rc = 0;
 cleanup:
+    free(a);
     if (lfd >= 0)
         close(lfd);
     return rc;
+}
+
+int wan_echo_start(int *port, char *err, size_t err_len)
+{
+    return wan_loopback_serve(echo_conn, "echo server", port, err, err_len);
 }
 
 int wan_echo_dial(int port)

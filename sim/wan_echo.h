@@ -13,6 +13,13 @@
  * -1 with a message in err. */
 int wan_echo_start(int *port, char *err, size_t err_len);
 
+/* The server under both the echo and the stamping reflector (wan_reflect.h):
+ * listens on an ephemeral port of 127.0.0.1 (*port is set), and an accept
+ * thread starts per_conn on a detached thread for each connection, with the
+ * socket (TCP_NODELAY) as (void *)(intptr_t)fd; per_conn closes it. name
+ * prefixes errors. Returns 0, or -1 with a message in err. */
+int wan_loopback_serve(void *(*per_conn)(void *), const char *name, int *port, char *err, size_t err_len);
+
 /* Connects to 127.0.0.1:port (an echo server or an emulator link in front of
  * one) with TCP_NODELAY. Returns the socket, or -1 with errno set. */
 int wan_echo_dial(int port);

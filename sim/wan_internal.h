@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sim/wan.h"
+#include "sim/wan_spin.h"
 
 #define WAN_SNIFF_MAX 8192
 #define WAN_NAME_LEN 112
@@ -86,11 +87,8 @@ struct wan {
     int epfd, tfd, wakefd;
     wan_evh timer_evh, wake_evh;
     uint64_t armed_ns;           /* deadline the timerfd is set to (UINT64_MAX: none) */
-    uint64_t spin_ns;            /* poll instead of sleeping this long before a release */
-    uint64_t spin_eff_ns;        /* spin_ns, or 0 while this window's spin budget is spent */
-    uint64_t spin_win_start_ns;  /* budget window (WAN_SPIN_WINDOW_NS) and what polling used in it */
-    uint64_t spin_win_used_ns;
-    uint64_t spin_total_ns;      /* all polling so far (counters: spin_s) */
+    uint64_t armed_set_ns;       /* when it was set (a deadline already past fires at once) */
+    wan_spin spin;               /* polling window before releases, and its budget */
     wan_heap heap;
     wan_config cfg;
     wan_rng rng;

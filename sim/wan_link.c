@@ -519,16 +519,16 @@ int wan_reset_unidentified(wan *w, uint64_t id)
     return n;
 }
 
-/* The timerfd wakes the loop spin_eff_ns before the next release; the loop
- * then polls without sleeping until the release time (see wan_loop_main).
- * `now` must be the instant loop_timeout() decides with, so that "no timer
- * needed" here and "poll" there are the same condition. */
+/* The timerfd wakes the loop one polling window (wan_spin.h) before the next
+ * release; the loop then polls without sleeping until the release time (see
+ * wan_loop_main). `now` must be the instant loop_timeout() decides with, so
+ * that "no timer needed" here and "poll" there are the same condition. */
 static void rearm_at(wan *w, uint64_t now)
 {
     wan_hnode *top = wan_heap_top(&w->heap);
-    uint64_t want = top ? top->key : UINT64_MAX;
-    if (want != UINT64_MAX && w->spin_eff_ns) {
-        want = want > w->spin_eff_ns ? want - w->spin_eff_ns : 1;
+    uint64_t want = top ? top->key : UINT64_MAX, spin = w->spin.eff_ns;
+    if (want != UINT64_MAX && spin) {
+        want = want > spin ? want - spin : 1;
         /* already inside the window: the loop is polling, no timer needed
          * (from another thread, arm it anyway: it wakes the loop at once) */
         if (want <= now && pthread_equal(pthread_self(), w->th))
@@ -545,6 +545,7 @@ static void rearm_at(wan *w, uint64_t now)
     }
     timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
     w->armed_ns = want;
+    w->armed_set_ns = now;
 }
 
 void wan_rearm_timer(wan *w)
@@ -575,31 +576,15 @@ static void on_timer(wan *w)
 }
 
 /* epoll_wait's timeout: 0 (poll, do not sleep) when the next release is
- * within spin_ns, else -1 (the timerfd wakes the loop). Sleeping until the
- * very deadline would add the wake-up latency of an idle CPU, 50-100 us on a
- * quiet virtual machine and milliseconds on a busy one, to the delay. */
+ * within the polling window, else -1 (the timerfd wakes the loop). Sleeping
+ * until the very deadline would add the wake-up latency of an idle CPU, 50 us
+ * to milliseconds on a virtual machine, to the delay. */
 static int loop_timeout(wan *w, uint64_t now, bool *spinning)
 {
     wan_hnode *top = wan_heap_top(&w->heap);
-    *spinning = top && top->key > now && top->key <= now + w->spin_eff_ns;
-    return top && top->key <= now + w->spin_eff_ns ? 0 : -1;
-}
-
-/* Polling is bounded: at most WAN_SPIN_BUDGET_NS of every WAN_SPIN_WINDOW_NS
- * (10% of one CPU). A busy emulator (many releases, as under the bench's
- * 50 agents) would otherwise poll through most gaps and take a core from
- * etcd; once the budget is spent it sleeps to each deadline until the next
- * window. Quiet links, where the wake-up latency hurts most, stay far under. */
-#define WAN_SPIN_WINDOW_NS 100000000ULL
-#define WAN_SPIN_BUDGET_NS 10000000ULL
-
-static void spin_budget(wan *w, uint64_t now)
-{
-    if (now - w->spin_win_start_ns >= WAN_SPIN_WINDOW_NS) {
-        w->spin_win_start_ns = now;
-        w->spin_win_used_ns = 0;
-    }
-    w->spin_eff_ns = w->spin_win_used_ns < WAN_SPIN_BUDGET_NS ? w->spin_ns : 0;
+    uint64_t spin = w->spin.eff_ns;
+    *spinning = top && top->key > now && top->key <= now + spin;
+    return top && top->key <= now + spin ? 0 : -1;
 }
 
 void wan_wake(wan *w)
@@ -662,17 +647,15 @@ void *wan_loop_main(void *arg)
     while (!w->stop) {
         uint64_t t0 = wan_now_ns();
         bool spinning;
-        spin_budget(w, t0);
+        wan_spin_window(&w->spin, t0);
         rearm_at(w, t0);
         int timeout = loop_timeout(w, t0, &spinning);
         pthread_mutex_unlock(&w->mu);
         int n = epoll_wait(w->epfd, evs, 256, timeout);
         pthread_mutex_lock(&w->mu);
-        if (spinning) {
-            uint64_t spent = wan_now_ns() - t0;
-            w->spin_win_used_ns += spent;
-            w->spin_total_ns += spent;
-        }
+        uint64_t t1 = wan_now_ns();
+        if (spinning)
+            wan_spin_charge(&w->spin, t1 - t0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -683,6 +666,10 @@ void *wan_loop_main(void *arg)
             wan_evh *h = evs[i].data.ptr;
             switch (h->kind) {
             case EVK_TIMER:
+                /* slept on the timer: how late this wake-up was teaches the
+                 * automatic polling window (wan_spin.h) */
+                if (timeout < 0 && w->armed_ns != UINT64_MAX)
+                    wan_spin_woke(&w->spin, w->armed_ns > w->armed_set_ns ? w->armed_ns : w->armed_set_ns, t1);
                 on_timer(w);
                 break;
             case EVK_WAKE: {

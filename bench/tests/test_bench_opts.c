@@ -43,6 +43,7 @@ static void test_defaults(void **state)
     assert_false(o.resume);
     assert_false(o.no_wan);
     assert_string_equal(o.fault, "");
+    assert_true(o.wan_spin_us == 0);   /* automatic */
 }
 
 static void test_all_options(void **state)
@@ -50,11 +51,11 @@ static void test_all_options(void **state)
     bench_opts o;
     char err[256];
     (void)state;
-    assert_int_equal(parse(&o, err, sizeof err, 28, "--n", "4,8", "--modes=after,before", "--reps", "2",
+    assert_int_equal(parse(&o, err, sizeof err, 30, "--n", "4,8", "--modes=after,before", "--reps", "2",
                            "--rtt-scale", "0.2", "--delay-scale=0.05", "--seed", "0x10", "--topology", "t.json",
                            "--start", "gap:250ms", "--out", "/tmp/x", "--leader", "Singapore", "--policy",
                            "nearest", "--fault", "kill:sin@5s", "--no-wan", "--timeout", "2m",
-                           "--spec-cache", "off", "--resume"),
+                           "--spec-cache", "off", "--wan-spin", "250", "--resume"),
                      0);
     assert_int_equal(o.n_n, 2);
     assert_int_equal(o.n[1], 8);
@@ -77,6 +78,7 @@ static void test_all_options(void **state)
     assert_true(o.timeout_s == 120);
     assert_int_equal(o.spec_cache, 0);
     assert_int_equal(o.init_lock, -1);
+    assert_true(o.wan_spin_us == 250);
     assert_true(o.resume);
     assert_string_equal(o.resume_dir, "");
 }
@@ -162,6 +164,8 @@ static void test_errors(void **state)
         { "--timeout", "0", "--timeout" },
         { "--etcd-fsync", "maybe", "--etcd-fsync" },
         { "--spec-cache", "yes", "--spec-cache" },
+        { "--wan-spin", "soon", "--wan-spin" },
+        { "--wan-spin", "1e7", "--wan-spin" },
         { "--bogus", "1", "unknown option '--bogus'" },
         { "stray", "1", "unexpected argument 'stray'" },
         { "--topology", "", "--topology" },

@@ -1,6 +1,7 @@
 /* itest_wan.c: the WAN emulator over real sockets on 127.0.0.1 with an echo
  * server started here: RTT lower bounds, byte counters, blackhole and heal,
- * half-close, peer-link identification by X-Server-From, many connections.
+ * half-close, peer-link identification by X-Server-From, many connections,
+ * and wan-bench's stamping reflector behind a link.
  * Only lower bounds on time are asserted (upper bounds are `make bench-wan`). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,8 @@
 
 #include "sim/wan.h"
 #include "sim/wan_echo.h"
+#include "sim/wan_reflect.h"
+#include "sim/wan_spin.h"
 
 /* ---- echo server -------------------------------------------------------- */
 
@@ -177,9 +180,9 @@ static double spin_s(wan *w)
     return v;
 }
 
-/* Polling before releases (the default) never releases early, really
- * polls, and stays within its budget of 10% of a CPU; with it off the loop
- * never polls. */
+/* Polling before releases (the default, automatic window) never releases
+ * early, really polls, and stays within its budget of 10% of a CPU; with it
+ * off the loop never polls. */
 static void test_spin_before_release(void **state)
 {
     (void)state;
@@ -205,6 +208,13 @@ static void test_spin_before_release(void **state)
             assert_true(spun > 0);
         else
             assert_true(spun == 0);
+        /* the default window is the automatic one, within its bounds */
+        json_t *c = wan_counters(w);
+        double win_us = json_real_value(json_object_get(c, "spin_us"));
+        assert_true(json_is_true(json_object_get(c, "spin_auto")) == on);
+        if (on && !(win_us * 1e3 >= WAN_SPIN_AUTO_MIN_NS && win_us * 1e3 <= WAN_SPIN_AUTO_MAX_NS))
+            fail_msg("automatic polling window %.1f us", win_us);
+        json_decref(c);
         /* a release every ~0.25 ms for a second: polling 100 us before each
          * would take about half a CPU; the budget holds it to a tenth */
         char m[64], back[64];
@@ -228,6 +238,56 @@ static void test_spin_before_release(void **state)
         close(fd);
         wan_free(w);
     }
+}
+
+/* The stamping reflector (wan-bench's far end) behind a 20 ms link: replies
+ * have the message's length and bytes, its turnaround is a plausible
+ * duration, and the round trip less the turnaround still covers the link's
+ * RTT (taking the reflector out never makes the link look faster than it
+ * is). Two messages in one write come back as two; a malformed length
+ * closes the connection. */
+static void test_reflector(void **state)
+{
+    (void)state;
+    char err[256];
+    int rport;
+    if (wan_reflect_start(&rport, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    wan *w = NULL;
+    wan_config cfg = { .seed = 1 };
+    assert_int_equal(wan_new(&cfg, &w, err, sizeof err), 0);
+    int id = wan_add_link(w, "refl", rport, 20.0, -1, -1, err, sizeof err);
+    assert_true(id >= 0);
+    start(w);
+    int fd = dial(wan_link_port(w, id));
+    unsigned char out[2 * 200], in[2 * 200];
+    for (int i = 0; i < 8; i++) {
+        size_t len = i % 2 ? 200 : WAN_REFLECT_MIN;
+        memset(out, 'a' + i, len);
+        wan_reflect_frame(out, (uint32_t)len);
+        double t0 = now_ms();
+        write_all(fd, out, len);
+        assert_int_equal(read_n(fd, in, len, 5000), len);
+        double rtt = now_ms() - t0, turn = (double)wan_reflect_turnaround_ns(in) / 1e6;
+        assert_memory_equal(in, out, 4);                       /* the length header */
+        assert_memory_equal(in + 12, out + 12, len - 12);      /* the payload */
+        if (!(turn >= 0 && turn < 1000 && rtt - turn >= 20.0))
+            fail_msg("round trip %.3f ms, reflector turnaround %.3f ms, through a 20 ms link", rtt, turn);
+    }
+    /* two in one write */
+    memset(out, 'z', sizeof out);
+    wan_reflect_frame(out, 200);
+    wan_reflect_frame(out + 200, 200);
+    write_all(fd, out, sizeof out);
+    assert_int_equal(read_n(fd, in, sizeof in, 5000), sizeof in);
+    assert_memory_equal(in + 200, out + 200, 4);
+    /* a length below the minimum: the reflector hangs up */
+    wan_reflect_frame(out, 3);
+    write_all(fd, out, 12);
+    char b;
+    assert_int_equal(read_n(fd, &b, 1, 5000), 0);
+    close(fd);
+    wan_free(w);
 }
 
 static void test_counters(void **state)
@@ -496,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_rtt_lower_bound),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_spin_before_release),
+        cmocka_unit_test(test_reflector),
         cmocka_unit_test(test_blackhole_and_heal),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_delay_change),
