@@ -303,7 +303,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         static const char *const with_value[] = {
             "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
             "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
-            "--init-lock", "--wan-spin", NULL
+            "--init-lock", "--wan-spin", "--controller-region", NULL
         };
         if (!name_in(name, with_value)) {
             model_seterr(err, err_len, "unknown option '%s' (see --help)", name);
@@ -384,6 +384,13 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
                 return -1;
             }
             snprintf(o->transport, sizeof o->transport, "%s", val);
+        } else if (strcmp(name, "--controller-region") == 0) {
+            /* checked against the topology once it is loaded */
+            if (*val == '\0' || strlen(val) >= sizeof o->controller_region) {
+                model_seterr(err, err_len, "--controller-region: expected a region id of the topology");
+                return -1;
+            }
+            snprintf(o->controller_region, sizeof o->controller_region, "%s", val);
         } else if (strcmp(name, "--wan-spin") == 0) {
             if (wan_spin_parse(val, &o->wan_spin_us) != 0) {
                 model_seterr(err, err_len, "--wan-spin: '%s' is not auto, off or microseconds (up to 1000000)", val);
@@ -431,6 +438,8 @@ void bench_opts_usage(FILE *f)
         "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
         "  --seed S            sweep seed: run order, host ids, start offsets (default: from the clock)\n"
         "  --topology FILE     regions, RTT matrix, placement (default sim/topology/patent-fig6.json)\n"
+        "  --controller-region ID   put the controller in region ID instead of the topology's\n"
+        "                      controller_region (an id or short name of one of its regions)\n"
         "  --start SPEC        agent starts: all | gap:2s | random:30s (default all)\n"
         "  --out DIR           where run directories go (default results)\n"
         "  --resume [DIR]      continue the sweep in DIR (default <out>/latest), skipping finished runs;\n"

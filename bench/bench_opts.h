@@ -31,6 +31,7 @@ typedef struct bench_opts {
     uint64_t seed;
     bool seed_given;                /* false: main picks one from the clock */
     char topology[BENCH_PATH_LEN];
+    char controller_region[64];     /* overrides the topology's controller_region; empty: keep */
     bench_start_kind start;
     double start_param_s;           /* gap or window, seconds */
     char start_spec[64];            /* as given, for config.json */

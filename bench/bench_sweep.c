@@ -158,6 +158,7 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "delay_scale", json_real(o->delay_scale));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(j, "topology", json_string(o->topology));
+    json_object_set_new(j, "controller_region", json_string(o->controller_region));
     json_object_set_new(j, "start", json_string(o->start_spec));
     json_object_set_new(j, "out", json_string(o->out));
     json_object_set_new(j, "leader", json_string(o->leader));
@@ -560,6 +561,15 @@ int bench_sweep_main(int argc, char **argv)
         if (topology_set_rtt_scale(s.topo, s.o.rtt_scale) != 0) {
             fprintf(stderr, "geokv-bench: --rtt-scale %g rejected by the topology\n", s.o.rtt_scale);
             goto cleanup;
+        }
+        if (s.o.controller_region[0]) {
+            int r = topology_region_index(s.topo, s.o.controller_region);
+            if (r < 0) {
+                fprintf(stderr, "geokv-bench: --controller-region: region \"%s\" is not in %s\n",
+                        s.o.controller_region, path);
+                goto cleanup;   /* status 2: bad input */
+            }
+            s.topo->controller_region = r;
         }
     }
     if (s.o.fault[0]) {

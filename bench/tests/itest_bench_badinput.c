@@ -81,6 +81,8 @@ static const bad_case cases[] = {
     {{"--fault", "session-ttl:0.5s", "--dry-run"}, NULL, "session TTL"},
     /* topology files */
     {{"--topology", "/nonexistent/topo.json", "--dry-run"}, NULL, "cannot open topology file"},
+    {{"--controller-region", "mars", "--dry-run"}, NULL, "--controller-region: region \"mars\""},
+    {{"--wan-spin", "soon", "--dry-run"}, NULL, "--wan-spin"},
     {{"--topology", "@t-syntax.json", "--dry-run"}, NULL, "t-syntax.json:2"},
     {{"--topology", "@t-missing.json", "--dry-run"}, NULL, "intra_region_rtt_ms"},
     {{"--topology", "@t-noname.json", "--dry-run"}, NULL, "regions[0].name"},
