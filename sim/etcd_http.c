@@ -205,6 +205,63 @@ static const char *find_crlf(const char *p, size_t n)
     return q;
 }
 
+/* Case-insensitive "does this header line start with name:" (name given in
+ * lower case with its colon). */
+static bool header_is(const char *line, size_t ll, const char *name, size_t nl)
+{
+    return ll >= nl && !strncasecmp(line, name, nl);
+}
+
+/* The status line and headers, once the empty line that ends them has
+ * arrived. Returns 1 when parsed (rp->pos past the head), 0 when more bytes
+ * are needed, -1 when malformed. One pass of memchr over the lines: the
+ * head's end and its headers are found together (a memmem for CRLF CRLF
+ * and strncasecmp on every line were a fifth of the client's instructions). */
+static int head_parse(etcd_http_resp *rp, const char *p, size_t n)
+{
+    const char *lim = p + n, *nl = find_crlf(p, n);
+    if (!nl)
+        return n > 65536 ? -1 : 0;
+    if (n < 12 || strncmp(p, "HTTP/1.", 7))
+        return -1;
+    long status = strtol(p + 9, NULL, 10);
+    if (status < 100 || status > 999)
+        return -1;
+    long long content_length = -1;
+    bool chunked = false, close_after = false;
+    for (const char *line = nl + 1;;) {
+        nl = find_crlf(line, (size_t)(lim - line));
+        if (!nl)
+            return n > 65536 ? -1 : 0;
+        size_t ll = (size_t)(nl - line);
+        if (ll == 1 && line[0] == '\r') {   /* CRLF CRLF: the end of the head */
+            rp->pos += (size_t)(nl + 1 - p);
+            break;
+        }
+        /* only three names matter; the first letter rules out the rest */
+        switch (line[0] | 0x20) {
+        case 'c':
+            if (header_is(line, ll, "content-length:", 15))
+                content_length = strtoll(line + 15, NULL, 10);
+            else if (header_is(line, ll, "connection:", 11) && memmem(line, ll, "close", 5))
+                close_after = true;
+            break;
+        case 't':
+            if (header_is(line, ll, "transfer-encoding:", 18) && memmem(line, ll, "chunked", 7))
+                chunked = true;
+            break;
+        default:
+            break;
+        }
+        line = nl + 1;
+    }
+    rp->status = status;
+    rp->content_length = content_length;
+    rp->chunked = chunked;
+    rp->close_after = close_after;
+    return 1;
+}
+
 /* Consumes what it can; 0 ok (check stage == 7), -1 malformed. */
 int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body)
 {
@@ -213,40 +270,12 @@ int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body)
         size_t n = rp->raw.len - rp->pos;
         switch (rp->stage) {
         case 0: {   /* status line + headers */
-            const char *end = memmem(p, n, "\r\n\r\n", 4);
-            if (end)
-                end += 4;
-            if (!end) {
-                if (n > 65536)
-                    return -1;
-                return 0;
-            }
-            if (n < 12 || strncmp(p, "HTTP/1.", 7))
-                return -1;
-            rp->status = strtol(p + 9, NULL, 10);
-            if (rp->status < 100 || rp->status > 999)
-                return -1;
-            rp->content_length = -1;
-            for (const char *line = find_crlf(p, (size_t)(end - p)) + 1; line < end;) {
-                const char *nl = find_crlf(line, (size_t)(end - line));
-                if (!nl)
-                    break;
-                size_t ll = (size_t)(nl - line);
-                if (ll >= 15 && !strncasecmp(line, "Content-Length:", 15))
-                    rp->content_length = strtoll(line + 15, NULL, 10);
-                else if (ll >= 18 && !strncasecmp(line, "Transfer-Encoding:", 18) &&
-                         memmem(line, ll, "chunked", 7))
-                    rp->chunked = true;
-                else if (ll >= 11 && !strncasecmp(line, "Connection:", 11) && memmem(line, ll, "close", 5))
-                    rp->close_after = true;
-                line = nl + 1;
-            }
-            rp->pos += (size_t)(end - p);
+            int h = head_parse(rp, p, n);
+            if (h <= 0)
+                return h;
             if (rp->status < 200 || rp->status == 204 || rp->status == 304) {
-                if (rp->status < 200) {   /* 1xx: skip, a real response follows */
-                    rp->chunked = rp->close_after = false;
+                if (rp->status < 200)   /* 1xx: skip, a real response follows */
                     continue;
-                }
                 rp->stage = 7;
             } else if (rp->chunked)
                 rp->stage = 2;

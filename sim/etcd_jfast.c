@@ -42,21 +42,28 @@ static bool peek(jr *r, char c)
 }
 
 /* A string without escapes: pointer into the text and length. */
+/* Bytes that end the scan of a string: its closing quote, an escape (left
+ * to jansson), a control character (invalid). One table look-up a byte,
+ * four at a time: base64 values make strings most of a response. */
+static const unsigned char str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static int str(jr *r, const char **s, size_t *n)
 {
     if (eat(r, '"'))
         return -1;
-    const char *q = r->p;
-    while (q < r->end && *q != '"') {
-        if (*q == '\\' || (unsigned char)*q < 0x20)
-            return -1;   /* escapes: leave it to jansson */
+    const unsigned char *q = (const unsigned char *)r->p, *end = (const unsigned char *)r->end;
+    while (end - q >= 4 && !(str_stop[q[0]] | str_stop[q[1]] | str_stop[q[2]] | str_stop[q[3]]))
+        q += 4;
+    while (q < end && !str_stop[*q])
         q++;
-    }
-    if (q >= r->end)
-        return -1;
+    if (q >= end || *q != '"')
+        return -1;   /* unterminated, an escape or a control character */
     *s = r->p;
-    *n = (size_t)(q - r->p);
-    r->p = q + 1;
+    *n = (size_t)((const char *)q - r->p);
+    r->p = (const char *)q + 1;
     return 0;
 }
 
@@ -105,10 +112,13 @@ static int u64(jr *r, uint64_t *out)
     uint64_t v = 0;
     const char *start = r->p;
     while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
-        uint64_t d = (uint64_t)(*r->p++ - '0');
-        if (v > (UINT64_MAX - d) / 10)
+        uint64_t d = (uint64_t)(*r->p - '0');
+        /* 19 digits always fit in 64 bits: only a 20th (etcd's ids have
+         * 19-20) needs the overflow check, with its division */
+        if (r->p - start >= 19 && v > (UINT64_MAX - d) / 10)
             return -1;
         v = v * 10 + d;
+        r->p++;
     }
     if (r->p == start || (quoted && (r->p >= r->end || *r->p++ != '"')))   /* no blank before the quote, as jansson+strtoll */
         return -1;

@@ -524,6 +524,21 @@ static void test_fast_decoders_edges(void **state)
     assert_int_equal(r.kvs[0].value_len, 0);
     assert_int_equal(r.kvs[0].version, -1);
     etcd_range_result_free(&r);
+    /* unsigned ids: 19, 20 and 21 digits, the largest uint64, one past it */
+    const char *ids = "{\"header\":{\"cluster_id\":\"7627732619255946941\","
+                      "\"member_id\":\"18446744073709551615\",\"raft_term\":\"018446744073709551615\"}}";
+    assert_int_equal(etcd_jfast_range_resp(ids, strlen(ids), &r), ETCD_OK);   /* 21 digits, a leading 0 */
+    assert_true(r.header.raft_term == UINT64_MAX);
+    etcd_range_result_free(&r);
+    const char *ids_ok = "{\"header\":{\"cluster_id\":\"7627732619255946941\","
+                         "\"member_id\":\"18446744073709551615\",\"raft_term\":\"9999999999999999999\"}}";
+    assert_int_equal(etcd_jfast_range_resp(ids_ok, strlen(ids_ok), &r), ETCD_OK);
+    assert_true(r.header.cluster_id == 7627732619255946941ULL);
+    assert_true(r.header.member_id == UINT64_MAX);
+    assert_true(r.header.raft_term == 9999999999999999999ULL);
+    etcd_range_result_free(&r);
+    const char *past = "{\"header\":{\"member_id\":\"18446744073709551616\"}}";
+    assert_int_equal(etcd_jfast_range_resp(past, strlen(past), &r), ETCD_ERR_PARSE);
     /* not handled: the caller falls back to jansson (never a crash or a leak) */
     const char *bad[] = {
         "", "{", "[]", "{\"kvs\":[{\"key\":\"a\\u0041\"}]}",           /* escape in a used string */
