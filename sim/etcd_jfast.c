@@ -41,7 +41,6 @@ static bool peek(jr *r, char c)
     return r->p < r->end && *r->p == c;
 }
 
-/* A string without escapes: pointer into the text and length. */
 /* Bytes that end the scan of a string: its closing quote, an escape (left
  * to jansson), a control character (invalid). One table look-up a byte,
  * four at a time: base64 values make strings most of a response. */
@@ -50,6 +49,7 @@ static const unsigned char str_stop[256] = {
     ['"'] = 1, ['\\'] = 1,
 };
 
+/* A string without escapes: pointer into the text and length. */
 static int str(jr *r, const char **s, size_t *n)
 {
     if (eat(r, '"'))

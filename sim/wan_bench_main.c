@@ -393,7 +393,7 @@ static void usage(FILE *f)
         "Prints a JSON document on stdout, then a table on stderr.\n\n"
         "  --rtts LIST       RTTs in ms (default 3,38,74,219)\n"
         "  --rates LIST      messages per second (default 1,100,2000)\n"
-        "  --sizes LIST      message sizes in bytes, <= 4096 (default 64,4096)\n"
+        "  --sizes LIST      message sizes in bytes, 12..4096 (default 64,4096)\n"
         "  --duration S      seconds per cell (default 2)\n"
         "  --min-msgs N      messages per cell at least (default 20: at 1 msg/s a cell takes 20 s)\n"
         "  --spin-us auto|off|US  how long the emulator polls instead of sleeping before each\n"
