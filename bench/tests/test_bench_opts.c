@@ -44,6 +44,7 @@ static void test_defaults(void **state)
     assert_false(o.no_wan);
     assert_string_equal(o.fault, "");
     assert_true(o.wan_spin_us == 0);   /* automatic */
+    assert_string_equal(o.controller_region, "");   /* the topology's */
 }
 
 static void test_all_options(void **state)
@@ -51,11 +52,12 @@ static void test_all_options(void **state)
     bench_opts o;
     char err[256];
     (void)state;
-    assert_int_equal(parse(&o, err, sizeof err, 30, "--n", "4,8", "--modes=after,before", "--reps", "2",
+    assert_int_equal(parse(&o, err, sizeof err, 32, "--n", "4,8", "--modes=after,before", "--reps", "2",
                            "--rtt-scale", "0.2", "--delay-scale=0.05", "--seed", "0x10", "--topology", "t.json",
                            "--start", "gap:250ms", "--out", "/tmp/x", "--leader", "Singapore", "--policy",
                            "nearest", "--fault", "kill:sin@5s", "--no-wan", "--timeout", "2m",
-                           "--spec-cache", "off", "--wan-spin", "250", "--resume"),
+                           "--spec-cache", "off", "--wan-spin", "250", "--controller-region", "aws-us-east-1",
+                           "--resume"),
                      0);
     assert_int_equal(o.n_n, 2);
     assert_int_equal(o.n[1], 8);
@@ -79,6 +81,7 @@ static void test_all_options(void **state)
     assert_int_equal(o.spec_cache, 0);
     assert_int_equal(o.init_lock, -1);
     assert_true(o.wan_spin_us == 250);
+    assert_string_equal(o.controller_region, "aws-us-east-1");
     assert_true(o.resume);
     assert_string_equal(o.resume_dir, "");
 }
