@@ -665,13 +665,17 @@ void *wan_loop_main(void *arg)
         for (int i = 0; i < n; i++) {
             wan_evh *h = evs[i].data.ptr;
             switch (h->kind) {
-            case EVK_TIMER:
+            case EVK_TIMER: {
                 /* slept on the timer: how late this wake-up was teaches the
-                 * automatic polling window (wan_spin.h) */
-                if (timeout < 0 && w->armed_ns != UINT64_MAX)
-                    wan_spin_woke(&w->spin, w->armed_ns > w->armed_set_ns ? w->armed_ns : w->armed_set_ns, t1);
+                 * automatic polling window (wan_spin.h); learnt after the
+                 * release, which the window's recomputation must not delay */
+                uint64_t armed = w->armed_ns > w->armed_set_ns ? w->armed_ns : w->armed_set_ns;
+                bool slept = timeout < 0 && w->armed_ns != UINT64_MAX;
                 on_timer(w);
+                if (slept)
+                    wan_spin_woke(&w->spin, armed, t1);
                 break;
+            }
             case EVK_WAKE: {
                 uint64_t v;
                 if (read(w->wakefd, &v, sizeof v) < 0) {
