@@ -49,17 +49,6 @@
 
 static int echo_port, reflect_port;
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    for (size_t off = 0; off < n;) {
-        ssize_t k = write(fd, (const char *)buf + off, n - off);
-        if (k <= 0)
-            return -1;
-        off += (size_t)k;
-    }
-    return 0;
-}
-
 static int read_all(int fd, void *buf, size_t n)
 {
     for (size_t off = 0; off < n;) {
@@ -170,7 +159,7 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
         int one = 1;
         setsockopt(cs[c].fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         /* warm up: the first exchange pays the emulated connection set-up */
-        if (write_all(cs[c].fd, msg, (size_t)size) < 0 || read_all(cs[c].fd, rbuf, (size_t)size) < 0)
+        if (wan_write_all(cs[c].fd, msg, (size_t)size) < 0 || read_all(cs[c].fd, rbuf, (size_t)size) < 0)
             return -1;
     }
     struct pollfd pf[MAX_CONNS];
@@ -185,7 +174,7 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
         while (sent < total && t0 + sent * interval <= now) {
             conn_state *c = &cs[sent % (size_t)nconn];
             c->sent_at[c->tail++ % MAX_SAMPLES] = wan_now_ns();
-            if (write_all(c->fd, msg, (size_t)size) < 0)
+            if (wan_write_all(c->fd, msg, (size_t)size) < 0)
                 return -1;
             sent++;
         }
@@ -305,7 +294,7 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
         if ((fds[i] = wan_echo_dial(wan_link_port(w, link))) < 0)
             return -1;
     for (int i = 0; i < NC; i++)
-        if (write_all(fds[i], m, sizeof m) < 0)
+        if (wan_write_all(fds[i], m, sizeof m) < 0)
             return -1;
     double cpu0 = wan_loop_cpu_s(w);
     uint64_t t0 = wan_now_ns(), end = t0 + (uint64_t)(duration_s * 1e9), n = 0;
@@ -317,7 +306,7 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
             continue;
         for (int i = 0; i < NC; i++)
             if (pf[i].revents & POLLIN) {
-                if (read_all(fds[i], r, sizeof r) < 0 || write_all(fds[i], m, sizeof m) < 0)
+                if (read_all(fds[i], r, sizeof r) < 0 || wan_write_all(fds[i], m, sizeof m) < 0)
                     return -1;
                 n++;
             }

@@ -19,6 +19,21 @@ static void set_nodelay(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+int wan_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 static void *echo_conn(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -30,12 +45,8 @@ static void *echo_conn(void *arg)
         ssize_t n = read(fd, buf, sizeof buf);
         if (n <= 0)
             break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t k = write(fd, buf + off, (size_t)(n - off));
-            if (k <= 0)
-                goto out;
-            off += k;
-        }
+        if (wan_write_all(fd, buf, (size_t)n) < 0)
+            goto out;
     }
     shutdown(fd, SHUT_WR);
 out:

@@ -20,6 +20,10 @@ int wan_echo_start(int *port, char *err, size_t err_len);
  * prefixes errors. Returns 0, or -1 with a message in err. */
 int wan_loopback_serve(void *(*per_conn)(void *), const char *name, int *port, char *err, size_t err_len);
 
+/* Writes all n bytes to a blocking socket (retrying short writes and
+ * EINTR). Returns 0, or -1 when the peer is gone or the write failed. */
+int wan_write_all(int fd, const void *buf, size_t n);
+
 /* Connects to 127.0.0.1:port (an echo server or an emulator link in front of
  * one) with TCP_NODELAY. Returns the socket, or -1 with errno set. */
 int wan_echo_dial(int port);

@@ -37,20 +37,6 @@ static void put_be64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)v;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Sends back every whole message in buf[0..*have), stamped with its
  * turnaround since `arrival`; keeps a partial tail. -1: malformed or the
  * write failed. */
@@ -65,7 +51,7 @@ static int reflect_whole(int fd, unsigned char *buf, size_t *have, uint64_t arri
             break;
         uint64_t now = wan_now_ns();
         put_be64(buf + off + 4, now > arrival ? now - arrival : 0);
-        if (write_all(fd, buf + off, len) < 0)
+        if (wan_write_all(fd, buf + off, len) < 0)
             return -1;
         off += len;
     }
