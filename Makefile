@@ -3,13 +3,18 @@
 #
 # Layout conventions (so a new file needs no Makefile edit):
 #   <dir>/*.c              library code, compiled into build/lib/libgeokv-<dir>.a
-#   <dir>/*_main.c         a program: sim/geokv_wan_main.c -> build/bin/geokv-wan
+#   <dir>/*_main.c         a program: sim/wan/geokv_wan_main.c -> build/bin/geokv-wan
 #   <dir>/tests/test_*.c   a unit test (pure logic, cmocka), run by `make test` and `make asan`
 #   <dir>/tests/itest_*.c  an integration test (starts real servers), run by `make test`
 #   <dir>/module.mk        optional extra targets of a module (bench-*, plots, ...)
 # where <dir> is one of SRC_DIRS.
 
-SRC_DIRS := sim sim/cookie model bench
+# Subsystems, lowest layer first. Each is one archive; LIBS_<dir> below is
+# both its link line and the list of folders its files may include from
+# (sim/util/tests/test_layering checks every #include against it).
+SRC_DIRS := sim/util sim/fault sim/etcd sim/wan sim/rig sim/cb sim/cookie model bench
+# Folders with tests but no archive of their own.
+TEST_DIRS := $(SRC_DIRS) sim/fuzz
 BUILD    ?= build
 CC       ?= cc
 V        ?= 0
@@ -52,22 +57,34 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 ALL_C      := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 MAIN_C     := $(filter %_main.c,$(ALL_C))
 LIB_C      := $(filter-out %_main.c,$(ALL_C))
-UNIT_C     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/test_*.c))
-ITEST_C    := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/itest_*.c))
-TESTLIB_C  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/tests/testlib_*.c))
+UNIT_C     := $(foreach d,$(TEST_DIRS),$(wildcard $(d)/tests/test_*.c))
+ITEST_C    := $(foreach d,$(TEST_DIRS),$(wildcard $(d)/tests/itest_*.c))
+TESTLIB_C  := $(foreach d,$(TEST_DIRS),$(wildcard $(d)/tests/testlib_*.c))
 
+empty :=
+space := $(empty) $(empty)
+comma := ,
 obj        = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 prog_name  = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 dir_of     = $(patsubst %/,%,$(dir $(patsubst %/tests/,%/,$(dir $(1)))x))
 
 # One archive per source directory, so a module's tests and programs need
-# only the modules they use to compile (sim/cookie and model stand alone;
-# bench uses everything). LIBS_<dir> lists them in link order.
+# only the modules they use. LAYERS_<dir> lists, in link order, the folders
+# a folder builds on (itself first); nothing else may be included or linked.
 lib_of     = $(BUILD)/lib/libgeokv-$(subst /,-,$(1)).a
-LIBS_sim        := $(call lib_of,sim)
-LIBS_sim/cookie := $(call lib_of,sim/cookie)
-LIBS_model      := $(call lib_of,model)
-LIBS_bench      := $(call lib_of,bench) $(call lib_of,model) $(call lib_of,sim)
+LAYERS_sim/util   := sim/util
+LAYERS_sim/fault  := sim/fault sim/util
+LAYERS_sim/etcd   := sim/etcd sim/util
+LAYERS_sim/wan    := sim/wan sim/util
+LAYERS_sim/rig    := sim/rig sim/wan sim/etcd sim/util
+LAYERS_sim/cb     := sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
+LAYERS_sim/cookie := sim/cookie sim/util
+LAYERS_sim/fuzz   := sim/fuzz sim/wan sim/etcd sim/util
+LAYERS_model      := model sim/util
+LAYERS_bench      := bench model sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
+$(foreach d,$(TEST_DIRS),$(eval LIBS_$(d) := $(foreach l,$(filter $(SRC_DIRS),$(LAYERS_$(d))),$(call lib_of,$(l)))))
+# "dir=dep,dep;..." for the include-graph test.
+export GEOKV_LAYERS := $(subst $(space),,$(foreach d,$(TEST_DIRS),$(d)=$(subst $(space),$(comma),$(strip $(LAYERS_$(d))));))
 ARCHIVES   := $(foreach d,$(SRC_DIRS),$(call lib_of,$(d)))
 
 TESTLIB    := $(BUILD)/lib/libgeokv-test.a
@@ -142,5 +159,5 @@ valgrind-bench: $(BUILD)/bin/geokv-bench
 clean:
 	rm -rf build build-asan
 
--include $(wildcard $(addsuffix /module.mk,$(SRC_DIRS)))
+-include $(wildcard $(addsuffix /module.mk,$(TEST_DIRS)))
 -include $(patsubst %.o,%.d,$(call obj,$(ALL_C) $(UNIT_C) $(ITEST_C) $(TESTLIB_C)))

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "model/util.h"
-#include "sim/wan.h"
+#include "sim/wan/wan.h"
 
 static const struct { const char *region, *name; } member_names[] = {
     { "aws-ap-northeast-2", "Seoul-AWS" },

@@ -3,7 +3,7 @@
  *
  * Lifecycle of one cluster:
  *   1. etcd_rig_new picks ports and data dirs under <base_dir>;
- *   2. the WAN emulator (sim/wan.h) is built from the topology in front of
+ *   2. the WAN emulator (sim/wan/wan.h) is built from the topology in front of
  *      the members' client and peer ports, and started; every member
  *      announces its emulator peer port, so raft traffic between members
  *      crosses the emulated WAN with the pair's delay;
@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "sim/cb_run.h"
-#include "sim/etcd_client.h"
-#include "sim/etcd_rig.h"
-#include "sim/topology.h"
+#include "sim/cb/cb_run.h"
+#include "sim/etcd/etcd_client.h"
+#include "sim/rig/etcd_rig.h"
+#include "sim/wan/topology.h"
 
 typedef struct wan wan;
 

@@ -9,9 +9,9 @@
 #include <strings.h>
 
 #include "bench/bench_results.h"
-#include "sim/etcd_rig.h"
-#include "sim/fault.h"
-#include "sim/wan.h"
+#include "sim/rig/etcd_rig.h"
+#include "sim/fault/fault.h"
+#include "sim/wan/wan.h"
 
 struct bench_fault {
     char spec[256];

@@ -1,4 +1,4 @@
-/* bench_fault.h: `geokv-bench run --fault SPEC` (grammar: sim/fault.h).
+/* bench_fault.h: `geokv-bench run --fault SPEC` (grammar: sim/fault/fault.h).
  *
  * Per run, on its fresh cluster: first a FAULTLESS BASELINE of the same
  * (mode, N, seed) (its keys then deleted with cb_reset, before the metrics
@@ -27,8 +27,8 @@
 #include <jansson.h>
 
 #include "bench/bench_cluster.h"
-#include "sim/cb_run.h"
-#include "sim/topology.h"
+#include "sim/cb/cb_run.h"
+#include "sim/wan/topology.h"
 
 typedef struct bench_fault bench_fault;
 

@@ -1,5 +1,5 @@
 /* bench_metrics.c: etcd byte counters from /metrics (see bench_metrics.h),
- * read with the project's Prometheus text parser (sim/prom.h). Samples of one
+ * read with the project's Prometheus text parser (sim/etcd/prom.h). Samples of one
  * family with different labels (peer bytes per peer) are summed. */
 #include "bench/bench_metrics.h"
 
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "model/util.h"
-#include "sim/etcd_client.h"
-#include "sim/prom.h"
+#include "sim/etcd/etcd_client.h"
+#include "sim/etcd/prom.h"
 
 static const struct { const char *name; size_t off; } wanted[] = {
     { "etcd_network_client_grpc_sent_bytes_total", offsetof(bench_counters, grpc_sent) },

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "model/util.h"
-#include "sim/wan_spin.h"
+#include "sim/wan/wan_spin.h"
 
 const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
 
@@ -34,7 +34,7 @@ void bench_opts_default(bench_opts *o)
     o->reps = 3;
     o->rtt_scale = 1.0;
     o->delay_scale = 1.0;
-    snprintf(o->topology, sizeof o->topology, "sim/topology/patent-fig6.json");
+    snprintf(o->topology, sizeof o->topology, "sim/wan/topology/patent-fig6.json");
     o->start = BENCH_START_ALL;
     snprintf(o->start_spec, sizeof o->start_spec, "all");
     snprintf(o->out, sizeof o->out, "results");
@@ -437,7 +437,7 @@ void bench_opts_usage(FILE *f)
         "  --rtt-scale F       factor on every WAN delay (default 1 = the measured RTTs)\n"
         "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
         "  --seed S            sweep seed: run order, host ids, start offsets (default: from the clock)\n"
-        "  --topology FILE     regions, RTT matrix, placement (default sim/topology/patent-fig6.json)\n"
+        "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json)\n"
         "  --controller-region ID   put the controller in region ID instead of the topology's\n"
         "                      controller_region (an id or short name of one of its regions)\n"
         "  --start SPEC        agent starts: all | gap:2s | random:30s (default all)\n"

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Same order as etcd_optype (sim/etcd_client.h); kept here so records do not
+/* Same order as etcd_optype (sim/etcd/etcd_client.h); kept here so records do not
  * depend on the client library being linked. */
 static const char *const op_names[ETCD_OP_T_COUNT] = {
     "range", "put", "delete", "txn", "lease_grant", "lease_keepalive", "lease_revoke",

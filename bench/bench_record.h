@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "sim/cb_run.h"
+#include "sim/cb/cb_run.h"
 
 #define BENCH_MAX_MEMBERS 7
 

@@ -34,9 +34,9 @@
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
 #include "bench/bench_wan.h"
-#include "sim/cb_run.h"
-#include "sim/topology.h"
-#include "sim/wan.h"
+#include "sim/cb/cb_run.h"
+#include "sim/wan/topology.h"
+#include "sim/wan/wan.h"
 
 volatile sig_atomic_t bench_stop_signal;
 /* cb_run_config.stop wants a volatile int: sig_atomic_t is int on Linux. */

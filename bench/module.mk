@@ -1,4 +1,4 @@
-# bench/module.mk: the benchmark targets of the bench driver (issue 4).
+# bench/module.mk: the benchmark targets of the bench driver.
 #
 #   make bench        the default sweep (N 10..50, before/after/lockless, 3 reps,
 #                     full delays), then `make fit plots report`; prints the wall time

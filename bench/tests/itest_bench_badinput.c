@@ -6,7 +6,7 @@
  * Every case that could start a sweep if it were wrongly accepted carries
  * --dry-run, so a regression fails fast instead of running for minutes.
  * (test_bad_options in itest_bench_sweep.c has five more; busy ports are
- * covered by sim/tests/itest_rig.c: test_busy_port_is_retried and
+ * covered by sim/rig/tests/itest_rig.c: test_busy_port_is_retried and
  * test_busy_pinned_port_fails_clearly.) */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -19,7 +19,7 @@
 #include "bench/bench_metrics.h"
 #include "bench/bench_wan.h"
 #include "bench/tests/testlib_bench.h"
-#include "sim/wan.h"
+#include "sim/wan/wan.h"
 
 static char tmpdir[256];
 
@@ -40,7 +40,7 @@ static topology *load_topo(double scale)
     char path[1024], err[512];
     const char *root = getenv("GEOKV_ROOT");
     topology *t = NULL;
-    snprintf(path, sizeof path, "%s/sim/topology/patent-fig6.json", root ? root : ".");
+    snprintf(path, sizeof path, "%s/sim/wan/topology/patent-fig6.json", root ? root : ".");
     if (topology_load(path, &t, err, sizeof err) != 0)
         fail_msg("%s", err);
     assert_int_equal(topology_set_rtt_scale(t, scale), 0);

@@ -1,6 +1,6 @@
 /* fuzz_entries.h: the per-target fuzz entry points, shared by the libFuzzer
  * programs (sim/fuzz/fuzz_*.c, clang, `make fuzz`) and the regression unit
- * test (sim/tests/test_fuzz_regress.c, normal build, `make test`/`make asan`)
+ * test (sim/fuzz/tests/test_fuzz_regress.c, normal build, `make test`/`make asan`)
  * that replays every kept input. One copy of the checks, two drivers.
  *
  * Each entry takes arbitrary bytes and checks properties, not only "does not
@@ -39,9 +39,9 @@
 
 #include <jansson.h>
 
-#include "sim/etcd_json.h"
-#include "sim/prom.h"
-#include "sim/topology.h"
+#include "sim/etcd/etcd_json.h"
+#include "sim/etcd/prom.h"
+#include "sim/wan/topology.h"
 
 #ifndef FUZZ_FAIL
 #define FUZZ_FAIL(...) (fprintf(stderr, "fuzz property failed: " __VA_ARGS__), fputc('\n', stderr), abort())
@@ -194,7 +194,7 @@ static inline int fz_watch_line(const char *line, size_t len, void *ud)
     FUZZ_CHECK(line[len - 1] != ' ' && line[len - 1] != '\r', "ndjson line ends with a blank");
     fz_blob(&s->lines, line, len);
 
-    /* Decoded as sim/etcd_watch.c's watch_line does. */
+    /* Decoded as sim/etcd/etcd_watch.c's watch_line does. */
     json_error_t jerr;
     json_t *j = json_loadb(line, len, 0, &jerr);
     if (!j) {

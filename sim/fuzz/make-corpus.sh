@@ -9,7 +9,7 @@
 #   topology  the shipped topologies and a minimal one
 set -eu
 out=sim/fuzz/corpus
-data=sim/tests/data/etcd
+data=sim/etcd/tests/data/etcd
 rm -rf "$out"
 mkdir -p "$out"/watch "$out"/jdiff "$out"/prom "$out"/topology
 for f in "$data"/watch_*.txt; do
@@ -29,10 +29,10 @@ for f in "$data"/range_*.json "$data"/put_*.json "$data"/delete_*.json "$data"/t
   b=$(basename "$f" .json)
   { kind "$b"; cat "$f"; } > "$out/jdiff/$b"
 done
-split -l 40 -d -a 3 sim/tests/data/metrics-etcd-3.4.23.txt "$out/prom/metrics-"
-grep -h -e '^# TYPE etcd_network_peer' -e '^etcd_network_peer' sim/tests/data/metrics-etcd-3.4.23-m1.txt \
+split -l 40 -d -a 3 sim/etcd/tests/data/metrics-etcd-3.4.23.txt "$out/prom/metrics-"
+grep -h -e '^# TYPE etcd_network_peer' -e '^etcd_network_peer' sim/etcd/tests/data/metrics-etcd-3.4.23-m1.txt \
   > "$out/prom/peer-m1"
-cp sim/topology/*.json "$out/topology/"
+cp sim/wan/topology/*.json "$out/topology/"
 # a small valid topology: mutations of a 10 KB file are slow and mostly hit the first error
 cat > "$out/topology/minimal.json" <<'JSON'
 {"name":"min","intra_region_rtt_ms":0.5,

@@ -1,0 +1,637 @@
+/* cb_run.c: one run of the simulated cb-network: reset the keyspace, start
+ * the controller, start the agents on schedule, wait for every agent to
+ * complete and the system to settle, collect the measurements, check. */
+#include "sim/cb/cb_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cb/cb_check.h"
+#include "sim/cb/cb_schedule.h"
+
+void cb_delays_default(cb_delays *d)
+{
+    d->watch_sleep_s = 0.2;
+    d->iface_config_s = 2.0;
+    /* One HTTPS round trip to an outside "what is my IP" service from a cloud
+     * VM; the original's logs do not give it, 0.25 s is a typical figure. */
+    d->public_ip_s = 0.25;
+}
+
+void cb_run_config_default(cb_run_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->mode = "after";
+    cfg->policy = ETCD_POLICY_ROUND_ROBIN;
+    cb_delays_default(&cfg->delays);
+    cfg->delay_scale = 1.0;
+    cfg->ablation.spec_cache = -1;
+    cfg->ablation.init_lock = -1;
+    cfg->ablation.break_lock = 0;
+    cfg->start = CB_START_ALL;
+    cfg->seed = 1;
+    cfg->timeout_s = 600;
+    cfg->controller_replicas = 1;
+}
+
+static const char *cfg_cladnet(const cb_run_config *cfg)
+{
+    return cfg->cladnet_id ? cfg->cladnet_id : CB_DEFAULT_CLADNET;
+}
+
+static const char *cfg_cidr(const cb_run_config *cfg)
+{
+    return cfg->ipv4_cidr ? cfg->ipv4_cidr : "192.168.0.0/16";
+}
+
+etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *st)
+{
+    cb_spec s = {0};
+    char key[CB_KEY_MAX];
+    size_t len;
+    snprintf(s.cladnet_id, sizeof s.cladnet_id, "%s", cfg_cladnet(cfg));
+    snprintf(s.name, sizeof s.name, "geokv");
+    snprintf(s.ipv4_cidr, sizeof s.ipv4_cidr, "%s", cfg_cidr(cfg));
+    snprintf(s.description, sizeof s.description, "geokv-bench simulated CLADNet");
+    if (cb_rule_type_parse(cfg->rule_type, &s.rule_type) != 0) {
+        if (st) {
+            memset(st, 0, sizeof *st);
+            st->code = ETCD_ERR_INVAL;
+            snprintf(st->message, sizeof st->message, "unknown rule type '%s' (basic or cost-prioritized)",
+                     cfg->rule_type);
+        }
+        return ETCD_ERR_INVAL;
+    }
+    char *v = cb_spec_encode(&s, &len);
+    if (!v)
+        return ETCD_ERR_NOMEM;
+    cb_key_spec(key, s.cladnet_id);
+    etcd_code rc = etcd_put(c, key, strlen(key), v, len, NULL, NULL, st);
+    free(v);
+    return rc;
+}
+
+etcd_code cb_reset(etcd_client *c, const cb_run_config *cfg, etcd_status *st)
+{
+    const char *cl = cfg_cladnet(cfg);
+    char keys[6][CB_KEY_MAX];
+    cb_key_peer_prefix(keys[0], cl);
+    cb_key_host_prefix(keys[1], cl);
+    cb_key_rule_prefix(keys[2], cl);
+    cb_key_lock(keys[3], cl);
+    cb_key_claim_prefix(keys[4]);
+    snprintf(keys[5], CB_KEY_MAX, "%s/test-request/%s/", CB_KEY_ROOT, cl);
+    etcd_delete_opts o = {.prefix = true};
+    for (int i = 0; i < 6; i++) {
+        etcd_code rc = etcd_delete(c, keys[i], strlen(keys[i]), &o, NULL, st);
+        if (rc != ETCD_OK)
+            return rc;
+    }
+    return ETCD_OK;
+}
+
+etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg, size_t msg_len,
+                   etcd_status *st)
+{
+    char pk[CB_KEY_MAX], rk[CB_KEY_MAX];
+    etcd_range_result peers = {0}, rules = {0};
+    etcd_range_opts o = {.prefix = true};
+    cb_key_peer_prefix(pk, cfg_cladnet(cfg));
+    cb_key_rule_prefix(rk, cfg_cladnet(cfg));
+    *ok = false;
+    etcd_code rc = etcd_range(c, pk, strlen(pk), &o, &peers, st);
+    /* both reads at one revision, so the verdict is on one snapshot */
+    if (rc == ETCD_OK) {
+        o.revision = peers.header.revision;
+        rc = etcd_range(c, rk, strlen(rk), &o, &rules, st);
+    }
+    if (rc == ETCD_OK)
+        *ok = cb_check_keyspace(peers.kvs, peers.n_kvs, rules.kvs, rules.n_kvs, cfg->n_agents,
+                                cfg_cidr(cfg), msg, msg_len);
+    else
+        snprintf(msg, msg_len, "checker: could not read the keyspace: %s", st ? st->message : "");
+    etcd_range_result_free(&peers);
+    etcd_range_result_free(&rules);
+    return rc;
+}
+
+void cb_run_result_free(cb_run_result *r)
+{
+    free(r->agent_complete_s);
+    r->agent_complete_s = NULL;
+}
+
+static cb_ctx *g_sort_ctx;   /* qsort has no user pointer; cb_run is not reentrant while sorting */
+static pthread_mutex_t g_sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int by_host_id(const void *a, const void *b)
+{
+    return strcmp(g_sort_ctx->agents[*(const int *)a]->host_id, g_sort_ctx->agents[*(const int *)b]->host_id);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static etcd_code set_st(etcd_status *st, etcd_code code, const char *msg)
+{
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->code = code;
+        st->endpoint = -1;
+        snprintf(st->message, sizeof st->message, "%s", msg);
+    }
+    return code;
+}
+
+static etcd_code make_client(const cb_run_config *cfg, const cb_place *p, etcd_client **out, etcd_status *st)
+{
+    etcd_client_config cc = {.endpoints = p->endpoints, .n_endpoints = p->n_endpoints,
+                             .policy = cfg->policy, .transport = cfg->transport, .endpoint_rtt_ms = p->endpoint_rtt_ms,
+                             .watch_endpoint = -1, .request_timeout_ms = cfg->request_timeout_ms};
+    return etcd_client_new(&cc, out, st);
+}
+
+static bool same_endpoints(const cb_place *a, const cb_place *b)
+{
+    if (a->n_endpoints != b->n_endpoints)
+        return false;
+    for (size_t i = 0; i < a->n_endpoints; i++)
+        if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+            return false;
+    return true;
+}
+
+/* ---- fault hooks ---- */
+
+struct cb_run_ctl {
+    pthread_mutex_t mu;          /* held while a hook runs: cb_run detaches under it */
+    cb_ctx *x;                   /* the running run, NULL outside one */
+    cb_run_start_fn on_start;
+    cb_run_hold_fn hold;
+    void *ud;
+};
+
+cb_run_ctl *cb_run_ctl_new(cb_run_start_fn on_start, cb_run_hold_fn hold, void *ud)
+{
+    cb_run_ctl *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    c->on_start = on_start;
+    c->hold = hold;
+    c->ud = ud;
+    return c;
+}
+
+void cb_run_ctl_free(cb_run_ctl *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void ctl_attach(cb_run_ctl *c, cb_ctx *x)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->x = x;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static int hook_err(char *err, size_t len, const char *msg)
+{
+    snprintf(err, len, "%s", msg);
+    return -1;
+}
+
+int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size_t err_len)
+{
+    etcd_status st;
+    int rc = -1;
+    if (!c)
+        return hook_err(err, err_len, "no run control");
+    pthread_mutex_lock(&c->mu);
+    cb_ctx *x = c->x;
+    if (!x) {
+        hook_err(err, err_len, "no run in progress");
+        goto cleanup;
+    }
+    if (i < 0 || i >= x->n_agents) {
+        snprintf(err, err_len, "agent %d out of range (0..%d)", i, x->n_agents - 1);
+        goto cleanup;
+    }
+    cb_agent *a = x->agents[i];
+    if (!a->started) {
+        snprintf(err, err_len, "agent %d has not started", i);
+        goto cleanup;
+    }
+    etcd_client *nc = NULL;
+    etcd_client_config cc = {.endpoints = place->endpoints, .n_endpoints = place->n_endpoints,
+                             .policy = x->cfg->policy, .transport = x->cfg->transport,
+                             .endpoint_rtt_ms = place->endpoint_rtt_ms,
+                             .watch_endpoint = -1, .request_timeout_ms = x->cfg->request_timeout_ms};
+    if (etcd_client_new(&cc, &nc, &st) != ETCD_OK) {
+        snprintf(err, err_len, "new client for agent %d: %s", i, st.message);
+        goto cleanup;
+    }
+    /* kill: the thread notices at its next step; its cleanup closes the
+     * watches and abandons the session (killed) */
+    a->killed = 1;
+    pthread_mutex_lock(&x->mu);
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    cb_queue_wake(&a->q);
+    cb_agent_join(a);
+    bool was_complete = a->complete, was_tunneling = a->tunneling_put;
+    /* a new VM: nothing of the old one's memory survives */
+    cb_queue_destroy(&a->q);
+    cb_queue_init(&a->q);
+    a->nw = 0;
+    a->own_state[0] = '\0';
+    a->have_self = false;
+    a->n_cache = 0;
+    cb_rule_free(&a->rule);
+    cb_rule_init(&a->rule, x->cladnet);
+    a->spec_valid = false;
+    a->configured = false;
+    a->lock_lost = false;
+    a->complete = false;
+    a->tunneling_put = false;
+    a->t_lock = a->t_fixed = 0;
+    a->place_copy = *place;
+    a->place = &a->place_copy;
+    etcd_client *old_own = a->own_client;
+    a->own_client = nc;
+    a->client = nc;
+    a->redeployed = true;
+    a->t_redeploy = cb_now();
+    a->offset_s = a->t_redeploy - x->t0;
+    a->killed = 0;
+    pthread_mutex_lock(&x->mu);
+    if (was_complete)
+        x->n_complete--;
+    if (was_tunneling)
+        x->n_tunneling--;
+    x->redeploys++;
+    x->redeploy_agent = i;
+    pthread_mutex_unlock(&x->mu);
+    if (old_own) {
+        /* a second redeploy of the same agent: keep its requests counted */
+        etcd_client_free(old_own);
+    }
+    if (cb_agent_start(a) != 0) {
+        cb_ctx_fail(x, "could not start redeployed agent %d", i);
+        hook_err(err, err_len, "could not start the agent's thread");
+        goto cleanup;
+    }
+    snprintf(err, err_len, "agent %d (%s) killed%s, started again in %s", i, a->host_id,
+             was_complete ? " after completing" : " mid-setup", place->region);
+    rc = 0;
+cleanup:
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int cb_run_freeze_holder(cb_run_ctl *c, double stall_s, char *err, size_t err_len)
+{
+    if (!c)
+        return hook_err(err, err_len, "no run control");
+    pthread_mutex_lock(&c->mu);
+    cb_ctx *x = c->x;
+    int rc = -1;
+    if (x) {
+        double s = stall_s > 0 ? stall_s : 2.5 * x->session_ttl;
+        pthread_mutex_lock(&x->mu);
+        x->freeze_armed_s = s;
+        pthread_mutex_unlock(&x->mu);
+        snprintf(err, err_len, "armed: the next lock holder freezes %.1f s (session TTL %d s)", s, x->session_ttl);
+        rc = 0;
+    } else {
+        hook_err(err, err_len, "no run in progress");
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+static bool all_idle(cb_ctx *x, cb_controller **ctl, int n_ctl)
+{
+    for (int i = 0; i < x->n_agents; i++)
+        if (!cb_queue_idle(&x->agents[i]->q))
+            return false;
+    for (int i = 0; i < n_ctl; i++)
+        if (!cb_controller_idle(ctl[i]))
+            return false;
+    return true;
+}
+
+etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
+{
+    etcd_code rc = ETCD_OK;
+    cb_ctx x;
+    memset(&x, 0, sizeof x);
+    memset(res, 0, sizeof *res);
+    int n = cfg->n_agents;
+    int n_ctl = cfg->controller_replicas > 1 ? cfg->controller_replicas : 1;
+    etcd_client *admin = NULL;
+    etcd_client **ctl_clients = NULL, **clients = NULL;   /* clients[i]: agent i's (maybe shared) */
+    bool *owns = NULL;
+    cb_controller **ctl = NULL;
+    cb_agent *agents = NULL;
+    double *offsets = NULL;
+    bool ctx_init = false;
+    char msg[256];
+
+    x.ops = cb_mode_find(cfg->mode);
+    if (!x.ops) {
+        snprintf(msg, sizeof msg, "unknown mode '%s' (before, after, lockless)", cfg->mode ? cfg->mode : "");
+        return set_st(st, ETCD_ERR_INVAL, msg);
+    }
+    if (n < 1 || !cfg->agents || !cfg->controller.endpoints || cfg->controller.n_endpoints == 0)
+        return set_st(st, ETCD_ERR_INVAL, "cb_run: need n_agents >= 1, agents[] and controller endpoints");
+    for (int i = 0; i < n; i++)
+        if (!cfg->agents[i].endpoints || cfg->agents[i].n_endpoints == 0 || !cfg->agents[i].region)
+            return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
+    x.cfg = cfg;
+    x.n_agents = n;
+    x.session_ttl = cfg->session_ttl_s > 0 ? cfg->session_ttl_s : 60;
+    x.redeploy_agent = -1;
+    double scale = cfg->delay_scale > 0 ? cfg->delay_scale : 1.0;
+    x.d.watch_sleep_s = cfg->delays.watch_sleep_s * scale;
+    x.d.iface_config_s = cfg->delays.iface_config_s * scale;
+    x.d.public_ip_s = cfg->delays.public_ip_s * scale;
+    x.break_lock_delay_s = (cfg->break_lock_delay_s > 0 ? cfg->break_lock_delay_s : 0.2) * scale;
+    x.spec_cache = cfg->ablation.spec_cache >= 0 ? cfg->ablation.spec_cache : x.ops->spec_cache_default;
+    x.init_lock = cfg->ablation.init_lock >= 0 ? cfg->ablation.init_lock : x.ops->init_lock_default;
+    x.break_lock = cfg->ablation.break_lock > 0;
+    snprintf(x.cladnet, sizeof x.cladnet, "%s", cfg_cladnet(cfg));
+    snprintf(x.cidr, sizeof x.cidr, "%s", cfg_cidr(cfg));
+    if (cb_rule_type_parse(cfg->rule_type, &x.rule_type) != 0)
+        return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
+    cb_sync_init(&x.mu, &x.cv);
+    ctx_init = true;
+
+    res->n_agents = n;
+    agents = calloc((size_t)n, sizeof *agents);
+    x.agents = calloc((size_t)n, sizeof *x.agents);
+    x.by_host = calloc((size_t)n, sizeof *x.by_host);
+    clients = calloc((size_t)n, sizeof *clients);
+    owns = calloc((size_t)n, sizeof *owns);
+    offsets = calloc((size_t)n, sizeof *offsets);
+    ctl = calloc((size_t)n_ctl, sizeof *ctl);
+    ctl_clients = calloc((size_t)n_ctl, sizeof *ctl_clients);
+    res->agent_complete_s = calloc((size_t)n, sizeof *res->agent_complete_s);
+    if (!agents || !x.agents || !x.by_host || !clients || !owns || !offsets || !ctl || !ctl_clients ||
+        !res->agent_complete_s) {
+        rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+        goto cleanup;
+    }
+    if (cb_schedule_offsets(cfg->start, cfg->start_gap_s, cfg->start_window_s, cfg->seed, n, offsets) != 0) {
+        rc = set_st(st, ETCD_ERR_INVAL, "cb_run: bad start schedule (negative gap or window)");
+        goto cleanup;
+    }
+
+    /* admin client: reset, spec, checker; not counted in the run's stats */
+    if ((rc = make_client(cfg, &cfg->controller, &admin, st)) != ETCD_OK)
+        goto cleanup;
+    if (!cfg->skip_reset && (rc = cb_reset(admin, cfg, st)) != ETCD_OK)
+        goto cleanup;
+    {
+        char key[CB_KEY_MAX];
+        etcd_range_result r = {0};
+        etcd_range_opts o = {.count_only = true};
+        cb_key_spec(key, x.cladnet);
+        if ((rc = etcd_range(admin, key, strlen(key), &o, &r, st)) != ETCD_OK)
+            goto cleanup;
+        int64_t have = r.count;
+        etcd_range_result_free(&r);
+        if (have == 0 && (rc = cb_write_spec(admin, cfg, st)) != ETCD_OK)
+            goto cleanup;
+    }
+
+    for (int i = 0; i < n; i++) {
+        if (cfg->share_region_clients)
+            for (int j = 0; j < i; j++)
+                if (same_endpoints(&cfg->agents[i], &cfg->agents[j])) {
+                    clients[i] = clients[j];
+                    break;
+                }
+        if (!clients[i]) {
+            if ((rc = make_client(cfg, &cfg->agents[i], &clients[i], st)) != ETCD_OK)
+                goto cleanup;
+            owns[i] = true;
+        }
+        cb_agent_init(&agents[i], &x, i, &cfg->agents[i], clients[i]);
+        agents[i].offset_s = offsets[i];
+        x.agents[i] = &agents[i];
+        x.by_host[i] = i;
+    }
+    pthread_mutex_lock(&g_sort_mu);
+    g_sort_ctx = &x;
+    qsort(x.by_host, (size_t)n, sizeof *x.by_host, by_host_id);
+    pthread_mutex_unlock(&g_sort_mu);
+    for (int i = 1; i < n; i++)
+        if (strcmp(agents[x.by_host[i]].host_id, agents[x.by_host[i - 1]].host_id) == 0) {
+            rc = set_st(st, ETCD_ERR_INVAL, "cb_run: two agents drew the same host id: change the seed");
+            goto cleanup;
+        }
+
+    for (int k = 0; k < n_ctl; k++) {
+        if ((rc = make_client(cfg, &cfg->controller, &ctl_clients[k], st)) != ETCD_OK)
+            goto cleanup;
+        ctl[k] = cb_controller_new(&x, k, ctl_clients[k]);
+        if (!ctl[k]) {
+            rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+            goto cleanup;
+        }
+        if (cb_controller_start(ctl[k]) != 0) {
+            rc = set_st(st, ETCD_ERR_CONNECT, x.error[0] ? x.error : "controller start failed");
+            goto cleanup;
+        }
+    }
+
+    x.t0 = cb_now();
+    x.tl = cb_timeline_new(x.t0);
+    for (int i = 0; i < n; i++)
+        if (cb_agent_start(&agents[i]) != 0) {
+            cb_ctx_fail(&x, "could not start agent thread %d (raise ulimit -u?)", i);
+            break;
+        }
+    ctl_attach(cfg->ctl, &x);
+    if (cfg->ctl && cfg->ctl->on_start)
+        cfg->ctl->on_start(cfg->ctl, cfg->ctl->ud);
+
+    /* wait for completion */
+    double timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 600;
+    int last_reported = -1;
+    for (;;) {
+        pthread_mutex_lock(&x.mu);
+        int done = x.n_complete, tun = x.n_tunneling;
+        bool failed = x.stop;
+        pthread_mutex_unlock(&x.mu);
+        if (done != last_reported && cfg->progress) {
+            cfg->progress(done, n, cfg->progress_ud);
+            last_reported = done;
+        }
+        if (failed || (cfg->stop && *cfg->stop) || cb_now() - x.t0 > timeout)
+            break;
+        /* faults still to come keep the run open */
+        bool held = cfg->ctl && cfg->ctl->hold && cfg->ctl->hold(cfg->ctl->ud);
+        if (done == n && !held) {
+            res->completed = true;
+            /* settle: every agent tunneling and nobody with work queued,
+             * twice in a row, so the checker sees the final keyspace */
+            if (tun == n && all_idle(&x, ctl, n_ctl)) {
+                cb_ctx_sleep(&x, 0.1);
+                if (all_idle(&x, ctl, n_ctl))
+                    break;
+            }
+        }
+        cb_ctx_sleep(&x, 0.05);
+    }
+    if (!res->completed && !x.error[0]) {
+        if (cfg->stop && *cfg->stop)
+            snprintf(res->error, sizeof res->error, "stopped by the caller");
+        else
+            snprintf(res->error, sizeof res->error, "timeout after %.0f s: %d of %d agents complete", timeout,
+                     x.n_complete, n);
+    }
+    if (x.error[0])
+        snprintf(res->error, sizeof res->error, "%s", x.error);
+
+    ctl_attach(cfg->ctl, NULL);   /* waits for a running hook */
+    cb_agent_stop_all(&x);
+    for (int i = 0; i < n; i++)
+        cb_agent_join(&agents[i]);
+    for (int k = 0; k < n_ctl; k++)
+        cb_controller_stop(ctl[k]);
+
+    /* measurements */
+    if (res->completed && !x.error[0])
+        res->setup_s = x.last_complete - x.first_start;
+    else
+        res->completed = false;
+    size_t nc = 0;
+    double sum_lock = 0, sum_fixed = 0, sum_other = 0;
+    for (int i = 0; i < n; i++) {
+        cb_agent *a = &agents[i];
+        if (!a->complete) {
+            res->agent_complete_s[i] = -1;
+            continue;
+        }
+        double t = a->t_complete - a->t_start;
+        res->agent_complete_s[i] = t;
+        sum_lock += a->t_lock;
+        sum_fixed += a->t_fixed;
+        sum_other += t - a->t_lock - a->t_fixed;
+        nc++;
+    }
+    if (nc) {
+        double *s = malloc(nc * sizeof *s);
+        if (s) {
+            size_t k = 0;
+            for (int i = 0; i < n; i++)
+                if (res->agent_complete_s[i] >= 0)
+                    s[k++] = res->agent_complete_s[i];
+            qsort(s, nc, sizeof *s, cmp_double);
+            res->agent_p50_s = cb_percentile(s, nc, 0.5);
+            res->agent_p90_s = cb_percentile(s, nc, 0.9);
+            res->agent_max_s = s[nc - 1];
+            free(s);
+        }
+        res->t_lock_s = sum_lock / (double)nc;
+        res->t_fixed_s = sum_fixed / (double)nc;
+        res->t_other_s = sum_other / (double)nc;
+    }
+    res->lock_wait_sum_s = x.lock_wait_sum;
+    res->lock_wait_max_s = x.lock_wait_max;
+    res->lock_acquisitions = x.lock_acq;
+    for (int k = 0; k < n_ctl; k++) {
+        etcd_stats s;
+        if (!ctl_clients[k])
+            continue;
+        etcd_client_stats(ctl_clients[k], &s);
+        etcd_stats_add(&res->stats, &s);
+    }
+    for (int i = 0; i < n; i++) {
+        etcd_stats s;
+        if (!owns[i])
+            continue;
+        etcd_client_stats(clients[i], &s);
+        etcd_stats_add(&res->stats, &s);
+    }
+    for (int i = 0; i < n; i++) {
+        etcd_stats s;
+        if (!agents[i].own_client)
+            continue;
+        etcd_client_stats(agents[i].own_client, &s);
+        etcd_stats_add(&res->stats, &s);
+    }
+    res->redeploys = x.redeploys;
+    res->redeploy_agent = x.redeploy_agent;
+    res->redeploy_s = -1;
+    if (x.redeploy_agent >= 0) {
+        cb_agent *a = &agents[x.redeploy_agent];
+        snprintf(res->redeploy_region, sizeof res->redeploy_region, "%s", a->place->region);
+        if (a->complete)
+            res->redeploy_s = a->t_complete - a->t_redeploy;
+    }
+    res->freezes = x.freezes;
+    res->freeze_lock_passed = x.freeze_passed;
+    res->watch_resumes = x.watch_resumes;
+    res->watch_relists = x.watch_relists;
+    res->lock_retries = x.lock_retries;
+    res->sessions_renewed = x.sessions_renewed;
+    if (cfg->timeline_path && x.tl && cb_timeline_write(x.tl, cfg->timeline_path) != 0 && !res->error[0])
+        snprintf(res->error, sizeof res->error, "could not write timeline %s", cfg->timeline_path);
+
+    /* the verdict, on the final keyspace */
+    {
+        etcd_status cst;
+        if (cb_check(admin, cfg, &res->checker_ok, res->checker_msg, sizeof res->checker_msg, &cst) !=
+            ETCD_OK)
+            res->checker_ok = false;
+    }
+    rc = ETCD_OK;
+
+cleanup:
+    if (ctx_init)
+        ctl_attach(cfg->ctl, NULL);
+    if (ctx_init)
+        cb_agent_stop_all(&x);
+    for (int i = 0; agents && i < n; i++)
+        if (x.agents && x.agents[i])
+            cb_agent_destroy(&agents[i]);
+    for (int k = 0; ctl && k < n_ctl; k++)
+        cb_controller_free(ctl[k]);
+    for (int k = 0; ctl_clients && k < n_ctl; k++)
+        etcd_client_free(ctl_clients[k]);
+    for (int i = 0; clients && owns && i < n; i++)
+        if (owns[i])
+            etcd_client_free(clients[i]);
+    etcd_client_free(admin);
+    cb_timeline_free(x.tl);
+    free(agents);
+    free(x.agents);
+    free(x.by_host);
+    free(clients);
+    free(owns);
+    free(offsets);
+    free(ctl);
+    free(ctl_clients);
+    if (ctx_init) {
+        pthread_mutex_destroy(&x.mu);
+        pthread_cond_destroy(&x.cv);
+    }
+    if (rc != ETCD_OK) {
+        cb_run_result_free(res);
+        if (!res->error[0] && st)
+            snprintf(res->error, sizeof res->error, "%s", st->message);
+    }
+    return rc;
+}

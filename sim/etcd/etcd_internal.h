@@ -1,0 +1,165 @@
+/* etcd_internal.h: what the etcd_*.c files share (not for other modules). */
+#ifndef GEOKV_ETCD_INTERNAL_H
+#define GEOKV_ETCD_INTERNAL_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "sim/etcd/etcd_client.h"
+#include "sim/etcd/etcd_json.h"
+
+#define ETCD_POOL_MAX 256          /* idle easy handles kept per client */
+#define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
+
+typedef struct etcd_bg etcd_bg;
+
+#define ETCD_CONN_POOL_MAX 256     /* idle native connections kept per endpoint */
+
+/* Built-in HTTP/1.1 transport (etcd_http.c): one endpoint's address and its
+ * idle kept-alive sockets. */
+typedef struct etcd_native_ep {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char host[128];                /* Host: header value */
+    bool resolved;
+    pthread_mutex_t mu;
+    struct etcd_conn { int fd; int tmo_ms; } idle[ETCD_CONN_POOL_MAX];   /* tmo_ms: its SO_RCVTIMEO */
+    size_t n_idle;
+} etcd_native_ep;
+
+typedef struct etcd_buf { char *p; size_t len, cap; } etcd_buf;
+
+struct etcd_client {
+    char **endpoints;
+    size_t n_endpoints;
+    etcd_policy policy;
+    size_t pinned;
+    size_t *order;                 /* NEAREST: endpoints by rtt; else identity */
+    int watch_endpoint;
+    int request_timeout_ms, connect_timeout_ms, max_attempts, backoff_max_ms;
+
+    atomic_uint_fast64_t rr;       /* round-robin cursor */
+
+    /* Idle easy handles. Each keeps its own connection cache, so a handle
+     * taken from the pool usually reuses a kept-alive connection. */
+    pthread_mutex_t pool_mu;
+    CURL *pool[ETCD_POOL_MAX];
+    size_t pool_n;
+    struct curl_slist *headers;        /* Content-Type + empty Expect: */
+    struct curl_slist *watch_headers;  /* + Grpc-Metadata-hasleader: true */
+
+    /* accounting */
+    atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
+    atomic_uint_fast64_t ops[ETCD_OP_T_COUNT];
+
+    etcd_transport transport;
+    etcd_native_ep *native;        /* one per endpoint */
+
+    /* background thread (watch streams + session keepalives), started lazily */
+    pthread_mutex_t bg_mu;
+    etcd_bg *bg;
+};
+
+/* Monotonic nanoseconds. */
+int64_t etcd_now_ns(void);
+
+/* Index of the endpoint for attempt `attempt` of a request whose first
+ * endpoint was `first` (from etcd_pick_first). */
+size_t etcd_pick_first(etcd_client *c);
+size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
+
+/* Sets the accounting callbacks (CURLOPT_DEBUGFUNCTION) and the common
+ * options on a fresh easy handle. */
+CURLcode etcd_easy_setup(etcd_client *c, CURL *h);
+
+/* Byte accounting of a unary libcurl handle from TCP_INFO (etcd_wire.c):
+ * the sockets libcurl opened for it and what each had moved when last read. */
+#define ETCD_WIRE_SOCKS 8   /* libcurl's per-handle connection cache keeps 5 */
+typedef struct etcd_wire_sock { int fd; uint64_t sent, received; } etcd_wire_sock;
+typedef struct etcd_wire {
+    etcd_client *c;
+    int n;
+    etcd_wire_sock s[ETCD_WIRE_SOCKS];
+} etcd_wire;
+/* Whether this kernel's TCP_INFO carries byte counters (Linux >= 4.19);
+ * when not, unary handles fall back to the debug callback (verbose). */
+bool etcd_wire_supported(void);
+/* Installs the socket callbacks on h; w must outlive h (curl_easy_cleanup
+ * closes the sockets through it). */
+CURLcode etcd_wire_attach(etcd_wire *w, etcd_client *c, CURL *h);
+/* Charges the bytes of h's active connection since last read. */
+void etcd_wire_after_transfer(etcd_wire *w, CURL *h);
+
+/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
+ * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
+ * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
+etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
+                    int timeout_ms, json_t **resp, etcd_status *st);
+
+/* Built-in transport (etcd_http.c). */
+etcd_code etcd_native_init(etcd_client *c, etcd_status *st);
+void etcd_native_free(etcd_client *c);
+/* One POST attempt on endpoint ep before deadline (monotonic ns). On
+ * ETCD_OK *http is the status and resp holds the (de-chunked) body.
+ * *retry says whether another endpoint may succeed. */
+etcd_code etcd_native_post(etcd_client *c, size_t ep, const char *path, const char *body, size_t body_len,
+                           int64_t deadline, long *http, etcd_buf *resp, bool *retry, etcd_status *st);
+
+/* HTTP/1.1 response parser of the built-in transport: append received bytes
+ * to raw, call parse; stage 7 means complete (status, body de-chunked into
+ * body, trailers skipped). Returns -1 on a malformed response. */
+typedef struct etcd_http_resp {
+    etcd_buf raw;          /* bytes read from the socket */
+    size_t pos;            /* parse position in raw */
+    int stage;             /* 0 headers, 1 body by length, 2 chunk size, 3 chunk data, 4 chunk CRLF,
+                            * 5 trailers, 6 body until EOF, 7 done */
+    long status;
+    long long content_length;
+    bool chunked, close_after;
+    size_t chunk_left;
+} etcd_http_resp;
+int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body);
+
+/* Per-thread reusable buffers (0: raw socket reads, 1: response bodies,
+ * 2: body text handed to the fast decoders). */
+etcd_buf *etcd_thread_buf(int which);
+void etcd_thread_buf_trim(etcd_buf *b);
+
+/* Same with a ready body (the hot path: see etcd_jw_*). */
+etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                        int endpoint, int timeout_ms, json_t **resp, etcd_status *st);
+/* Same, but a 200 body comes back as text in *text (etcd_thread_buf(2),
+ * valid until this thread's next call), not parsed. */
+etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
+                         etcd_buf **text, etcd_status *st);
+
+/* Error counting happens in the public functions: one per failed call. */
+etcd_code etcd_count_error(etcd_client *c, etcd_code code);
+
+/* Background thread (etcd_watch.c). */
+etcd_code etcd_bg_ensure(etcd_client *c, etcd_status *st);
+void etcd_bg_shutdown(etcd_client *c);
+
+etcd_code etcd_bg_add_session(etcd_client *c, etcd_session *s, etcd_status *st);
+void etcd_bg_remove_session(etcd_client *c, etcd_session *s);
+bool etcd_bg_on_thread(etcd_client *c);
+
+#endif
+
+/* Session state; fields below `bg-owned` are touched only by the background thread. */
+struct etcd_session {
+    etcd_client *c;
+    int64_t lease, ttl;
+    etcd_session_lost_fn on_lost;
+    void *ud;
+    atomic_bool alive;
+    /* bg-owned */
+    int64_t next_due_ns, last_ok_ns;
+    void *inflight;
+    int attempt;
+    size_t first_ep;
+    bool lost_reported;
+};

@@ -1,0 +1,205 @@
+/* etcd_kv.c: range, put, delete range and txn. */
+#include "sim/etcd/etcd_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t etcd_prefix_range_end(const char *key, size_t key_len, char *out)
+{
+    /* etcd's GetPrefixRangeEnd: drop trailing 0xff bytes, increment the last
+     * remaining one; nothing left means "no upper bound", spelt "\0". */
+    for (size_t i = key_len; i > 0; i--) {
+        unsigned char b = (unsigned char)key[i - 1];
+        if (b < 0xff) {
+            memcpy(out, key, i - 1);
+            out[i - 1] = (char)(b + 1);
+            return i;
+        }
+    }
+    out[0] = '\0';
+    return 1;
+}
+
+void etcd_kv_free(etcd_kv *kv)
+{
+    if (!kv)
+        return;
+    free(kv->key);
+    free(kv->value);
+    memset(kv, 0, sizeof *kv);
+}
+
+static void kvs_free(etcd_kv *kvs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        etcd_kv_free(&kvs[i]);
+    free(kvs);
+}
+
+void etcd_range_result_free(etcd_range_result *r)
+{
+    if (!r)
+        return;
+    kvs_free(r->kvs, r->n_kvs);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_put_result_free(etcd_put_result *r)
+{
+    if (!r)
+        return;
+    etcd_kv_free(&r->prev_kv);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_delete_result_free(etcd_delete_result *r)
+{
+    if (!r)
+        return;
+    kvs_free(r->prev_kvs, r->n_prev_kvs);
+    memset(r, 0, sizeof *r);
+}
+
+void etcd_txn_result_free(etcd_txn_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_responses; i++) {
+        etcd_range_result_free(&r->responses[i].range);
+        etcd_put_result_free(&r->responses[i].put);
+        etcd_delete_result_free(&r->responses[i].del);
+    }
+    free(r->responses);
+    memset(r, 0, sizeof *r);
+}
+
+/* Hot path: body text decoded by the tree-less reader; anything it does not
+ * handle goes through jansson, which also produces the precise error. */
+typedef enum { RESP_RANGE, RESP_PUT, RESP_DELETE, RESP_TXN } resp_kind;
+
+static etcd_code call_fast(etcd_client *c, etcd_optype op, const char *path, etcd_jw *w, int rc, resp_kind kind,
+                           void *out, etcd_status *st)
+{
+    etcd_code code;
+    etcd_buf *text = NULL;
+    if (rc != 0) {
+        etcd_jw_free(w);
+        return etcd_set_status(st, ETCD_ERR_INVAL, "%s: invalid option (or out of memory) encoding the request", path);
+    }
+    code = etcd_call_text(c, op, path, w->p, w->len, &text, st);
+    etcd_jw_free(w);
+    if (code != ETCD_OK)
+        return code;
+    switch (kind) {
+    case RESP_RANGE: code = etcd_jfast_range_resp(text->p, text->len, out); break;
+    case RESP_PUT: code = etcd_jfast_put_resp(text->p, text->len, out); break;
+    case RESP_DELETE: code = etcd_jfast_delete_resp(text->p, text->len, out); break;
+    case RESP_TXN: code = etcd_jfast_txn_resp(text->p, text->len, out); break;
+    }
+    if (code == ETCD_OK)
+        return ETCD_OK;
+    json_error_t jerr;
+    json_t *j = json_loadb(text->p, text->len, 0, &jerr);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return etcd_json_error(200, text->p, text->len, st);
+    }
+    switch (kind) {
+    case RESP_RANGE: code = etcd_json_range_resp(j, out, st); break;
+    case RESP_PUT: code = etcd_json_put_resp(j, out, st); break;
+    case RESP_DELETE: code = etcd_json_delete_resp(j, out, st); break;
+    case RESP_TXN: code = etcd_json_txn_resp(j, out, st); break;
+    }
+    json_decref(j);
+    return code;
+}
+
+static etcd_code check_key(etcd_client *c, const char *key, size_t key_len, etcd_status *st)
+{
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->endpoint = -1;
+    }
+    if (!c)
+        return etcd_set_status(st, ETCD_ERR_INVAL, "etcd client is NULL");
+    if (!key || !key_len)
+        return etcd_set_status(st, ETCD_ERR_INVAL, "etcd key is empty");
+    return ETCD_OK;
+}
+
+etcd_code etcd_range(etcd_client *c, const char *key, size_t key_len, const etcd_range_opts *opts,
+                     etcd_range_result *out, etcd_status *st)
+{
+    etcd_range_result tmp;
+    etcd_jw w = { 0 };
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = call_fast(c, ETCD_OP_T_RANGE, "/v3/kv/range", &w, etcd_jw_range_req(&w, key, key_len, opts), RESP_RANGE,
+                     out ? out : &tmp, st);
+    if (!out && code == ETCD_OK)
+        etcd_range_result_free(&tmp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_put(etcd_client *c, const char *key, size_t key_len, const char *val, size_t val_len,
+                   const etcd_put_opts *opts, etcd_put_result *out, etcd_status *st)
+{
+    etcd_put_result tmp;
+    etcd_jw w = { 0 };
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code == ETCD_OK && val_len && !val)
+        code = etcd_set_status(st, ETCD_ERR_INVAL, "etcd_put: value is NULL with length %zu", val_len);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = call_fast(c, ETCD_OP_T_PUT, "/v3/kv/put", &w, etcd_jw_put_req(&w, key, key_len, val, val_len, opts),
+                     RESP_PUT, out ? out : &tmp, st);
+    if (!out && code == ETCD_OK)
+        etcd_put_result_free(&tmp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_delete(etcd_client *c, const char *key, size_t key_len, const etcd_delete_opts *opts,
+                      etcd_delete_result *out, etcd_status *st)
+{
+    etcd_delete_result tmp;
+    etcd_jw w = { 0 };
+    etcd_code code = check_key(c, key, key_len, st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = call_fast(c, ETCD_OP_T_DELETE, "/v3/kv/deleterange", &w, etcd_jw_delete_req(&w, key, key_len, opts),
+                     RESP_DELETE, out ? out : &tmp, st);
+    if (!out && code == ETCD_OK)
+        etcd_delete_result_free(&tmp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_txn(etcd_client *c,
+                   const etcd_compare *cmp, size_t n_cmp,
+                   const etcd_request_op *success, size_t n_success,
+                   const etcd_request_op *failure, size_t n_failure,
+                   etcd_txn_result *out, etcd_status *st)
+{
+    etcd_txn_result tmp;
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->endpoint = -1;
+    }
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!c || (n_cmp && !cmp) || (n_success && !success) || (n_failure && !failure))
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_txn: NULL client or operation array"));
+    etcd_jw w = { 0 };
+    etcd_code code = call_fast(c, ETCD_OP_T_TXN, "/v3/kv/txn", &w,
+                               etcd_jw_txn_req(&w, cmp, n_cmp, success, n_success, failure, n_failure), RESP_TXN,
+                               out ? out : &tmp, st);
+    if (!out && code == ETCD_OK)
+        etcd_txn_result_free(&tmp);
+    return etcd_count_error(c, code);
+}

@@ -1,0 +1,180 @@
+/* etcd_lease.c: lease grant/keepalive/revoke/timetolive, and sessions (a
+ * lease kept alive by the client's background thread, see etcd_watch.c). */
+#include "sim/etcd/etcd_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void st_init(etcd_status *st)
+{
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->endpoint = -1;
+    }
+}
+
+etcd_code etcd_lease_grant(etcd_client *c, int64_t ttl_s, int64_t id, int64_t *out_id, int64_t *out_ttl,
+                           etcd_status *st)
+{
+    json_t *resp = NULL, *req;
+    int64_t gid = 0, gttl = 0;
+    st_init(st);
+    if (!c || ttl_s <= 0)
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_lease_grant: need a client and TTL > 0"));
+    req = json_object();
+    /* The gateway wants "TTL" (unknown fields such as "ttl" are ignored). */
+    if (req && (etcd_json_set_int64(req, "TTL", ttl_s) || (id && etcd_json_set_int64(req, "ID", id)))) {
+        json_decref(req);
+        req = NULL;
+    }
+    etcd_code code = etcd_call(c, ETCD_OP_T_LEASE_GRANT, "/v3/lease/grant", req, -1, 0, &resp, st);
+    if (code == ETCD_OK)
+        code = etcd_json_lease_grant_resp(resp, &gid, &gttl, st);
+    if (code == ETCD_OK) {
+        if (out_id)
+            *out_id = gid;
+        if (out_ttl)
+            *out_ttl = gttl;
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_lease_keepalive(etcd_client *c, int64_t id, int64_t *out_ttl, etcd_status *st)
+{
+    json_t *resp = NULL, *req;
+    int64_t ttl = 0;
+    st_init(st);
+    if (!c || !id)
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_lease_keepalive: need a client and a lease id"));
+    req = json_object();
+    if (req && etcd_json_set_int64(req, "ID", id)) {
+        json_decref(req);
+        req = NULL;
+    }
+    etcd_code code = etcd_call(c, ETCD_OP_T_LEASE_KEEPALIVE, "/v3/lease/keepalive", req, -1, 0, &resp, st);
+    if (code == ETCD_OK)
+        code = etcd_json_keepalive_resp(resp, &ttl, st);
+    else if (code == ETCD_ERR_GRPC && st && st->grpc_code == 5)
+        code = etcd_set_status(st, ETCD_ERR_LEASE_LOST, "lease %llx not found", (unsigned long long)id);
+    if (out_ttl)
+        *out_ttl = code == ETCD_OK ? ttl : 0;
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_lease_revoke(etcd_client *c, int64_t id, etcd_status *st)
+{
+    json_t *resp = NULL, *req;
+    st_init(st);
+    if (!c || !id)
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_lease_revoke: need a client and a lease id"));
+    req = json_object();
+    if (req && etcd_json_set_int64(req, "ID", id)) {
+        json_decref(req);
+        req = NULL;
+    }
+    etcd_code code = etcd_call(c, ETCD_OP_T_LEASE_REVOKE, "/v3/lease/revoke", req, -1, 0, &resp, st);
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+etcd_code etcd_lease_timetolive(etcd_client *c, int64_t id, bool keys, etcd_lease_ttl *out, etcd_status *st)
+{
+    json_t *resp = NULL, *req;
+    etcd_lease_ttl tmp;
+    st_init(st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!c || !id)
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_lease_timetolive: need a client and a lease id"));
+    req = json_object();
+    if (req && (etcd_json_set_int64(req, "ID", id) || (keys && json_object_set_new(req, "keys", json_true())))) {
+        json_decref(req);
+        req = NULL;
+    }
+    etcd_code code = etcd_call(c, ETCD_OP_T_LEASE_TTL, "/v3/lease/timetolive", req, -1, 0, &resp, st);
+    if (code == ETCD_OK) {
+        code = etcd_json_timetolive_resp(resp, out ? out : &tmp, st);
+        if (!out && code == ETCD_OK)
+            etcd_lease_ttl_free(&tmp);
+    }
+    json_decref(resp);
+    return etcd_count_error(c, code);
+}
+
+void etcd_lease_ttl_free(etcd_lease_ttl *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_keys; i++)
+        free(t->keys[i]);
+    free(t->keys);
+    free(t->key_lens);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+etcd_code etcd_session_new(etcd_client *c, int64_t ttl_s, etcd_session_lost_fn on_lost, void *ud,
+                           etcd_session **out, etcd_status *st)
+{
+    etcd_session *s = NULL;
+    int64_t id = 0, ttl = 0;
+    st_init(st);
+    if (!c || !out || ttl_s <= 0)
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_INVAL, "etcd_session_new: need a client, an output and TTL > 0"));
+    *out = NULL;
+    etcd_code code = etcd_bg_ensure(c, st);
+    if (code != ETCD_OK)
+        return etcd_count_error(c, code);
+    code = etcd_lease_grant(c, ttl_s, 0, &id, &ttl, st);
+    if (code != ETCD_OK)
+        return code;
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        etcd_lease_revoke(c, id, NULL);
+        return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory creating a session"));
+    }
+    s->c = c;
+    s->lease = id;
+    s->ttl = ttl > 0 ? ttl : ttl_s;
+    s->on_lost = on_lost;
+    s->ud = ud;
+    atomic_store(&s->alive, true);
+    s->last_ok_ns = etcd_now_ns();
+    s->next_due_ns = s->last_ok_ns + s->ttl * 1000000000LL / 3;
+    code = etcd_bg_add_session(c, s, st);
+    if (code != ETCD_OK) {
+        etcd_lease_revoke(c, id, NULL);
+        free(s);
+        return etcd_count_error(c, code);
+    }
+    *out = s;
+    return ETCD_OK;
+}
+
+int64_t etcd_session_lease(const etcd_session *s) { return s ? s->lease : 0; }
+bool etcd_session_alive(const etcd_session *s) { return s && atomic_load(&((etcd_session *)s)->alive); }
+etcd_client *etcd_session_client(const etcd_session *s) { return s ? s->c : NULL; }
+
+void etcd_session_abandon(etcd_session *s)
+{
+    if (!s)
+        return;
+    etcd_bg_remove_session(s->c, s);
+    free(s);
+}
+
+void etcd_session_close(etcd_session *s)
+{
+    if (!s)
+        return;
+    etcd_client *c = s->c;
+    int64_t lease = s->lease;
+    bool alive = etcd_session_alive(s);
+    etcd_bg_remove_session(c, s);
+    free(s);
+    if (alive)
+        etcd_lease_revoke(c, lease, NULL);   /* best effort: the TTL ends it otherwise */
+}
