@@ -9,6 +9,13 @@
 /* Nanoseconds on CLOCK_MONOTONIC (an arbitrary origin, never steps). */
 uint64_t util_now_ns(void);
 
+/* The same count signed, for deadline arithmetic whose differences may be
+ * negative (deadline - now). */
+int64_t util_now_ns_i64(void);
+
+/* The same instant in milliseconds. */
+double util_now_ms(void);
+
 /* The same instant in seconds. */
 double util_now_s(void);
 
