@@ -1,5 +1,6 @@
 /* fault.c: fault spec parser and timed scheduler (see fault.h). */
 #include "sim/fault/fault.h"
+#include "sim/util/util_clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -385,13 +386,6 @@ struct fault_sched {
     double t0;
 };
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct timespec abs_ts(double t)
 {
     struct timespec ts;
@@ -411,17 +405,17 @@ static void *sched_main(void *arg)
     while (!s->stop && s->next < s->plan.n) {
         const fault_action *a = &s->plan.a[s->next];
         struct timespec dl = abs_ts(s->t0 + a->t_s);
-        if (mono() < s->t0 + a->t_s) {
+        if (util_now_s() < s->t0 + a->t_s) {
             pthread_cond_timedwait(&s->cv, &s->mu, &dl);
             continue;   /* re-check stop and the clock */
         }
         fault_outcome *o = &s->out[s->next];
         s->running = true;
         pthread_mutex_unlock(&s->mu);
-        double t = mono();
+        double t = util_now_s();
         o->actual_s = t - s->t0;
         o->rc = s->ops.fn[a->verb](s->ops.ud, a, o->msg, sizeof o->msg);
-        o->took_s = mono() - t;
+        o->took_s = util_now_s() - t;
         o->ran = true;
         pthread_mutex_lock(&s->mu);
         s->running = false;
@@ -456,7 +450,7 @@ int fault_sched_start(const fault_plan *p, const fault_ops *ops, fault_sched **o
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->cv, &ca);
     pthread_condattr_destroy(&ca);
-    s->t0 = mono();
+    s->t0 = util_now_s();
     if (pthread_create(&s->th, NULL, sched_main, s) != 0) {
         snprintf(err, err_len, "cannot start the fault scheduler thread");
         pthread_mutex_destroy(&s->mu);
