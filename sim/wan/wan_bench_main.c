@@ -164,22 +164,22 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
     }
     struct pollfd pf[MAX_CONNS];
     size_t nsamp = 0, sent = 0;
-    uint64_t t0 = wan_now_ns() + 1000000, interval = (uint64_t)(1e9 / rate);
+    uint64_t t0 = util_now_ns() + 1000000, interval = (uint64_t)(1e9 / rate);
     uint64_t deadline_all = t0 + (uint64_t)((double)total * 1e9 / rate) + (uint64_t)(rtt_ms * 1e6) + 3000000000ULL;
     while (nsamp < total) {
-        uint64_t now = wan_now_ns();
+        uint64_t now = util_now_ns();
         if (now > deadline_all)
             break;
         /* send everything that is due */
         while (sent < total && t0 + sent * interval <= now) {
             conn_state *c = &cs[sent % (size_t)nconn];
-            c->sent_at[c->tail++ % MAX_SAMPLES] = wan_now_ns();
+            c->sent_at[c->tail++ % MAX_SAMPLES] = util_now_ns();
             if (wan_write_all(c->fd, msg, (size_t)size) < 0)
                 return -1;
             sent++;
         }
         uint64_t next = sent < total ? t0 + sent * interval : deadline_all;
-        now = wan_now_ns();
+        now = util_now_ns();
         struct timespec to = { 0, 0 };
         if (next > now) {
             to.tv_sec = (time_t)((next - now) / 1000000000ULL);
@@ -190,7 +190,7 @@ static int run_cell(wan *w, int link, double rtt_ms, int size, double rate, doub
         int n = ppoll(pf, (nfds_t)nconn, &to, NULL);
         if (n <= 0)
             continue;
-        uint64_t rx_user = wan_now_ns();
+        uint64_t rx_user = util_now_ns();
         for (int c = 0; c < nconn; c++) {
             if (!(pf[c].revents & POLLIN))
                 continue;
@@ -264,16 +264,16 @@ static int run_throughput(wan *w, int link, double duration_s, double *mbps, dou
     pthread_t th;
     static char buf[65536];
     double cpu0 = wan_loop_cpu_s(w);
-    uint64_t t0 = wan_now_ns(), recv = 0, end = t0 + (uint64_t)(duration_s * 1e9);
+    uint64_t t0 = util_now_ns(), recv = 0, end = t0 + (uint64_t)(duration_s * 1e9);
     if (pthread_create(&th, NULL, bulk_sender, &a) != 0)
         return -1;
-    while (wan_now_ns() < end) {
+    while (util_now_ns() < end) {
         ssize_t k = read(fd, buf, sizeof buf);
         if (k <= 0)
             break;
         recv += (uint64_t)k;
     }
-    double secs = (double)(wan_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
+    double secs = (double)(util_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
     a.stop = 1;
     shutdown(fd, SHUT_RDWR);
     pthread_join(th, NULL);
@@ -297,9 +297,9 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
         if (wan_write_all(fds[i], m, sizeof m) < 0)
             return -1;
     double cpu0 = wan_loop_cpu_s(w);
-    uint64_t t0 = wan_now_ns(), end = t0 + (uint64_t)(duration_s * 1e9), n = 0;
+    uint64_t t0 = util_now_ns(), end = t0 + (uint64_t)(duration_s * 1e9), n = 0;
     struct pollfd pf[NC];
-    while (wan_now_ns() < end) {
+    while (util_now_ns() < end) {
         for (int i = 0; i < NC; i++)
             pf[i] = (struct pollfd){ fds[i], POLLIN, 0 };
         if (poll(pf, NC, 100) <= 0)
@@ -311,7 +311,7 @@ static int run_cpu_per_msg(wan *w, int link, double duration_s, double *msgs_per
                 n++;
             }
     }
-    double secs = (double)(wan_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
+    double secs = (double)(util_now_ns() - t0) / 1e9, cpu = wan_loop_cpu_s(w) - cpu0;
     for (int i = 0; i < NC; i++)
         close(fds[i]);
     *msgs_per_s = (double)n / secs;

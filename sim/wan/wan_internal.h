@@ -8,6 +8,7 @@
 
 #include "sim/wan/wan.h"
 #include "sim/wan/wan_spin.h"
+#include "sim/util/util_clock.h"
 
 #define WAN_SNIFF_MAX 8192
 #define WAN_NAME_LEN 112
@@ -128,8 +129,7 @@ struct wan {
 };
 
 /* wan_link.c */
-uint64_t wan_now_ns(void);
-/* read() that also returns the arrival time on CLOCK_MONOTONIC (wan_now_ns):
+/* read() that also returns the arrival time on CLOCK_MONOTONIC (util_now_ns):
  * the kernel's receive timestamp (needs SO_TIMESTAMPNS on fd), or now when
  * there is none or it looks wrong. Also used by wan-bench on its client side. */
 ssize_t wan_read_stamped(int fd, void *buf, size_t len, uint64_t *arrival);

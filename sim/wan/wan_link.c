@@ -19,13 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-uint64_t wan_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void set_nodelay(int fd)
 {
     int one = 1;
@@ -47,7 +40,7 @@ ssize_t wan_read_stamped(int fd, void *buf, size_t len, uint64_t *arrival)
     struct iovec iov = { buf, len };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
     ssize_t n = recvmsg(fd, &mh, 0);
-    uint64_t now = wan_now_ns();
+    uint64_t now = util_now_ns();
     *arrival = now;
     if (n <= 0)
         return n;
@@ -335,7 +328,7 @@ static int conn_on_readable(wan *w, wan_conn *c, int s)
             continue;
         }
         if (n == 0) {
-            if (conn_ingest_eof(w, c, s, wan_now_ns()) < 0)
+            if (conn_ingest_eof(w, c, s, util_now_ns()) < 0)
                 goto fail;
             break;
         }
@@ -356,7 +349,7 @@ fail:
  * byte is handed to the kernel (timer wake-up, CPU contention, a busy loop). */
 static void record_lateness(wan *w, uint64_t release_ns)
 {
-    uint64_t now = wan_now_ns();
+    uint64_t now = util_now_ns();
     uint64_t late = now > release_ns ? now - release_ns : 0;
     uint64_t b = late / 10000;
     w->late_hist[b < 1000 ? b : 1000]++;
@@ -409,7 +402,7 @@ static int dir_flush(wan *w, wan_dir *d, uint64_t now)
 
 static int conn_on_writable(wan *w, wan_conn *c, int s)
 {
-    uint64_t now = wan_now_ns();
+    uint64_t now = util_now_ns();
     if (s == 1 && c->connecting) {
         int err = 0;
         socklen_t el = sizeof err;
@@ -467,7 +460,7 @@ static void listener_accept(wan *w, wan_listener *l)
         c->lst = l;
         c->fd[0] = fd;
         c->fd[1] = -1;
-        c->accept_ns = wan_now_ns();
+        c->accept_ns = util_now_ns();
         for (int s = 0; s < 2; s++) {
             c->evh[s] = (wan_evh){ EVK_CONN, s, c };
             c->dir[s].c = c;
@@ -550,13 +543,13 @@ static void rearm_at(wan *w, uint64_t now)
 
 void wan_rearm_timer(wan *w)
 {
-    rearm_at(w, wan_now_ns());
+    rearm_at(w, util_now_ns());
 }
 
 /* Write every chunk whose release time has come. */
 static void release_due(wan *w)
 {
-    uint64_t now = wan_now_ns();
+    uint64_t now = util_now_ns();
     wan_hnode *top;
     while ((top = wan_heap_top(&w->heap)) != NULL && top->key <= now) {
         wan_dir *d = (wan_dir *)((char *)top - offsetof(wan_dir, hn));
@@ -645,7 +638,7 @@ void *wan_loop_main(void *arg)
     pthread_mutex_lock(&w->mu);
     w->loop_cpu_clock_ok = pthread_getcpuclockid(pthread_self(), &w->loop_cpu_clock) == 0;
     while (!w->stop) {
-        uint64_t t0 = wan_now_ns();
+        uint64_t t0 = util_now_ns();
         bool spinning;
         wan_spin_window(&w->spin, t0);
         rearm_at(w, t0);
@@ -653,7 +646,7 @@ void *wan_loop_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         int n = epoll_wait(w->epfd, evs, 256, timeout);
         pthread_mutex_lock(&w->mu);
-        uint64_t t1 = wan_now_ns();
+        uint64_t t1 = util_now_ns();
         if (spinning)
             wan_spin_charge(&w->spin, t1 - t0);
         if (n < 0) {

@@ -49,7 +49,7 @@ static int reflect_whole(int fd, unsigned char *buf, size_t *have, uint64_t arri
             return -1;
         if (*have - off < len)
             break;
-        uint64_t now = wan_now_ns();
+        uint64_t now = util_now_ns();
         put_be64(buf + off + 4, now > arrival ? now - arrival : 0);
         if (wan_write_all(fd, buf + off, len) < 0)
             return -1;

@@ -26,6 +26,7 @@
 #include "sim/wan/wan_echo.h"
 #include "sim/wan/wan_reflect.h"
 #include "sim/wan/wan_spin.h"
+#include "sim/util/util_clock.h"
 
 /* ---- echo server -------------------------------------------------------- */
 
@@ -45,13 +46,6 @@ static int group_setup(void **state)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int dial(int port)
 {
     int fd = wan_echo_dial(port);
@@ -63,9 +57,9 @@ static int dial(int port)
 static size_t read_n(int fd, void *buf, size_t n, int timeout_ms)
 {
     size_t got = 0;
-    double end = now_ms() + timeout_ms;
+    double end = util_now_ms() + timeout_ms;
     while (got < n) {
-        int left = (int)(end - now_ms());
+        int left = (int)(end - util_now_ms());
         if (left <= 0)
             break;
         struct pollfd p = { fd, POLLIN, 0 };
@@ -94,10 +88,10 @@ static double ping(int fd, size_t len)
     char out[4096], in[4096];
     assert_true(len <= sizeof out);
     memset(out, 'p', len);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     write_all(fd, out, len);
     assert_int_equal(read_n(fd, in, len, 5000), len);
-    double dt = now_ms() - t0;
+    double dt = util_now_ms() - t0;
     assert_memory_equal(in, out, len);
     return dt;
 }
@@ -157,11 +151,11 @@ static void test_rtt_lower_bound(void **state)
     int id = wan_add_link(w, "l20", echo_port, 20.0, 0, 1, err, sizeof err);
     assert_true(id >= 0);
     start(w);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     int fd = dial(wan_link_port(w, id));
     /* the first exchange pays the emulated connection set-up RTT too */
     double first = ping(fd, 64);
-    assert_true(now_ms() - t0 >= 40.0);
+    assert_true(util_now_ms() - t0 >= 40.0);
     assert_true(first >= 20.0);
     for (int i = 0; i < 10; i++) {
         double rtt = ping(fd, i % 2 ? 4096 : 64);
@@ -196,13 +190,13 @@ static void test_spin_before_release(void **state)
         assert_true(id >= 0);
         start(w);
         int fd = dial(wan_link_port(w, id));
-        double t0 = now_ms();
+        double t0 = util_now_ms();
         for (int i = 0; i < 30; i++) {
             double rtt = ping(fd, 64);
             if (rtt < 6.0)
                 fail_msg("round trip %.3f ms through a 6 ms link (spin %s)", rtt, on ? "on" : "off");
         }
-        double elapsed_s = (now_ms() - t0) / 1e3, spun = spin_s(w);
+        double elapsed_s = (util_now_ms() - t0) / 1e3, spun = spin_s(w);
         printf("spin %s: %.1f ms polled in %.0f ms of ping-pong\n", on ? "on" : "off", spun * 1e3, elapsed_s * 1e3);
         if (on)
             assert_true(spun > 0);
@@ -219,17 +213,17 @@ static void test_spin_before_release(void **state)
          * would take about half a CPU; the budget holds it to a tenth */
         char m[64], back[64];
         memset(m, 's', sizeof m);
-        double spun0 = spun, b0 = now_ms();
-        for (int i = 0; i < 4000 && now_ms() - b0 < 1000; i++) {
+        double spun0 = spun, b0 = util_now_ms();
+        for (int i = 0; i < 4000 && util_now_ms() - b0 < 1000; i++) {
             write_all(fd, m, sizeof m);
             struct timespec ts = { 0, 250000 };
             nanosleep(&ts, NULL);
         }
-        for (double sent_until = now_ms(); now_ms() - sent_until < 100;) {
+        for (double sent_until = util_now_ms(); util_now_ms() - sent_until < 100;) {
             if (read_n(fd, back, sizeof back, 50) == 0)
                 break;   /* drained */
         }
-        double burst_s = (now_ms() - b0) / 1e3, burst_spun = spin_s(w) - spun0;
+        double burst_s = (util_now_ms() - b0) / 1e3, burst_spun = spin_s(w) - spun0;
         printf("spin %s: %.1f ms polled in a %.0f ms burst\n", on ? "on" : "off", burst_spun * 1e3, burst_s * 1e3);
         if (on)
             assert_true(burst_spun <= 0.1 * burst_s + 0.01);   /* + one window's rounding */
@@ -265,10 +259,10 @@ static void test_reflector(void **state)
         size_t len = i % 2 ? 200 : WAN_REFLECT_MIN;
         memset(out, 'a' + i, len);
         wan_reflect_frame(out, (uint32_t)len);
-        double t0 = now_ms();
+        double t0 = util_now_ms();
         write_all(fd, out, len);
         assert_int_equal(read_n(fd, in, len, 5000), len);
-        double rtt = now_ms() - t0, turn = (double)wan_reflect_turnaround_ns(in) / 1e6;
+        double rtt = util_now_ms() - t0, turn = (double)wan_reflect_turnaround_ns(in) / 1e6;
         assert_memory_equal(in, out, 4);                       /* the length header */
         assert_memory_equal(in + 12, out + 12, len - 12);      /* the payload */
         if (!(turn >= 0 && turn < 1000 && rtt - turn >= 20.0))
@@ -323,8 +317,8 @@ static void test_counters(void **state)
     free(s);
     close(fd);
     /* the close travels through the link; the connection then goes away */
-    double end = now_ms() + 3000;
-    while (counter(w, "cnt", "conns_current") != 0 && now_ms() < end)
+    double end = util_now_ms() + 3000;
+    while (counter(w, "cnt", "conns_current") != 0 && util_now_ms() < end)
         usleep(5000);
     assert_int_equal(counter(w, "cnt", "conns_current"), 0);
     wan_free(w);
@@ -395,11 +389,11 @@ static void test_bandwidth_cap(void **state)
     int fd = dial(wan_link_port(w, id));
     static char big[200000], back[200000];
     memset(big, 'z', sizeof big);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     write_all(fd, big, sizeof big);
     assert_int_equal(read_n(fd, back, sizeof back, 10000), sizeof back);
     /* 200 kB at 1 MB/s: at least 200 ms (the two directions overlap) */
-    assert_true(now_ms() - t0 >= 200.0);
+    assert_true(util_now_ms() - t0 >= 200.0);
     assert_memory_equal(back, big, sizeof big);
     close(fd);
     wan_free(w);

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "sim/wan/wan_echo.h"
+#include "sim/util/util_clock.h"
 
 static int echo_port;
 static char g_bin[1024], g_topo[1024];
@@ -45,13 +46,6 @@ static int group_setup(void **state)
         return -1;
     }
     return 0;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 typedef struct child { pid_t pid; FILE *out; int err_fd; } child;
@@ -120,12 +114,12 @@ static double ping(int fd, int timeout_ms)
 {
     char m[32], r[32];
     memset(m, 'x', sizeof m);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     assert_int_equal(write(fd, m, sizeof m), (ssize_t)sizeof m);
     size_t got = 0;
     while (got < sizeof r) {
         struct pollfd p = { fd, POLLIN, 0 };
-        int left = timeout_ms - (int)(now_ms() - t0);
+        int left = timeout_ms - (int)(util_now_ms() - t0);
         if (left <= 0 || poll(&p, 1, left) <= 0)
             return -1;
         ssize_t k = read(fd, r + got, sizeof r - got);
@@ -133,7 +127,7 @@ static double ping(int fd, int timeout_ms)
             return -1;
         got += (size_t)k;
     }
-    return now_ms() - t0;
+    return util_now_ms() - t0;
 }
 
 static FILE *ctl_open(const char *path)
