@@ -74,13 +74,6 @@ const char *etcd_optype_name(etcd_optype t)
     return (unsigned)t < ETCD_OP_T_COUNT ? optype_names[t] : "unknown";
 }
 
-int64_t etcd_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- accounting -------------------------------------------------------- */
 
 /* Byte accounting uses CURLOPT_DEBUGFUNCTION because it is the one place
@@ -501,7 +494,7 @@ static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const ch
         x = &native_body;
     }
 
-    int64_t t0 = etcd_now_ns();
+    int64_t t0 = util_now_ns_i64();
     int64_t deadline = t0 + (int64_t)(timeout_ms > 0 ? timeout_ms : c->request_timeout_ms) * 1000000;
     size_t first = endpoint >= 0 ? (size_t)endpoint : etcd_pick_first(c);
     int attempts = endpoint >= 0 ? 1 : c->max_attempts;
@@ -509,7 +502,7 @@ static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const ch
     code = ETCD_ERR_CONNECT;
     for (int attempt = 0; attempt < attempts; attempt++) {
         size_t ep = endpoint >= 0 ? (size_t)endpoint : etcd_pick_next(c, first, attempt);
-        int64_t remaining_ms = (deadline - etcd_now_ns()) / 1000000;
+        int64_t remaining_ms = (deadline - util_now_ns_i64()) / 1000000;
         if (remaining_ms <= 0) {
             code = etcd_set_status(st, ETCD_ERR_TIMEOUT, "%s: timed out after %d attempt(s); last: %s",
                                    path, attempt, st->message[0] ? st->message : "none");
@@ -594,7 +587,7 @@ static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const ch
             code = etcd_json_error(http, x->buf, x->len, st);
             retry = http == 503;
         } else {
-            bool timed_out = rc == CURLE_OPERATION_TIMEDOUT && etcd_now_ns() >= deadline - 1000000;
+            bool timed_out = rc == CURLE_OPERATION_TIMEDOUT && util_now_ns_i64() >= deadline - 1000000;
             code = etcd_set_status(st, timed_out ? ETCD_ERR_TIMEOUT : ETCD_ERR_CONNECT, "%s on %s: %s", path,
                                    c->endpoints[ep], curl_easy_strerror(rc));
             retry = !timed_out && retryable_curl(rc);
@@ -605,7 +598,7 @@ static etcd_code call(etcd_client *c, etcd_optype op, const char *path, const ch
         int64_t backoff = 10LL << (attempt < 6 ? attempt : 6);
         if (backoff > c->backoff_max_ms)
             backoff = c->backoff_max_ms;
-        int64_t left = (deadline - etcd_now_ns()) / 1000000;
+        int64_t left = (deadline - util_now_ns_i64()) / 1000000;
         sleep_ms(backoff < left ? backoff : left);
     }
     if (tb) {   /* the body buffer goes back to the thread */

@@ -85,7 +85,7 @@ void etcd_native_free(etcd_client *c)
 
 static int remaining_ms(int64_t deadline)
 {
-    int64_t ms = (deadline - etcd_now_ns() + 999999) / 1000000;
+    int64_t ms = (deadline - util_now_ns_i64() + 999999) / 1000000;
     return ms < 0 ? 0 : ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
@@ -132,7 +132,7 @@ static etcd_code conn_open(etcd_client *c, size_t ep, int64_t deadline, conn_t *
             close(fd);
             return etcd_set_status(st, ETCD_ERR_CONNECT, "connect to %s: %s", c->endpoints[ep], strerror(err));
         }
-        int64_t cdl = etcd_now_ns() + (int64_t)c->connect_timeout_ms * 1000000;
+        int64_t cdl = util_now_ns_i64() + (int64_t)c->connect_timeout_ms * 1000000;
         int w = wait_fd(fd, POLLOUT, cdl < deadline ? cdl : deadline);
         int err = 0;
         socklen_t el = sizeof err;
@@ -422,7 +422,7 @@ static etcd_code post_on(etcd_client *c, size_t ep, conn_t *cn, const char *req,
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && etcd_now_ns() < deadline)
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && util_now_ns_i64() < deadline)
             continue;   /* SO_SNDTIMEO expired before our deadline: keep going */
         code = etcd_set_status(st, n < 0 && errno == EAGAIN ? ETCD_ERR_TIMEOUT : ETCD_ERR_CONNECT,
                                "sending to %s: %s", c->endpoints[ep], n < 0 ? strerror(errno) : "nothing sent");
@@ -478,7 +478,7 @@ static etcd_code post_on(etcd_client *c, size_t ep, conn_t *cn, const char *req,
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             /* SO_RCVTIMEO expired: our deadline, or an older lower timeout */
-            if (etcd_now_ns() >= deadline - 1000000) {
+            if (util_now_ns_i64() >= deadline - 1000000) {
                 code = etcd_set_status(st, ETCD_ERR_TIMEOUT, "waiting for %s: timed out", c->endpoints[ep]);
                 goto cleanup;
             }
@@ -556,7 +556,7 @@ etcd_code etcd_native_post(etcd_client *c, size_t ep, const char *path, const ch
         if (code == ETCD_OK)
             break;
         /* A kept-alive socket the server closed while idle: once more, fresh. */
-        if (reused && nothing && code == ETCD_ERR_CONNECT && etcd_now_ns() < deadline)
+        if (reused && nothing && code == ETCD_ERR_CONNECT && util_now_ns_i64() < deadline)
             continue;
         *retry = code == ETCD_ERR_CONNECT;
         break;

@@ -10,6 +10,7 @@
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/etcd/etcd_json.h"
+#include "sim/util/util_clock.h"
 
 #define ETCD_POOL_MAX 256          /* idle easy handles kept per client */
 #define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
@@ -62,9 +63,6 @@ struct etcd_client {
     pthread_mutex_t bg_mu;
     etcd_bg *bg;
 };
-
-/* Monotonic nanoseconds. */
-int64_t etcd_now_ns(void);
 
 /* Index of the endpoint for attempt `attempt` of a request whose first
  * endpoint was `first` (from etcd_pick_first). */

@@ -142,7 +142,7 @@ etcd_code etcd_session_new(etcd_client *c, int64_t ttl_s, etcd_session_lost_fn o
     s->on_lost = on_lost;
     s->ud = ud;
     atomic_store(&s->alive, true);
-    s->last_ok_ns = etcd_now_ns();
+    s->last_ok_ns = util_now_ns_i64();
     s->next_due_ns = s->last_ok_ns + s->ttl * 1000000000LL / 3;
     code = etcd_bg_add_session(c, s, st);
     if (code != ETCD_OK) {

@@ -143,7 +143,7 @@ static etcd_code wait_delete(etcd_mutex *m, const char *key, size_t key_len, int
             code = etcd_set_status(st, ETCD_ERR_LEASE_LOST, "mutex %s: session lost while waiting", m->key);
             break;
         }
-        int64_t now = etcd_now_ns();
+        int64_t now = util_now_ns_i64();
         if (deadline && now >= deadline) {
             code = etcd_set_status(st, ETCD_ERR_TIMEOUT, "mutex %s: lock wait timed out", m->key);
             break;
@@ -217,7 +217,7 @@ etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st)
     etcd_client *c = etcd_session_client(m->s);
     if (!etcd_session_alive(m->s))
         return etcd_set_status(st, ETCD_ERR_LEASE_LOST, "mutex %s: session is lost", m->key);
-    int64_t deadline = timeout_ms > 0 ? etcd_now_ns() + (int64_t)timeout_ms * 1000000 : 0;
+    int64_t deadline = timeout_ms > 0 ? util_now_ns_i64() + (int64_t)timeout_ms * 1000000 : 0;
     bool held = false;
     etcd_code code = try_acquire(m, &held, st);
     if (code != ETCD_OK)
@@ -239,7 +239,7 @@ etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st)
         etcd_range_result_free(&r);
         /* A broken stream is retried (by ranging again) while time remains. */
         if (code == ETCD_ERR_CONNECT || code == ETCD_ERR_CLOSED || code == ETCD_ERR_GRPC) {
-            if (!etcd_session_alive(m->s) || (deadline && etcd_now_ns() >= deadline))
+            if (!etcd_session_alive(m->s) || (deadline && util_now_ns_i64() >= deadline))
                 break;
             struct timespec b = { 0, 50000000 };
             nanosleep(&b, NULL);

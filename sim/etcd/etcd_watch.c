@@ -345,7 +345,7 @@ static void ka_done(etcd_bg *bg, ka_xfer *k, CURLcode rc)
 {
     etcd_session *s = k->s;
     etcd_client *c = bg->c;
-    int64_t now = etcd_now_ns();
+    int64_t now = util_now_ns_i64();
     long http = 0;
     etcd_status st;
     memset(&st, 0, sizeof st);
@@ -477,7 +477,7 @@ static void *bg_main(void *arg)
             else if (kind == XFER_KEEPALIVE)
                 ka_done(bg, obj, rc);
         }
-        int64_t now = etcd_now_ns();
+        int64_t now = util_now_ns_i64();
         int64_t next = ka_schedule(bg, now);
         int64_t wait_ms = next == INT64_MAX ? 1000 : (next - now) / 1000000 + 1;
         if (wait_ms > 1000)
@@ -673,7 +673,7 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
     if (!body)
         return etcd_count_error(c, etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory encoding a watch request"));
 
-    int64_t deadline = etcd_now_ns() + (int64_t)c->request_timeout_ms * 1000000;
+    int64_t deadline = util_now_ns_i64() + (int64_t)c->request_timeout_ms * 1000000;
     size_t first = c->watch_endpoint >= 0 ? (size_t)c->watch_endpoint : etcd_pick_first(c);
     code = ETCD_ERR_CONNECT;
     for (int attempt = 0; attempt < c->max_attempts; attempt++) {
@@ -697,7 +697,7 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
         struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };
         pthread_mutex_lock(&bg->mu);
         while (w->state == W_PENDING) {
-            if (pthread_cond_timedwait(&bg->cv, &bg->mu, &ts) != 0 && etcd_now_ns() >= deadline)
+            if (pthread_cond_timedwait(&bg->cv, &bg->mu, &ts) != 0 && util_now_ns_i64() >= deadline)
                 break;
         }
         int state = w->state;
@@ -724,7 +724,7 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
         watch_remove(c, w);
         bool retry = code == ETCD_ERR_CONNECT || (code == ETCD_ERR_GRPC && st->http_status == 503) ||
                      (code == ETCD_ERR_HTTP && st->http_status == 503);
-        if (!retry || etcd_now_ns() >= deadline || attempt + 1 >= c->max_attempts)
+        if (!retry || util_now_ns_i64() >= deadline || attempt + 1 >= c->max_attempts)
             break;
         int64_t backoff = 10LL << (attempt < 6 ? attempt : 6);
         if (backoff > c->backoff_max_ms)
