@@ -26,6 +26,7 @@
 #include "sim/etcd/etcd_client.h"
 #include "sim/rig/etcd_rig.h"
 #include "sim/etcd/prom.h"
+#include "sim/util/util_clock.h"
 
 #define HIST_BUCKETS 1400          /* ~2 % wide log buckets from 1 ns to ~10^12 ns */
 #define HIST_BASE 1.02
@@ -58,13 +59,6 @@ static double hist_quantile_us(const hist *h, double q)
             return pow(HIST_BASE, i + 1) / 1000.0;
     }
     return 0;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static double cpu_s(void)
@@ -104,8 +98,8 @@ static void *worker_main(void *arg)
     etcd_status st;
     if (w->op != OP_PUT)
         etcd_put(w->c, key, (size_t)kl, val, w->value_size, NULL, NULL, &st);
-    while (now_ns() < w->deadline) {
-        int64_t t0 = now_ns();
+    while (util_now_ns_i64() < w->deadline) {
+        int64_t t0 = util_now_ns_i64();
         etcd_code rc;
         if (w->op == OP_PUT)
             rc = etcd_put(w->c, key, (size_t)kl, val, w->value_size, NULL, NULL, &st);
@@ -116,7 +110,7 @@ static void *worker_main(void *arg)
             snprintf(w->last_error, sizeof w->last_error, "%s", st.message);
             continue;
         }
-        hist_add(&w->h, now_ns() - t0);
+        hist_add(&w->h, util_now_ns_i64() - t0);
     }
     free(val);
     return NULL;
@@ -170,7 +164,7 @@ static json_t *run_cell(etcd_client *c, char **murls, int n_members, int op, int
     etcd_grpc_bytes(murls, n_members, &r0, &sn0);
     etcd_client_stats(c, &s0);
     double cpu0 = cpu_s(), ucpu0 = cpu_user_s();
-    int64_t t0 = now_ns();
+    int64_t t0 = util_now_ns_i64();
     for (int i = 0; i < conc; i++) {
         ws[i] = (worker){ .c = c, .op = op, .id = i, .deadline = t0 + (int64_t)cf->duration_ms * 1000000,
                           .value_size = cf->value_size };
@@ -187,7 +181,7 @@ static json_t *run_cell(etcd_client *c, char **murls, int n_members, int op, int
         if (ws[i].errors)
             last_error = ws[i].last_error;
     }
-    double wall = (now_ns() - t0) / 1e9;
+    double wall = (util_now_ns_i64() - t0) / 1e9;
     double cpu = cpu_s() - cpu0, ucpu = cpu_user_s() - ucpu0;
     etcd_client_stats(c, &s1);
     etcd_grpc_bytes(murls, n_members, &r1, &sn1);
@@ -261,7 +255,7 @@ static json_t *run_scale(etcd_client *c, int n)
     scale_arg args[SETUP_THREADS];
     int threads_before = proc_threads();
     double cpu0 = cpu_s();
-    int64_t t0 = now_ns();
+    int64_t t0 = util_now_ns_i64();
     for (int i = 0; i < SETUP_THREADS; i++) {
         args[i] = (scale_arg){ .c = c, .from = n * i / SETUP_THREADS, .to = n * (i + 1) / SETUP_THREADS, .s = s, .w = w };
         pthread_create(&th[i], NULL, scale_setup, &args[i]);
@@ -271,20 +265,20 @@ static json_t *run_scale(etcd_client *c, int n)
         pthread_join(th[i], NULL);
         failures += args[i].failures;
     }
-    double setup_s = (now_ns() - t0) / 1e9;
+    double setup_s = (util_now_ns_i64() - t0) / 1e9;
     int threads_open = proc_threads();
     atomic_store(&g_events, 0);
-    int64_t t1 = now_ns();
+    int64_t t1 = util_now_ns_i64();
     for (int i = 0; i < n; i++) {
         char key[64];
         int kl = snprintf(key, sizeof key, "/scale/%05d", i);
         etcd_put(c, key, (size_t)kl, "x", 1, NULL, NULL, NULL);
     }
-    while (atomic_load(&g_events) < n - failures && now_ns() - t1 < 30000000000LL) {
+    while (atomic_load(&g_events) < n - failures && util_now_ns_i64() - t1 < 30000000000LL) {
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }
-    double deliver_s = (now_ns() - t1) / 1e9;
+    double deliver_s = (util_now_ns_i64() - t1) / 1e9;
     long events = atomic_load(&g_events);
     int alive = 0;
     for (int i = 0; i < n; i++)

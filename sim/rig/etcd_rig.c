@@ -19,6 +19,7 @@
  * etcd_rig_client.c).
  */
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_clock.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -59,13 +60,6 @@ typedef struct rig_priv {
 } rig_priv;
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static int64_t rig_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void rig_sleep_ms(int ms)
 {
@@ -811,7 +805,7 @@ static void rig_stop_mask(etcd_rig *r, unsigned mask)
     }
     if (!any)
         return;
-    int64_t deadline = rig_now_ms() + RIG_STOP_GRACE_MS;
+    double deadline = util_now_ms() + RIG_STOP_GRACE_MS;
     for (;;) {
         bool left = false;
         for (int i = 0; i < r->n; i++)
@@ -819,7 +813,7 @@ static void rig_stop_mask(etcd_rig *r, unsigned mask)
                 left = true;
         if (!left)
             return;
-        if (rig_now_ms() >= deadline)
+        if (util_now_ms() >= deadline)
             break;
         rig_sleep_ms(20);
     }
@@ -855,7 +849,7 @@ static void rig_stop_members(etcd_rig *r)
  * or ETCD_ERR_CONNECT when a member exited (*exited = its index). */
 static etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd_status *st)
 {
-    int64_t deadline = rig_now_ms() + timeout_ms;
+    double deadline = util_now_ms() + timeout_ms;
     char why[160] = "no member answered yet";
     int why_member = -1;   /* whose log to quote on timeout */
     *exited = -1;
@@ -911,7 +905,7 @@ static etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd
         }
         if (running == 0)
             return rig_fail(st, ETCD_ERR_CONNECT, "etcd_rig: no member is running");
-        if (rig_now_ms() >= deadline) {
+        if (util_now_ms() >= deadline) {
             char tail[120] = "";
             if (why_member >= 0)
                 rig_log_tail(&r->m[why_member], tail, sizeof tail);

@@ -20,6 +20,7 @@
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
 #include "sim/rig/wan_etcd.h"
+#include "sim/util/util_clock.h"
 
 enum { M_ASEL = 0, M_GSEL = 1, M_ASIN = 2 };   /* order of etcd_members in patent-fig6.json */
 
@@ -30,13 +31,6 @@ static etcd_client *g_admin;      /* zero-delay links to all members */
 static etcd_client *g_leader_c;   /* zero-delay link to a-sel only */
 static double g_base_ms;          /* median put on a healthy cluster, leader a-sel */
 static double g_base_min_ms;      /* fastest such put */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(int ms)
 {
@@ -91,9 +85,9 @@ static int group_teardown(void **state)
 /* Move leadership to member m (retrying through elections). */
 static void ensure_leader(int m)
 {
-    double end = now_ms() + 20000;
+    double end = util_now_ms() + 20000;
     etcd_status st;
-    while (now_ms() < end) {
+    while (util_now_ms() < end) {
         int l = etcd_rig_leader(g_rig);
         if (l == m)
             return;
@@ -106,9 +100,9 @@ static void ensure_leader(int m)
 
 static double put_ms(etcd_client *c, etcd_status *st)
 {
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     etcd_code rc = etcd_put(c, "/wan/k", 6, "v", 1, NULL, NULL, st);
-    return rc == ETCD_OK ? now_ms() - t0 : -1;
+    return rc == ETCD_OK ? util_now_ms() - t0 : -1;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -214,9 +208,9 @@ static void test_partitions_and_heal(void **state)
     /* Seoul-GCP too: no quorum; the put fails with a clear error within the
      * client's 3 s timeout (a little slack for the client's own retry) */
     assert_int_equal(wan_partition_member(g_wan, M_GSEL, true, true), 0);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     double ms = put_ms(g_leader_c, &st);
-    double took = now_ms() - t0;
+    double took = util_now_ms() - t0;
     printf("# put with two members blackholed: %s after %.0f ms: %s\n",
            ms < 0 ? "failed" : "succeeded", took, st.message);
     assert_true(ms < 0);
@@ -225,14 +219,14 @@ static void test_partitions_and_heal(void **state)
     assert_true(took < 3000 + 2000);
     /* heal: writes come back (after an election if leadership was lost) */
     wan_heal_all(g_wan);
-    double end = now_ms() + 30000;
+    double end = util_now_ms() + 30000;
     int ok = 0;
-    while (!ok && now_ms() < end) {
+    while (!ok && util_now_ms() < end) {
         ok = put_ms(g_admin, &st) >= 0;
         if (!ok)
             sleep_ms(200);
     }
-    printf("# writes restored %.0f ms after heal\n", now_ms() - (end - 30000));
+    printf("# writes restored %.0f ms after heal\n", util_now_ms() - (end - 30000));
     assert_true(ok);
 }
 
