@@ -183,7 +183,7 @@ int cb_watch_resume(cb_ctx *x, etcd_client *c, etcd_watch **w, cb_watch_tag *t, 
     if (t->created_rev > from)
         from = t->created_rev;
     from++;
-    double deadline = cb_now() + 60.0;
+    double deadline = util_now_s() + 60.0;
     bool relisted = false;
     for (int attempt = 0;; attempt++) {
         if (resume_stopping(x, killed)) {
@@ -226,7 +226,7 @@ int cb_watch_resume(cb_ctx *x, etcd_client *c, etcd_watch **w, cb_watch_tag *t, 
             if (st.code == ETCD_ERR_COMPACTED)
                 compact_rev = from + 1;
         }
-        if (cb_now() > deadline) {
+        if (util_now_s() > deadline) {
             snprintf(err, err_len, "could not watch %s again for 60 s: %s", t->key, st.message);
             return -1;
         }
@@ -309,7 +309,7 @@ cb_agent *cb_ctx_agent_by_host(cb_ctx *x, const char *host_id)
 
 void cb_agent_mark(cb_agent *a, cb_event ev)
 {
-    cb_timeline_add(a->x->tl, a->host_id, a->place->region, ev, cb_now());
+    cb_timeline_add(a->x->tl, a->host_id, a->place->region, ev, util_now_s());
 }
 
 static bool agent_stopping(cb_agent *a)
@@ -395,7 +395,7 @@ int cb_agent_lock(cb_agent *a)
 {
     etcd_status st;
     cb_agent_mark(a, CB_EV_LOCK_ASKED);
-    double t = cb_now();
+    double t = util_now_s();
     for (int renew = 0;; renew++) {
         etcd_code rc = cb_mutex_lock(a->x, a->mutex, lock_timeout_ms(a->x), &st);
         if (rc == ETCD_OK)
@@ -408,7 +408,7 @@ int cb_agent_lock(cb_agent *a)
             return agent_err(a, "peer lock (new session)", &st);
         }
     }
-    double w = cb_now() - t;
+    double w = util_now_s() - t;
     if (!a->complete)
         a->t_lock += w;
     cb_ctx_lock_waited(a->x, w);
@@ -613,7 +613,7 @@ void cb_agent_check_complete(cb_agent *a, const cb_rule *r)
     if (with_ip < (size_t)(a->x->n_agents - 1))
         return;
     a->complete = true;
-    a->t_complete = cb_now();
+    a->t_complete = util_now_s();
     cb_agent_mark(a, CB_EV_RULE_COMPLETE);
     pthread_mutex_lock(&a->x->mu);
     a->x->n_complete++;
@@ -683,10 +683,10 @@ static void *agent_main(void *arg)
 {
     cb_agent *a = arg;
     cb_ctx *x = a->x;
-    double wait = x->t0 + a->offset_s - cb_now();
+    double wait = x->t0 + a->offset_s - util_now_s();
     if (wait > 0 && cb_ctx_sleep(x, wait) != 0)
         goto cleanup;
-    a->t_start = cb_now();
+    a->t_start = util_now_s();
     pthread_mutex_lock(&x->mu);
     if (x->first_start == 0 || a->t_start < x->first_start)
         x->first_start = a->t_start;
@@ -763,12 +763,12 @@ void cb_agent_destroy(cb_agent *a)
 
 etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *st)
 {
-    double deadline = cb_now() + timeout_ms / 1000.0;
+    double deadline = util_now_s() + timeout_ms / 1000.0;
     for (int attempt = 0;; attempt++) {
-        int left = (int)((deadline - cb_now()) * 1000);
+        int left = (int)((deadline - util_now_s()) * 1000);
         etcd_code rc = etcd_mutex_lock(m, left > 1 ? left : 1, st);
         if (rc == ETCD_OK || rc == ETCD_ERR_LEASE_LOST || rc == ETCD_ERR_INVAL || rc == ETCD_ERR_NOMEM ||
-            cb_ctx_stopping(x) || cb_now() >= deadline || attempt >= 50)
+            cb_ctx_stopping(x) || util_now_s() >= deadline || attempt >= 50)
             return rc;
         pthread_mutex_lock(&x->mu);
         x->lock_retries++;

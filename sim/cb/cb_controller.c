@@ -79,7 +79,7 @@ static int ctl_lock(cb_controller *c, ctl_loop *l)
     etcd_status st;
     if (c->x->break_lock)
         return 0;
-    double t = cb_now();
+    double t = util_now_s();
     double to = c->x->cfg->timeout_s > 0 ? c->x->cfg->timeout_s : 600;
     for (int renew = 0;; renew++) {
         etcd_code rc = cb_mutex_lock(c->x, l->mutex, (int)(to * 1000), &st);
@@ -94,7 +94,7 @@ static int ctl_lock(cb_controller *c, ctl_loop *l)
             return ctl_err(c, "peer lock (new session)", &st);
         }
     }
-    cb_ctx_lock_waited(c->x, cb_now() - t);
+    cb_ctx_lock_waited(c->x, util_now_s() - t);
     double stall = cb_ctx_take_freeze(c->x);
     if (stall > 0) {
         char err[256];

@@ -270,7 +270,7 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     a->own_client = nc;
     a->client = nc;
     a->redeployed = true;
-    a->t_redeploy = cb_now();
+    a->t_redeploy = util_now_s();
     a->offset_s = a->t_redeploy - x->t0;
     a->killed = 0;
     pthread_mutex_lock(&x->mu);
@@ -455,7 +455,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
         }
     }
 
-    x.t0 = cb_now();
+    x.t0 = util_now_s();
     x.tl = cb_timeline_new(x.t0);
     for (int i = 0; i < n; i++)
         if (cb_agent_start(&agents[i]) != 0) {
@@ -478,7 +478,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
             cfg->progress(done, n, cfg->progress_ud);
             last_reported = done;
         }
-        if (failed || (cfg->stop && *cfg->stop) || cb_now() - x.t0 > timeout)
+        if (failed || (cfg->stop && *cfg->stop) || util_now_s() - x.t0 > timeout)
             break;
         /* faults still to come keep the run open */
         bool held = cfg->ctl && cfg->ctl->hold && cfg->ctl->hold(cfg->ctl->ud);

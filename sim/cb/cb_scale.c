@@ -49,7 +49,7 @@ static int hold_setup(cb_agent *a)
         return -1;
     pthread_mutex_lock(&x->mu);
     x->n_tunneling++;   /* here: agents holding */
-    double now = cb_now();
+    double now = util_now_s();
     if (now > x->last_complete)
         x->last_complete = now;
     pthread_cond_broadcast(&x->cv);
@@ -68,7 +68,7 @@ static int hold_event(cb_agent *a, int src, const etcd_event *ev)
     cb_agent_cache_store(a, &p);
     if (strcmp(ev->kv.key, s->target_key) == 0 && strstr(p.host_name, FANOUT_MARK) &&
         s->seen[a->index] < 0) {
-        double t = cb_now() - s->t_put;
+        double t = util_now_s() - s->t_put;
         pthread_mutex_lock(&a->x->mu);
         s->seen[a->index] = t;
         a->x->n_complete++;
@@ -140,14 +140,14 @@ static int cmp_double(const void *a, const void *b)
 /* Wait until *counter reaches want, the run fails or stops, or timeout. */
 static bool wait_count(cb_ctx *x, const int *counter, int want, double timeout_s)
 {
-    double end = cb_now() + timeout_s;
+    double end = util_now_s() + timeout_s;
     for (;;) {
         pthread_mutex_lock(&x->mu);
         bool done = *counter >= want, bad = x->stop;
         pthread_mutex_unlock(&x->mu);
         if (done)
             return true;
-        if (bad || cb_ctx_stopping(x) || cb_now() > end)
+        if (bad || cb_ctx_stopping(x) || util_now_s() > end)
             return false;
         cb_ctx_sleep(x, 0.02);
     }
@@ -270,7 +270,7 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
 
     /* initialise */
     double cpu0 = cpu_s();
-    x.t0 = cb_now();
+    x.t0 = util_now_s();
     for (int i = 0; i < n; i++)
         if (cb_agent_start(&agents[i]) != 0) {
             cb_ctx_fail(&x, "could not start agent thread %d", i);
@@ -291,9 +291,9 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     res->rss_per_agent_kib = (res->rss_held_mib - rss0) * 1024.0 / n;
 
     /* hold: what do 1,000 idle agents cost? */
-    double h0 = cpu_s(), w0 = cb_now();
+    double h0 = cpu_s(), w0 = util_now_s();
     cb_ctx_sleep(&x, 3.0);
-    res->hold_cpu_s_per_s = (cpu_s() - h0) / (cb_now() - w0);
+    res->hold_cpu_s_per_s = (cpu_s() - h0) / (util_now_s() - w0);
 
     /* fan-out of one change */
     {
@@ -309,7 +309,7 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         snprintf(p.host_name, sizeof p.host_name, "%s", FANOUT_MARK);
         size_t len;
         char *v = cb_peer_encode(&p, &len);
-        s.t_put = cb_now();
+        s.t_put = util_now_s();
         etcd_code e = v ? etcd_put(admin, s.target_key, strlen(s.target_key), v, len, NULL, NULL, &st)
                         : ETCD_ERR_NOMEM;
         free(v);

@@ -32,13 +32,6 @@ const char *cb_event_name(cb_event e)
     return (unsigned)e < CB_EV_COUNT ? names[e] : "unknown";
 }
 
-double cb_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 cb_timeline *cb_timeline_new(double t0)
 {
     cb_timeline *tl = calloc(1, sizeof *tl);

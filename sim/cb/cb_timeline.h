@@ -13,14 +13,11 @@ typedef enum cb_event {
 
 const char *cb_event_name(cb_event e);
 
-/* Monotonic clock in seconds. */
-double cb_now(void);
-
 typedef struct cb_timeline cb_timeline;
 
 cb_timeline *cb_timeline_new(double t0);
 void cb_timeline_free(cb_timeline *tl);
-/* agent and region are copied. t is a cb_now() value. */
+/* agent and region are copied. t is a util_now_s() value. */
 void cb_timeline_add(cb_timeline *tl, const char *agent, const char *region, cb_event ev, double t);
 size_t cb_timeline_count(cb_timeline *tl);
 /* One JSONL line (with '\n') into buf; returns its length, or -1 when it does not fit. */
