@@ -1,5 +1,6 @@
 #include "sim/cookie/cookie_load.h"
 #include "sim/cookie/cookie_origin.h"
+#include "sim/util/util_clock.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -33,13 +34,6 @@ static const char *event_names[] = { "kill", "hang", "scaleout", "cookieloss" };
 const char *cookie_event_name(enum cookie_event_kind k)
 {
     return (unsigned)k < sizeof event_names / sizeof *event_names ? event_names[k] : "?";
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static uint64_t mix(uint64_t z)
@@ -130,7 +124,7 @@ static void fire_event(struct run *r, unsigned e)
 {
     const struct cookie_load_event *ev = &r->cfg->events[e];
     struct cookie_event_result *er = &r->res->ev[e];
-    int64_t t = now_ns();
+    int64_t t = util_now_ns_i64();
     er->t_s = (double)(t - r->start_ns) / 1e9;
     for (unsigned i = 0; i < r->cfg->clients; i++) {
         struct client *c = &r->clients[i];
@@ -179,7 +173,7 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
 {
     const struct cookie_load_config *cfg = r->cfg;
     struct cookie_load_result *res = r->res;
-    int64_t t = now_ns();
+    int64_t t = util_now_ns_i64();
     uint64_t lat_us = (uint64_t)(t - c->sent_ns) / 1000;
     double sent_s = (double)(c->sent_ns - r->start_ns) / 1e9;
     long status = 0;
@@ -321,7 +315,7 @@ int cookie_load_run(const struct cookie_load_config *cfg, struct cookie_load_res
             goto cleanup;
         }
     }
-    r.start_ns = now_ns();
+    r.start_ns = util_now_ns_i64();
     /* Spread first requests over one think time so the start is not a burst. */
     for (unsigned i = 0; i < cfg->clients; i++)
         r.clients[i].due_ns = r.start_ns +
@@ -329,13 +323,13 @@ int cookie_load_run(const struct cookie_load_config *cfg, struct cookie_load_res
     int64_t end_ns = r.start_ns + (int64_t)(cfg->duration_s * 1e9);
 
     for (;;) {
-        int64_t t = now_ns();
+        int64_t t = util_now_ns_i64();
         if (t >= end_ns)
             break;
         while (next_ev < cfg->n_events &&
                t >= r.start_ns + (int64_t)(cfg->events[next_ev].t_s * 1e9)) {
             fire_event(&r, next_ev++);
-            t = now_ns();
+            t = util_now_ns_i64();
         }
         int64_t next_due = end_ns;
         for (unsigned i = 0; i < cfg->clients; i++) {
@@ -350,7 +344,7 @@ int cookie_load_run(const struct cookie_load_config *cfg, struct cookie_load_res
         int running = 0;
         curl_multi_perform(r.multi, &running);
         drain(&r);
-        long wait_ms = (long)((next_due - now_ns()) / 1000000);
+        long wait_ms = (long)((next_due - util_now_ns_i64()) / 1000000);
         if (wait_ms > 5)
             wait_ms = 5;
         if (wait_ms < 0)
@@ -358,7 +352,7 @@ int cookie_load_run(const struct cookie_load_config *cfg, struct cookie_load_res
         curl_multi_poll(r.multi, NULL, 0, (int)wait_ms, NULL);
     }
     /* Let requests in flight finish (they are counted; nothing new starts). */
-    for (int64_t stop = now_ns() + 6000000000LL; now_ns() < stop;) {
+    for (int64_t stop = util_now_ns_i64() + 6000000000LL; util_now_ns_i64() < stop;) {
         int running = 0;
         curl_multi_perform(r.multi, &running);
         drain(&r);

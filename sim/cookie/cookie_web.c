@@ -1,5 +1,6 @@
 #include "sim/cookie/cookie_web.h"
 #include "sim/cookie/cookie_origin.h"
+#include "sim/util/util_clock.h"
 
 #include <arpa/inet.h>
 #include <libmemcached/memcached.h>
@@ -40,13 +41,6 @@ struct cookie_web {
     _Atomic uint64_t cookies_set;
     _Atomic uint64_t verdict[COOKIE_VERDICT_COUNT];
 };
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void cookie_web_config_default(struct cookie_web_config *c)
 {
@@ -146,7 +140,7 @@ static int worker_sync(struct worker *wk, const struct cookie_view *v, unsigned 
 
 static void mark_dead(struct cookie_web *w, struct cookie_view *v, unsigned slot)
 {
-    atomic_store(&w->dead_until_ns[slot], now_ns() + (int64_t)w->cfg.dead_retry_ms * 1000000);
+    atomic_store(&w->dead_until_ns[slot], util_now_ns_i64() + (int64_t)w->cfg.dead_retry_ms * 1000000);
     v->live[slot] = 0;
     atomic_fetch_add(&w->cache_errors, 1);
 }
@@ -220,7 +214,7 @@ static enum MHD_Result serve_data(struct cookie_web *w, struct MHD_Connection *c
     if (!wk)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     cookie_pool_snapshot(w->pool, &v);
-    int64_t now = now_ns();
+    int64_t now = util_now_ns_i64();
     for (unsigned s = 0; s < v.n; s++)
         v.live[s] = atomic_load(&w->dead_until_ns[s]) <= now;
     if (worker_sync(wk, &v, w->cfg.cache_timeout_ms) != 0) {
