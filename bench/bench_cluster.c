@@ -14,19 +14,13 @@
 
 #include "model/util.h"
 #include "sim/wan/wan.h"
+#include "sim/util/util_clock.h"
 
 static const struct { const char *region, *name; } member_names[] = {
     { "aws-ap-northeast-2", "Seoul-AWS" },
     { "gcp-asia-northeast3", "Seoul-GCP" },
     { "aws-ap-southeast-1", "Singapore" },
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(int ms)
 {
@@ -75,7 +69,7 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
     etcd_client *cl = NULL;
     etcd_status st;
     int rc = -1, leader = -1;
-    double deadline = now_s() + 10.0 + 3.0 * c->election_ms / 1000.0;
+    double deadline = util_now_s() + 10.0 + 3.0 * c->election_ms / 1000.0;
 
     /* Own client with a short timeout: a transfer that works ends within an
      * election timeout, and etcd 3.4 sometimes never answers one that
@@ -97,7 +91,7 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
             return -1;
         }
     }
-    while (now_s() < deadline) {
+    while (util_now_s() < deadline) {
         leader = etcd_rig_leader(c->rig);
         if (leader == target) {
             rc = 0;
@@ -107,12 +101,12 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
             memset(&st, 0, sizeof st);
             /* A failed transfer (election in progress, target behind) is
              * retried until the deadline. */
-            double t1 = now_s();
+            double t1 = util_now_s();
             etcd_code mc = etcd_move_leader(cl, leader, c->rig->m[target].member_id, &st);
             c->leader_moves++;
             if (getenv("GEOKV_BENCH_DEBUG"))
                 fprintf(stderr, "move leader %s -> %s: %s (%.2f s) %s\n", c->names[leader], c->names[target],
-                        etcd_code_name(mc), now_s() - t1, mc ? st.message : "");
+                        etcd_code_name(mc), util_now_s() - t1, mc ? st.message : "");
         }
         sleep_ms(100);
     }
@@ -165,7 +159,7 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     bench_cluster *c = NULL;
     etcd_rig_config rc;
     etcd_status st;
-    double t0 = now_s(), max_rtt = 0;
+    double t0 = util_now_s(), max_rtt = 0;
     int target = -1;
 
     *out = NULL;
@@ -242,26 +236,26 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
         }
     }
     {
-        double t1 = now_s();
+        double t1 = util_now_s();
         if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
             model_seterr(err, err_len, "etcd cluster did not start: %s", st.message);
             goto fail;
         }
-        c->rig_start_s = now_s() - t1;
+        c->rig_start_s = util_now_s() - t1;
     }
     if (c->wan != NULL)
         for (int i = 0; i < c->n; i++)
             wan_set_member_id(c->wan, i, c->rig->m[i].member_id);
     {
-        double t1 = now_s();
+        double t1 = util_now_s();
         if (move_leader(c, target, err, err_len) != 0)
             goto fail;
-        c->leader_move_s = now_s() - t1;
+        c->leader_move_s = util_now_s() - t1;
     }
     c->leader = target;
     if (build_places(c, err, err_len) != 0)
         goto fail;
-    c->start_s = now_s() - t0;
+    c->start_s = util_now_s() - t0;
     *out = c;
     return 0;
 fail:

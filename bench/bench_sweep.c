@@ -37,6 +37,7 @@
 #include "sim/cb/cb_run.h"
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
+#include "sim/util/util_clock.h"
 
 volatile sig_atomic_t bench_stop_signal;
 /* cb_run_config.stop wants a volatile int: sig_atomic_t is int on Linux. */
@@ -64,13 +65,6 @@ typedef struct sweep {
     char repo_root[PATH_MAX];
     bench_fault *fault;        /* --fault (bench_fault.c), NULL: none */
 } sweep;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(sweep *s, const char *fmt, ...)
@@ -115,8 +109,8 @@ static void install_signals(void)
 static void draw_progress(sweep *s, int agents_done)
 {
     char line[256];
-    double elapsed = now_s() - s->t0;
-    double eta = bench_eta_s(elapsed - (now_s() - s->run_t0), s->done_w, s->remaining_w);
+    double elapsed = util_now_s() - s->t0;
+    double eta = bench_eta_s(elapsed - (util_now_s() - s->run_t0), s->done_w, s->remaining_w);
     if (!s->tty || s->cur == NULL)
         return;
     bench_progress_format(line, sizeof line, s->k, (int)s->total, s->o.modes[s->cur->mode], s->cur->n,
@@ -281,7 +275,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     json_t *wan_before = NULL, *wan_after = NULL;
     bench_meas m;
     etcd_status st;
-    double t0 = now_s();
+    double t0 = util_now_s();
     int rc = -1, leader_after;
     bool ran = false;
 
@@ -360,13 +354,13 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     scrape_all(s, c, before);
     wan_before = wan_snapshot(c);
     ran = true;
-    m.run_call_s = now_s();
+    m.run_call_s = util_now_s();
     if (cb_run(&cfg, &r, &st) != ETCD_OK)
         snprintf(err, sizeof err, "run failed: %s", st.message);
     else if (!r.completed)
         snprintf(err, sizeof err, "%s", bench_stop_flag ? "stopped by signal"
                                         : r.error[0] ? r.error : "run did not complete before its timeout");
-    m.run_call_s = now_s() - m.run_call_s;
+    m.run_call_s = util_now_s() - m.run_call_s;
     if (s->fault)
         bench_fault_stop(s->fault);   /* no fault action may run once the cluster goes */
     scrape_all(s, c, after);
@@ -413,11 +407,11 @@ record:
     m.error = err;
     etcd_client_free(admin);
     admin = NULL;
-    m.stop_s = now_s();
+    m.stop_s = util_now_s();
     bench_cluster_stop(c);     /* every member and the emulator, on every path */
     c = NULL;
-    m.stop_s = now_s() - m.stop_s;
-    m.wall_s = now_s() - t0;
+    m.stop_s = util_now_s() - m.stop_s;
+    m.wall_s = util_now_s() - t0;
     *out_rec = bench_record_json(&m);
     rc = ran && r.completed && r.checker_ok && err[0] == '\0' ? 0 : -1;
     if (s->fault && ran && bench_fault_end(s->fault, &r, *out_rec) > 0)
@@ -624,7 +618,7 @@ int bench_sweep_main(int argc, char **argv)
             s.remaining_w += bench_run_weight(s.order[i].n);
     logf_(&s, "sweep %s: %zu runs (%zu modes x %zu N x %d reps), seed %llu, results in %s", s.res.run_id, s.total,
           s.o.n_modes, s.o.n_n, s.o.reps, (unsigned long long)s.o.seed, s.res.dir);
-    s.t0 = now_s();
+    s.t0 = util_now_s();
     status = 0;
     for (size_t i = 0; i < s.total && !bench_stop_flag; i++) {
         const bench_triple *t = &s.order[i];
@@ -637,7 +631,7 @@ int bench_sweep_main(int argc, char **argv)
             continue;
         }
         s.cur = t;
-        s.run_t0 = now_s();
+        s.run_t0 = util_now_s();
         if (!s.tty)
             logf_(&s, "run %d/%zu %s N=%d rep %d: starting", s.k, s.total, mode, t->n, t->rep);
         draw_progress(&s, 0);
@@ -662,8 +656,8 @@ int bench_sweep_main(int argc, char **argv)
             const char *e = json_string_value(json_object_get(rec, "error"));
             char el[32], eta[32], setup[32];
             cell(rec, "setup_s", "%*.3f", 1, setup, sizeof setup);
-            bench_format_duration(now_s() - s.t0, el, sizeof el);
-            bench_format_duration(bench_eta_s(now_s() - s.t0, s.done_w, s.remaining_w), eta, sizeof eta);
+            bench_format_duration(util_now_s() - s.t0, el, sizeof el);
+            bench_format_duration(bench_eta_s(util_now_s() - s.t0, s.done_w, s.remaining_w), eta, sizeof eta);
             logf_(&s, "run %d/%zu %s N=%d rep %d: %s setup %s s, checker %s%s%s | %s elapsed, ETA %s", s.k,
                   s.total, mode, t->n, t->rep, rc == 0 ? "ok," : "FAILED,", setup,
                   json_is_true(json_object_get(rec, "checker_ok")) ? "green" : "red", e && *e ? ": " : "",
@@ -683,7 +677,7 @@ int bench_sweep_main(int argc, char **argv)
         bench_fault_print_summary(s.fault, s.res.records, stdout);
     {
         char el[32];
-        bench_format_duration(now_s() - s.t0, el, sizeof el);
+        bench_format_duration(util_now_s() - s.t0, el, sizeof el);
         fprintf(stderr, "geokv-bench: %d run(s) this time (%d failed) in %s; %zu of %zu recorded; results: %s\n",
                 s.runs_done, s.runs_failed, el, json_array_size(s.res.records), s.total, s.res.dir);
     }
