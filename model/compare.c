@@ -2,16 +2,11 @@
 #include "model/compare.h"
 #include "model/fit_json.h"
 #include "model/util.h"
+#include "sim/util/util_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static size_t select_x(const double *xs, const double *ys, size_t n, double x, double *out)
 {
@@ -39,7 +34,7 @@ int compare_build(const char *metric, const char *unit, const char *label_a, con
         goto cleanup;
     }
     memcpy(xs, xa, na * sizeof *xs);
-    qsort(xs, na, sizeof *xs, cmp_double);
+    util_sort_doubles(xs, na);
     double sum_a = 0, sum_b = 0, sum_pct = 0;
     for (size_t i = 0; i < na && c->nrows < CMP_MAX_ROWS; i++) {
         if (i > 0 && xs[i] == xs[i - 1])

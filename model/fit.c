@@ -9,6 +9,7 @@
  * scaled back; that scaling is diagonal, so standard errors map exactly. */
 #include "model/fit.h"
 #include "model/util.h"
+#include "sim/util/util_stats.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
@@ -133,19 +134,13 @@ static int cb_df(const gsl_vector *c, void *params, gsl_matrix *J)
     return GSL_SUCCESS;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static size_t count_distinct(const double *x, size_t n)
 {
     double *s = malloc(n * sizeof *s);
     if (!s)
         return 0;
     memcpy(s, x, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
+    util_sort_doubles(s, n);
     size_t d = n ? 1 : 0;
     for (size_t i = 1; i < n; i++)
         if (s[i] != s[i - 1])

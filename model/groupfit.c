@@ -3,6 +3,7 @@
 #include "model/fit_json.h"
 #include "model/fit_table.h"
 #include "model/util.h"
+#include "sim/util/util_stats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,19 +18,13 @@ static int parse_num(const char *s, double *v)
     return s[0] != '\0' && end != s && *end == '\0' && errno != ERANGE && isfinite(*v);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void summarize_levels(gf_group *g)
 {
     double *xs = malloc(g->n * sizeof *xs), *vals = malloc(g->n * sizeof *vals);
     if (!xs || !vals)
         goto cleanup;
     memcpy(xs, g->x, g->n * sizeof *xs);
-    qsort(xs, g->n, sizeof *xs, cmp_double);
+    util_sort_doubles(xs, g->n);
     g->nlev = 0;
     for (size_t i = 0; i < g->n && g->nlev < GF_MAX_LEVELS; i++) {
         if (i > 0 && xs[i] == xs[i - 1])

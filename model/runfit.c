@@ -3,6 +3,7 @@
 #include "model/fit_json.h"
 #include "model/fit_table.h"
 #include "model/util.h"
+#include "sim/util/util_stats.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,12 +31,6 @@ static void note(runfit *rf, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(rf->notes[rf->nnotes++], sizeof rf->notes[0], fmt, ap);
     va_end(ap);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Modes in a fixed order (before, after, lockless, then any other). */
@@ -128,8 +123,6 @@ static void fit_patent_figure(runfit *rf, int which)
     pf->ok = 1;
 }
 
-static int cmp_double_asc(const void *a, const void *b) { return cmp_double(a, b); }
-
 /* Per-agent completion: rule_complete t_s minus start t_s, pooled over the
  * repetitions of each mode at N = cdf_n. */
 static void load_cdf(runfit *rf, int cdf_n)
@@ -206,7 +199,7 @@ static void load_cdf(runfit *rf, int cdf_n)
     rf->cdf_n = cdf_n;
     for (size_t i = 0; i < rf->nmodes; i++)
         if (rf->cdf_count[i])
-            qsort(rf->cdf_vals[i], rf->cdf_count[i], sizeof(double), cmp_double_asc);
+            util_sort_doubles(rf->cdf_vals[i], rf->cdf_count[i]);
 }
 
 int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, char *err,

@@ -1,17 +1,12 @@
 /* stats.c: see stats.h. */
 #include "model/stats.h"
 #include "model/util.h"
+#include "sim/util/util_stats.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int all_finite(const double *v, size_t n, const char *what, char *err, size_t errlen)
 {
@@ -39,7 +34,7 @@ int stats_summarize(const double *v, size_t n, stats_summary *s, char *err, size
         return -1;
     }
     memcpy(sorted, v, n * sizeof *v);
-    qsort(sorted, n, sizeof *sorted, cmp_double);
+    util_sort_doubles(sorted, n);
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += v[i];
@@ -157,7 +152,7 @@ typedef struct ranked {
 
 static int cmp_ranked(const void *a, const void *b)
 {
-    return cmp_double(&((const ranked *)a)->v, &((const ranked *)b)->v);
+    return util_cmp_double(&((const ranked *)a)->v, &((const ranked *)b)->v);
 }
 
 int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, stats_alt alt,
