@@ -13,6 +13,7 @@
 #include "sim/cb/cb_timeline.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_stats.h"
 
 /* Stacks of agent and helper threads: they hold no big arrays. */
 #define CB_THREAD_STACK (256 * 1024)

@@ -130,12 +130,6 @@ static int by_host_id(const void *a, const void *b)
     return strcmp(g_sort_ctx->agents[*(const int *)a]->host_id, g_sort_ctx->agents[*(const int *)b]->host_id);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static etcd_code set_st(etcd_status *st, etcd_code code, const char *msg)
 {
     if (st) {
@@ -538,7 +532,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
             for (int i = 0; i < n; i++)
                 if (res->agent_complete_s[i] >= 0)
                     s[k++] = res->agent_complete_s[i];
-            qsort(s, nc, sizeof *s, cmp_double);
+            util_sort_doubles(s, nc);
             res->agent_p50_s = cb_percentile(s, nc, 0.5);
             res->agent_p90_s = cb_percentile(s, nc, 0.9);
             res->agent_max_s = s[nc - 1];

@@ -131,12 +131,6 @@ static uint64_t requests(etcd_client **clients, int n, const bool *owns)
     return sum;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Wait until *counter reaches want, the run fails or stops, or timeout. */
 static bool wait_count(cb_ctx *x, const int *counter, int want, double timeout_s)
 {
@@ -328,7 +322,7 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
             v[k++] = s.seen[i];
     pthread_mutex_unlock(&x.mu);
     if (v && k > 0) {
-        qsort(v, (size_t)k, sizeof *v, cmp_double);
+        util_sort_doubles(v, (size_t)k);
         res->fanout_p50_s = cb_percentile(v, (size_t)k, 0.5);
         res->fanout_p99_s = cb_percentile(v, (size_t)k, 0.99);
         res->fanout_max_s = v[k - 1];

@@ -21,6 +21,7 @@
 #include "sim/wan/wan.h"
 #include "sim/rig/wan_etcd.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_stats.h"
 
 enum { M_ASEL = 0, M_GSEL = 1, M_ASIN = 2 };   /* order of etcd_members in patent-fig6.json */
 
@@ -105,12 +106,6 @@ static double put_ms(etcd_client *c, etcd_status *st)
     return rc == ETCD_OK ? util_now_ms() - t0 : -1;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Median of n puts (all must succeed); *min_out gets the fastest. */
 static double put_median(etcd_client *c, int n, double *min_out)
 {
@@ -122,7 +117,7 @@ static double put_median(etcd_client *c, int n, double *min_out)
         if (v[i] < 0)
             fail_msg("put failed: %s", st.message);
     }
-    qsort(v, (size_t)n, sizeof v[0], cmp_d);
+    util_sort_doubles(v, (size_t)n);
     if (min_out)
         *min_out = v[0];
     return v[n / 2];
