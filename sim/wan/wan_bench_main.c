@@ -42,6 +42,7 @@
 #include "sim/wan/wan_reflect.h"
 #include "sim/wan/wan_spin.h"
 #include "sim/wan/wan_internal.h"
+#include "sim/util/util_stats.h"
 
 #define MAX_CONNS 16
 #define MAX_SAMPLES 16384
@@ -104,12 +105,6 @@ typedef struct cell_result {
     double user_p50_ms, user_p99_ms;         /* raw, rx taken when the client woke up */
 } cell_result;
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double pct(const double *v, size_t n, double p)
 {
     if (!n)
@@ -121,7 +116,7 @@ static double pct(const double *v, size_t n, double p)
 /* Sorts v and stores its p50, p99 and max. */
 static void quantiles(double *v, size_t n, double *p50, double *p99, double *mx)
 {
-    qsort(v, n, sizeof v[0], cmp_d);
+    util_sort_doubles(v, n);
     *p50 = pct(v, n, 0.50);
     *p99 = pct(v, n, 0.99);
     *mx = n ? v[n - 1] : 0;
@@ -391,7 +386,7 @@ static void usage(FILE *f)
         "  --json FILE       also write the JSON document to FILE\n"
         "  --quick           one size (64), rates 100,2000, 1 s cells\n"
         "  -h, --help        this text\n"
-        "Targets (issue 7): measured - configured RTT <= 0.3 ms at p50, <= 1 ms at p99; judged\n"
+        "Targets: measured - configured RTT <= 0.3 ms at p50, <= 1 ms at p99; judged\n"
         "on the raw round trip and on the net one (less the reflector's turnaround).\n"
         "Sizes are %d..%d bytes: each message carries a length and the reflector's stamp.\n",
         WAN_REFLECT_MIN, MAX_MSG);
