@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "model/util.h"
-#include "sim/wan/wan.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_err.h"
+#include "sim/wan/wan.h"
 
 static const struct { const char *region, *name; } member_names[] = {
     { "aws-ap-northeast-2", "Seoul-AWS" },
@@ -57,7 +57,7 @@ int bench_cluster_admin_client(bench_cluster *c, etcd_client **out, char *err, s
     etcd_status st;
     memset(&st, 0, sizeof st);
     if (etcd_rig_client(c->rig, out, &st) != ETCD_OK) {
-        model_seterr(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
+        util_seterr(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
         return -1;
     }
     return 0;
@@ -87,7 +87,7 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
         cc.request_timeout_ms = 2 * c->election_ms;
         cc.max_attempts = 1;
         if (etcd_client_new(&cc, &cl, &st) != ETCD_OK) {
-            model_seterr(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
+            util_seterr(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);
             return -1;
         }
     }
@@ -111,7 +111,7 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
         sleep_ms(100);
     }
     if (rc != 0)
-        model_seterr(err, err_len, "could not move etcd leadership to %s (leader is %s): see the member logs under %s",
+        util_seterr(err, err_len, "could not move etcd leadership to %s (leader is %s): see the member logs under %s",
                       c->names[target], leader >= 0 ? c->names[leader] : "none", c->rig->base_dir);
     etcd_client_free(cl);
     return rc;
@@ -124,7 +124,7 @@ static int build_places(bench_cluster *c, char *err, size_t err_len)
     c->url_ptrs = calloc((size_t)t->n_regions, sizeof *c->url_ptrs);
     c->rtt_ms = calloc((size_t)t->n_regions, sizeof *c->rtt_ms);
     if (!c->urls || !c->url_ptrs || !c->rtt_ms) {
-        model_seterr(err, err_len, "out of memory");
+        util_seterr(err, err_len, "out of memory");
         return -1;
     }
     for (int r = 0; r < t->n_regions; r++) {
@@ -137,7 +137,7 @@ static int build_places(bench_cluster *c, char *err, size_t err_len)
                 int link = wan_client_link(c->wan, r, m);
                 int port = link >= 0 ? wan_link_port(c->wan, link) : -1;
                 if (port <= 0) {
-                    model_seterr(err, err_len, "WAN emulator has no client link from %s to %s", t->regions[r].id,
+                    util_seterr(err, err_len, "WAN emulator has no client link from %s to %s", t->regions[r].id,
                                   c->names[m]);
                     return -1;
                 }
@@ -165,13 +165,13 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     *out = NULL;
     memset(&st, 0, sizeof st);
     if (t->n_members < 1 || t->n_members > ETCD_RIG_MAX_MEMBERS) {
-        model_seterr(err, err_len, "topology %s: %d etcd members (1 to %d supported)", t->path, t->n_members,
+        util_seterr(err, err_len, "topology %s: %d etcd members (1 to %d supported)", t->path, t->n_members,
                       ETCD_RIG_MAX_MEMBERS);
         return -1;
     }
     c = calloc(1, sizeof *c);
     if (c == NULL) {
-        model_seterr(err, err_len, "out of memory");
+        util_seterr(err, err_len, "out of memory");
         return -1;
     }
     c->topo = t;
@@ -185,14 +185,14 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
                 max_rtt = topology_member_rtt_ms(t, i, j);
     }
     if (target < 0) {
-        model_seterr(err, err_len, "--leader %s: no such member in topology %s",
-                     cfg->leader ? cfg->leader : "Seoul-AWS", t->path);
+        util_seterr(err, err_len, "--leader %s: no such member in topology %s",
+                    cfg->leader ? cfg->leader : "Seoul-AWS", t->path);
         goto fail;
     }
     bench_cluster_timeouts(max_rtt, &c->heartbeat_ms, &c->election_ms);
 
     if (mkdir(cfg->base_dir, 0755) != 0 && errno != EEXIST) {
-        model_seterr(err, err_len, "cannot create %s: %s", cfg->base_dir, strerror(errno));
+        util_seterr(err, err_len, "cannot create %s: %s", cfg->base_dir, strerror(errno));
         goto fail;
     }
     memset(&rc, 0, sizeof rc);
@@ -205,7 +205,7 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     rc.fsync = cfg->fsync;
     rc.start_timeout_ms = cfg->start_timeout_ms > 0 ? cfg->start_timeout_ms : 30000;
     if (etcd_rig_new(&rc, &c->rig, &st) != ETCD_OK) {
-        model_seterr(err, err_len, "cannot prepare etcd members: %s", st.message);
+        util_seterr(err, err_len, "cannot prepare etcd members: %s", st.message);
         goto fail;
     }
 
@@ -223,14 +223,14 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
         }
         if (wan_new_from_topology(t, client_ports, peer_ports, &wc, &c->wan, werr, sizeof werr) != 0 ||
             wan_start(c->wan, werr, sizeof werr) != 0) {
-            model_seterr(err, err_len, "cannot start the WAN emulator: %s", werr);
+            util_seterr(err, err_len, "cannot start the WAN emulator: %s", werr);
             goto fail;
         }
         for (int i = 0; i < c->n; i++) {
             char url[64];
             snprintf(url, sizeof url, "http://127.0.0.1:%d", wan_peer_port(c->wan, i));
             if (etcd_rig_set_peer_advertise(c->rig, i, url) != ETCD_OK) {
-                model_seterr(err, err_len, "cannot set the peer URL of %s to the emulator's %s", c->names[i], url);
+                util_seterr(err, err_len, "cannot set the peer URL of %s to the emulator's %s", c->names[i], url);
                 goto fail;
             }
         }
@@ -238,7 +238,7 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     {
         double t1 = util_now_s();
         if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
-            model_seterr(err, err_len, "etcd cluster did not start: %s", st.message);
+            util_seterr(err, err_len, "etcd cluster did not start: %s", st.message);
             goto fail;
         }
         c->rig_start_s = util_now_s() - t1;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/util.h"
+#include "sim/util/util_err.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/etcd/prom.h"
 
@@ -43,11 +43,11 @@ int bench_metrics_scrape(const char *url, int timeout_ms, bench_counters *out, c
     memset(out, 0, sizeof *out);
     memset(&st, 0, sizeof st);
     if (etcd_http_get(url, timeout_ms, &body, &len, &st) != ETCD_OK) {
-        model_seterr(err, err_len, "GET %s: %s", url, st.message);
+        util_seterr(err, err_len, "GET %s: %s", url, st.message);
         goto cleanup;
     }
     if (bench_metrics_parse(body, len, out) != 0) {
-        model_seterr(err, err_len, "GET %s: not Prometheus text format", url);
+        util_seterr(err, err_len, "GET %s: not Prometheus text format", url);
         goto cleanup;
     }
     rc = 0;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/util.h"
+#include "sim/util/util_err.h"
 #include "sim/wan/wan_spin.h"
 
 const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
@@ -111,7 +111,7 @@ static int parse_n_list(const char *s, bench_opts *o, char *err, size_t err_len)
     char *save = NULL, *tok;
 
     if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
-        model_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
+        util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
         return -1;
     }
     snprintf(buf, sizeof buf, "%s", s);
@@ -119,23 +119,23 @@ static int parse_n_list(const char *s, bench_opts *o, char *err, size_t err_len)
     for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         long v;
         if (parse_long(tok, 1, BENCH_MAX_AGENTS, &v) != 0) {
-            model_seterr(err, err_len, "--n: '%s' is not an agent count between 1 and %d", tok, BENCH_MAX_AGENTS);
+            util_seterr(err, err_len, "--n: '%s' is not an agent count between 1 and %d", tok, BENCH_MAX_AGENTS);
             return -1;
         }
         for (size_t i = 0; i < o->n_n; i++) {
             if (o->n[i] == (int)v) {
-                model_seterr(err, err_len, "--n: %ld is listed twice", v);
+                util_seterr(err, err_len, "--n: %ld is listed twice", v);
                 return -1;
             }
         }
         if (o->n_n == BENCH_MAX_N) {
-            model_seterr(err, err_len, "--n: at most %d agent counts", BENCH_MAX_N);
+            util_seterr(err, err_len, "--n: at most %d agent counts", BENCH_MAX_N);
             return -1;
         }
         o->n[o->n_n++] = (int)v;
     }
     if (o->n_n == 0) {
-        model_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
+        util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
         return -1;
     }
     return 0;
@@ -164,30 +164,30 @@ static int parse_modes(const char *s, const char *const *valid, bench_opts *o, c
 
     join_names(valid, names, sizeof names);
     if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
-        model_seterr(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
+        util_seterr(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
         return -1;
     }
     snprintf(buf, sizeof buf, "%s", s);
     o->n_modes = 0;
     for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         if (!name_in(tok, valid)) {
-            model_seterr(err, err_len, "--modes: unknown mode '%s' (known: %s)", tok, names);
+            util_seterr(err, err_len, "--modes: unknown mode '%s' (known: %s)", tok, names);
             return -1;
         }
         for (size_t i = 0; i < o->n_modes; i++) {
             if (strcmp(o->modes[i], tok) == 0) {
-                model_seterr(err, err_len, "--modes: '%s' is listed twice", tok);
+                util_seterr(err, err_len, "--modes: '%s' is listed twice", tok);
                 return -1;
             }
         }
         if (o->n_modes == BENCH_MAX_MODES) {
-            model_seterr(err, err_len, "--modes: at most %d modes", BENCH_MAX_MODES);
+            util_seterr(err, err_len, "--modes: at most %d modes", BENCH_MAX_MODES);
             return -1;
         }
         snprintf(o->modes[o->n_modes++], BENCH_MODE_LEN, "%s", tok);
     }
     if (o->n_modes == 0) {
-        model_seterr(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
+        util_seterr(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
         return -1;
     }
     return 0;
@@ -206,7 +206,7 @@ static int parse_start(const char *s, bench_opts *o, char *err, size_t err_len)
         o->start = BENCH_START_RANDOM;
         o->start_param_s = v;
     } else {
-        model_seterr(err, err_len, "--start: '%s' is not all, gap:<duration> or random:<duration> (e.g. gap:2s, random:30s)",
+        util_seterr(err, err_len, "--start: '%s' is not all, gap:<duration> or random:<duration> (e.g. gap:2s, random:30s)",
                       s ? s : "");
         return -1;
     }
@@ -223,7 +223,7 @@ static int parse_switch(const char *opt, const char *s, int *out, char *err, siz
     else if (strcmp(s, "default") == 0)
         *out = -1;
     else {
-        model_seterr(err, err_len, "%s: '%s' is not on, off or default", opt, s);
+        util_seterr(err, err_len, "%s: '%s' is not on, off or default", opt, s);
         return -1;
     }
     return 0;
@@ -232,7 +232,7 @@ static int parse_switch(const char *opt, const char *s, int *out, char *err, siz
 static int copy_path(const char *opt, const char *s, char *dst, size_t dst_len, char *err, size_t err_len)
 {
     if (*s == '\0' || strlen(s) >= dst_len) {
-        model_seterr(err, err_len, "%s: expected a path of 1 to %zu characters", opt, dst_len - 1);
+        util_seterr(err, err_len, "%s: expected a path of 1 to %zu characters", opt, dst_len - 1);
         return -1;
     }
     snprintf(dst, dst_len, "%s", s);
@@ -252,14 +252,14 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         bool inline_val = false;
 
         if (strncmp(arg, "--", 2) != 0) {
-            model_seterr(err, err_len, "unexpected argument '%s' (options start with --; see --help)", arg);
+            util_seterr(err, err_len, "unexpected argument '%s' (options start with --; see --help)", arg);
             return -1;
         }
         eq = strchr(arg, '=');
         if (eq != NULL) {
             size_t len = (size_t)(eq - arg);
             if (len >= sizeof name) {
-                model_seterr(err, err_len, "unknown option '%s' (see --help)", arg);
+                util_seterr(err, err_len, "unknown option '%s' (see --help)", arg);
                 return -1;
             }
             memcpy(name, arg, len);
@@ -274,7 +274,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         if (strcmp(name, "--help") == 0 || strcmp(name, "--no-wan") == 0 || strcmp(name, "--dry-run") == 0 ||
             (strcmp(name, "--resume") == 0 && !inline_val)) {
             if (inline_val) {
-                model_seterr(err, err_len, "%s takes no value", name);
+                util_seterr(err, err_len, "%s takes no value", name);
                 return -1;
             }
             if (strcmp(name, "--help") == 0)
@@ -306,12 +306,12 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             "--init-lock", "--wan-spin", "--controller-region", NULL
         };
         if (!name_in(name, with_value)) {
-            model_seterr(err, err_len, "unknown option '%s' (see --help)", name);
+            util_seterr(err, err_len, "unknown option '%s' (see --help)", name);
             return -1;
         }
         if (!inline_val) {
             if (i + 1 >= argc) {
-                model_seterr(err, err_len, "%s needs a value (see --help)", name);
+                util_seterr(err, err_len, "%s needs a value (see --help)", name);
                 return -1;
             }
             val = argv[++i];
@@ -326,7 +326,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--reps") == 0) {
             long v;
             if (parse_long(val, 1, 1000, &v) != 0) {
-                model_seterr(err, err_len, "--reps: '%s' is not a repetition count between 1 and 1000", val);
+                util_seterr(err, err_len, "--reps: '%s' is not a repetition count between 1 and 1000", val);
                 return -1;
             }
             o->reps = (int)v;
@@ -336,7 +336,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             /* Zero is refused for both: a zero RTT scale is --no-wan, and
              * cb_run reads a zero delay scale as "unset" (full delays). */
             if (parse_double(val, &v) != 0 || v <= 0 || v > 100) {
-                model_seterr(err, err_len, "%s: '%s' is not a factor above 0 and at most 100 (1 = as measured)", name,
+                util_seterr(err, err_len, "%s: '%s' is not a factor above 0 and at most 100 (1 = as measured)", name,
                               val);
                 return -1;
             }
@@ -350,7 +350,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             errno = 0;
             v = strtoull(val, &end, 0);
             if (errno != 0 || end == val || *end != '\0' || val[0] == '-') {
-                model_seterr(err, err_len, "--seed: '%s' is not an unsigned 64-bit integer", val);
+                util_seterr(err, err_len, "--seed: '%s' is not an unsigned 64-bit integer", val);
                 return -1;
             }
             o->seed = (uint64_t)v;
@@ -366,54 +366,54 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
                 return -1;
         } else if (strcmp(name, "--leader") == 0) {
             if (!name_in(val, bench_leaders)) {
-                model_seterr(err, err_len, "--leader: unknown member '%s' (known: Seoul-AWS, Seoul-GCP, Singapore)",
-                             val);
+                util_seterr(err, err_len, "--leader: unknown member '%s' (known: Seoul-AWS, Seoul-GCP, Singapore)",
+                            val);
                 return -1;
             }
             snprintf(o->leader, sizeof o->leader, "%s", val);
         } else if (strcmp(name, "--policy") == 0) {
             if (!name_in(val, bench_policies)) {
-                model_seterr(err, err_len, "--policy: unknown endpoint policy '%s' (known: round-robin, pinned, nearest)",
-                             val);
+                util_seterr(err, err_len, "--policy: unknown endpoint policy '%s' (known: round-robin, pinned, nearest)",
+                            val);
                 return -1;
             }
             snprintf(o->policy, sizeof o->policy, "%s", val);
         } else if (strcmp(name, "--transport") == 0) {
             if (!name_in(val, bench_transports)) {
-                model_seterr(err, err_len, "--transport: unknown transport '%s' (known: native, curl)", val);
+                util_seterr(err, err_len, "--transport: unknown transport '%s' (known: native, curl)", val);
                 return -1;
             }
             snprintf(o->transport, sizeof o->transport, "%s", val);
         } else if (strcmp(name, "--controller-region") == 0) {
             /* checked against the topology once it is loaded */
             if (*val == '\0' || strlen(val) >= sizeof o->controller_region) {
-                model_seterr(err, err_len, "--controller-region: expected a region id of the topology");
+                util_seterr(err, err_len, "--controller-region: expected a region id of the topology");
                 return -1;
             }
             snprintf(o->controller_region, sizeof o->controller_region, "%s", val);
         } else if (strcmp(name, "--wan-spin") == 0) {
             if (wan_spin_parse(val, &o->wan_spin_us) != 0) {
-                model_seterr(err, err_len, "--wan-spin: '%s' is not auto, off or microseconds (up to 1000000)", val);
+                util_seterr(err, err_len, "--wan-spin: '%s' is not auto, off or microseconds (up to 1000000)", val);
                 return -1;
             }
         } else if (strcmp(name, "--fault") == 0) {
             if (*val == '\0' || strlen(val) >= sizeof o->fault) {
-                model_seterr(err, err_len, "--fault: expected a fault spec of 1 to %zu characters",
-                             sizeof o->fault - 1);
+                util_seterr(err, err_len, "--fault: expected a fault spec of 1 to %zu characters",
+                            sizeof o->fault - 1);
                 return -1;
             }
             snprintf(o->fault, sizeof o->fault, "%s", val);
         } else if (strcmp(name, "--timeout") == 0) {
             double v;
             if (bench_parse_duration(val, &v) != 0 || v <= 0) {
-                model_seterr(err, err_len, "--timeout: '%s' is not a positive duration (e.g. 600s, 10m)", val);
+                util_seterr(err, err_len, "--timeout: '%s' is not a positive duration (e.g. 600s, 10m)", val);
                 return -1;
             }
             o->timeout_s = v;
         } else if (strcmp(name, "--etcd-fsync") == 0) {
             int v;
             if (parse_switch(name, val, &v, err, err_len) != 0 || v < 0) {
-                model_seterr(err, err_len, "--etcd-fsync: '%s' is not on or off", val);
+                util_seterr(err, err_len, "--etcd-fsync: '%s' is not on or off", val);
                 return -1;
             }
             o->etcd_fsync = v == 1;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench_record.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 
 void bench_run_id(time_t when, uint64_t seed, char *out, size_t out_len)
 {
@@ -64,19 +64,19 @@ int bench_results_create(bench_results *r, const char *out, const char *run_id, 
 
     results_init(r);
     if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", out, run_id) >= sizeof r->dir) {
-        model_seterr(err, err_len, "results directory name too long: %s/%s (use a shorter --out)", out, run_id);
+        util_seterr(err, err_len, "results directory name too long: %s/%s (use a shorter --out)", out, run_id);
         return -1;
     }
     snprintf(r->run_id, sizeof r->run_id, "%s", run_id);
     snprintf(path, sizeof path, "%s/timelines", r->dir);
     if (mkdirs(path) != 0) {
-        model_seterr(err, err_len, "cannot create %s: %s (choose a writable --out)", path, strerror(errno));
+        util_seterr(err, err_len, "cannot create %s: %s (choose a writable --out)", path, strerror(errno));
         return -1;
     }
     snprintf(path, sizeof path, "%s/runs.jsonl", r->dir);
     r->runs_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (r->runs_fd < 0) {
-        model_seterr(err, err_len, "cannot open %s: %s (choose a writable --out)", path, strerror(errno));
+        util_seterr(err, err_len, "cannot open %s: %s (choose a writable --out)", path, strerror(errno));
         return -1;
     }
     r->records = json_array();
@@ -125,7 +125,7 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
 
     results_init(r);
     if (strlen(dir) >= sizeof r->dir) {
-        model_seterr(err, err_len, "results directory name too long: %s", dir);
+        util_seterr(err, err_len, "results directory name too long: %s", dir);
         goto cleanup;
     }
     snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -143,14 +143,14 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
     snprintf(path, sizeof path, "%s/runs.jsonl", r->dir);
     fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
-        model_seterr(err, err_len, "cannot resume: %s: %s (give the run directory to --resume)", path, strerror(errno));
+        util_seterr(err, err_len, "cannot resume: %s: %s (give the run directory to --resume)", path, strerror(errno));
         goto cleanup;
     }
     for (;;) {
         if (len + 65536 > cap) {
             char *n = realloc(text, cap + 65536 + 1);
             if (n == NULL) {
-                model_seterr(err, err_len, "out of memory reading %s", path);
+                util_seterr(err, err_len, "out of memory reading %s", path);
                 goto cleanup;
             }
             text = n;
@@ -158,7 +158,7 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
         }
         got = read(fd, text + len, cap - len);
         if (got < 0) {
-            model_seterr(err, err_len, "cannot read %s: %s", path, strerror(errno));
+            util_seterr(err, err_len, "cannot read %s: %s", path, strerror(errno));
             goto cleanup;
         }
         if (got == 0)
@@ -166,7 +166,7 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
         len += (size_t)got;
     }
     if (bench_parse_runs(text ? text : "", len, &r->records, &valid, &bad) != 0) {
-        model_seterr(err, err_len, "out of memory parsing %s", path);
+        util_seterr(err, err_len, "out of memory parsing %s", path);
         goto cleanup;
     }
     if (bad > 0)
@@ -177,7 +177,7 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
          * leaves a partial line: cut it so the next append starts a line. */
         fprintf(stderr, "geokv-bench: %s: cutting a partial last line (%zu bytes)\n", path, len - valid);
         if (ftruncate(fd, (off_t)valid) != 0) {
-            model_seterr(err, err_len, "cannot truncate %s: %s", path, strerror(errno));
+            util_seterr(err, err_len, "cannot truncate %s: %s", path, strerror(errno));
             goto cleanup;
         }
     }
@@ -185,7 +185,7 @@ int bench_results_open(bench_results *r, const char *dir, char *err, size_t err_
     fd = -1;
     r->runs_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (r->runs_fd < 0) {
-        model_seterr(err, err_len, "cannot open %s for appending: %s", path, strerror(errno));
+        util_seterr(err, err_len, "cannot open %s for appending: %s", path, strerror(errno));
         goto cleanup;
     }
     rc = 0;
@@ -227,7 +227,7 @@ int bench_results_append(bench_results *r, json_t *rec, char *err, size_t err_le
     int rc = -1;
 
     if (line == NULL) {
-        model_seterr(err, err_len, "cannot encode the run record as JSON");
+        util_seterr(err, err_len, "cannot encode the run record as JSON");
         return -1;
     }
     len = strlen(line);
@@ -235,7 +235,7 @@ int bench_results_append(bench_results *r, json_t *rec, char *err, size_t err_le
     {
         char *with_nl = realloc(line, len + 2);
         if (with_nl == NULL) {
-            model_seterr(err, err_len, "out of memory writing runs.jsonl");
+            util_seterr(err, err_len, "out of memory writing runs.jsonl");
             goto cleanup;
         }
         line = with_nl;
@@ -243,7 +243,7 @@ int bench_results_append(bench_results *r, json_t *rec, char *err, size_t err_le
         line[len + 1] = '\0';
     }
     if (write_all(r->runs_fd, line, len + 1) != 0 || fsync(r->runs_fd) != 0) {
-        model_seterr(err, err_len, "cannot write %s/runs.jsonl: %s (disk full?)", r->dir, strerror(errno));
+        util_seterr(err, err_len, "cannot write %s/runs.jsonl: %s (disk full?)", r->dir, strerror(errno));
         goto cleanup;
     }
     json_array_append(r->records, rec);
@@ -285,7 +285,7 @@ static int commit_tmp(FILE *f, const char *tmp, const char *dir, const char *nam
         bad = 1;
     snprintf(final, sizeof final, "%s/%s", dir, name);
     if (bad || rename(tmp, final) != 0) {
-        model_seterr(err, err_len, "cannot write %s: %s (disk full or not writable?)", final, strerror(errno));
+        util_seterr(err, err_len, "cannot write %s: %s (disk full or not writable?)", final, strerror(errno));
         unlink(tmp);
         return -1;
     }
@@ -298,13 +298,13 @@ int bench_write_json_atomic(const char *dir, const char *name, const json_t *j, 
     char tmp[1200];
     FILE *f = open_tmp(dir, name, tmp, sizeof tmp);
     if (f == NULL) {
-        model_seterr(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
+        util_seterr(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
     if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) != 0) {
         fclose(f);
         unlink(tmp);
-        model_seterr(err, err_len, "cannot write %s/%s (disk full?)", dir, name);
+        util_seterr(err, err_len, "cannot write %s/%s (disk full?)", dir, name);
         return -1;
     }
     fputc('\n', f);
@@ -318,7 +318,7 @@ int bench_write_summary(const char *dir, const json_t *records, char *err, size_
     json_t *rec;
     FILE *f = open_tmp(dir, "summary.csv", tmp, sizeof tmp);
     if (f == NULL) {
-        model_seterr(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
+        util_seterr(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
     bench_csv_header(f);
@@ -334,7 +334,7 @@ int bench_results_link_latest(const char *out, const char *run_id, char *err, si
     snprintf(link, sizeof link, "%s/latest", out);
     unlink(tmp);
     if (symlink(run_id, tmp) != 0 || rename(tmp, link) != 0) {
-        model_seterr(err, err_len, "cannot point %s at %s: %s", link, run_id, strerror(errno));
+        util_seterr(err, err_len, "cannot point %s at %s: %s", link, run_id, strerror(errno));
         unlink(tmp);
         return -1;
     }

@@ -1,7 +1,7 @@
 /* compare.c: see compare.h. */
 #include "model/compare.h"
 #include "model/fit_json.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 #include "sim/util/util_stats.h"
 
 #include <math.h>
@@ -30,7 +30,7 @@ int compare_build(const char *metric, const char *unit, const char *label_a, con
     double *xs = malloc((na + 1) * sizeof *xs), *va = malloc((na + 1) * sizeof *va),
            *vb = malloc((nb + 1) * sizeof *vb);
     if (!xs || !va || !vb) {
-        model_seterr(err, errlen, "out of memory");
+        util_seterr(err, errlen, "out of memory");
         goto cleanup;
     }
     memcpy(xs, xa, na * sizeof *xs);
@@ -56,8 +56,8 @@ int compare_build(const char *metric, const char *unit, const char *label_a, con
         c->nrows++;
     }
     if (c->nrows == 0) {
-        model_seterr(err, errlen, "%s: no value of x is present in both '%s' and '%s'", metric,
-                     label_a, label_b);
+        util_seterr(err, errlen, "%s: no value of x is present in both '%s' and '%s'", metric,
+                    label_a, label_b);
         goto cleanup;
     }
     c->mean_change_pct = sum_pct / (double)c->nrows;

@@ -1,6 +1,6 @@
 /* csv.c: see csv.h. */
 #include "model/csv.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 
 #include <errno.h>
 #include <math.h>
@@ -57,7 +57,7 @@ static int read_record(const char *text, size_t len, size_t *pos, size_t *line, 
     size_t start_line = *line;
     char *buf = malloc(len - p + 1);
     if (!buf) {
-        model_seterr(err, errlen, "out of memory reading CSV");
+        util_seterr(err, errlen, "out of memory reading CSV");
         return -1;
     }
     for (;;) {
@@ -68,7 +68,7 @@ static int read_record(const char *text, size_t len, size_t *pos, size_t *line, 
             p++;
             for (;;) {
                 if (p >= len) {
-                    model_seterr(err, errlen, "CSV line %zu: quoted field not closed", start_line);
+                    util_seterr(err, errlen, "CSV line %zu: quoted field not closed", start_line);
                     free(buf);
                     return -1;
                 }
@@ -85,7 +85,7 @@ static int read_record(const char *text, size_t len, size_t *pos, size_t *line, 
         while (p < len && text[p] != ',' && text[p] != '\n' &&
                !(text[p] == '\r' && (p + 1 >= len || text[p + 1] == '\n'))) {
             if (quoted) {
-                model_seterr(err, errlen, "CSV line %zu: text after closing quote", start_line);
+                util_seterr(err, errlen, "CSV line %zu: text after closing quote", start_line);
                 free(buf);
                 return -1;
             }
@@ -96,7 +96,7 @@ static int read_record(const char *text, size_t len, size_t *pos, size_t *line, 
         if (!field || strvec_push(rec, field) != 0) {
             free(field);
             free(buf);
-            model_seterr(err, errlen, "out of memory reading CSV");
+            util_seterr(err, errlen, "out of memory reading CSV");
             return -1;
         }
         if (p < len && text[p] == ',') {
@@ -130,7 +130,7 @@ int csv_parse(const char *text, size_t len, csv_table *t, char *err, size_t errl
     if (r < 0)
         goto cleanup;
     if (r == 0) {
-        model_seterr(err, errlen, "CSV is empty: expected a header row");
+        util_seterr(err, errlen, "CSV is empty: expected a header row");
         goto cleanup;
     }
     t->ncols = rec.n;
@@ -138,7 +138,7 @@ int csv_parse(const char *text, size_t len, csv_table *t, char *err, size_t errl
     rec = (strvec){0};
     for (size_t i = 0; i < t->ncols; i++) {
         if (t->names[i][0] == '\0') {
-            model_seterr(err, errlen, "CSV header: column %zu has no name", i + 1);
+            util_seterr(err, errlen, "CSV header: column %zu has no name", i + 1);
             goto cleanup;
         }
     }
@@ -150,7 +150,7 @@ int csv_parse(const char *text, size_t len, csv_table *t, char *err, size_t errl
         if (r == 0)
             break;
         if (rec.n > t->ncols) {
-            model_seterr(err, errlen, "CSV line %zu: %zu fields but the header has %zu",
+            util_seterr(err, errlen, "CSV line %zu: %zu fields but the header has %zu",
                     rec_line, rec.n, t->ncols);
             goto cleanup;
         }
@@ -158,7 +158,7 @@ int csv_parse(const char *text, size_t len, csv_table *t, char *err, size_t errl
             char *e = strdup("");
             if (!e || strvec_push(&rec, e) != 0) {
                 free(e);
-                model_seterr(err, errlen, "out of memory reading CSV");
+                util_seterr(err, errlen, "out of memory reading CSV");
                 goto cleanup;
             }
         }
@@ -166,7 +166,7 @@ int csv_parse(const char *text, size_t len, csv_table *t, char *err, size_t errl
             size_t ncap = cap ? cap * 2 : t->ncols * 64;
             char **nc = realloc(t->cells, ncap * sizeof *nc);
             if (!nc) {
-                model_seterr(err, errlen, "out of memory reading CSV");
+                util_seterr(err, errlen, "out of memory reading CSV");
                 goto cleanup;
             }
             t->cells = nc;
@@ -192,7 +192,7 @@ int csv_read(const char *path, csv_table *t, char *err, size_t errlen)
     char *text = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        model_seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        util_seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
         goto cleanup;
     }
     size_t cap = 65536, len = 0, n;
@@ -210,18 +210,18 @@ int csv_read(const char *path, csv_table *t, char *err, size_t errlen)
         }
     }
     if (ferror(f)) {
-        model_seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        util_seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
         goto cleanup;
     }
     char sub[512];
     if (csv_parse(text, len, t, sub, sizeof sub) != 0) {
-        model_seterr(err, errlen, "%s: %s", path, sub);
+        util_seterr(err, errlen, "%s: %s", path, sub);
         goto cleanup;
     }
     rc = 0;
     goto cleanup;
 nomem:
-    model_seterr(err, errlen, "out of memory reading %s", path);
+    util_seterr(err, errlen, "out of memory reading %s", path);
 cleanup:
     free(text);
     if (f)
@@ -277,7 +277,7 @@ int csv_column_doubles(const csv_table *t, const char *name, const unsigned char
     if (col < 0) {
         char cols[400];
         list_columns(t, cols, sizeof cols);
-        model_seterr(err, errlen, "no column '%s' (columns: %s)", name, cols);
+        util_seterr(err, errlen, "no column '%s' (columns: %s)", name, cols);
         return -1;
     }
     for (size_t r = 0; r < t->nrows; r++) {
@@ -293,7 +293,7 @@ int csv_column_doubles(const csv_table *t, const char *name, const unsigned char
         if (bad) {
             if (skip_bad)
                 continue;
-            model_seterr(err, errlen, "column '%s', data row %zu: '%s' is not a finite number",
+            util_seterr(err, errlen, "column '%s', data row %zu: '%s' is not a finite number",
                     name, r + 1, s);
             return -1;
         }
@@ -308,12 +308,12 @@ int csv_distinct(const csv_table *t, int col, const char ***values, size_t *nval
     *values = NULL;
     *nvalues = 0;
     if (col < 0 || (size_t)col >= t->ncols) {
-        model_seterr(err, errlen, "no such column");
+        util_seterr(err, errlen, "no such column");
         return -1;
     }
     const char **v = malloc((t->nrows ? t->nrows : 1) * sizeof *v);
     if (!v) {
-        model_seterr(err, errlen, "out of memory");
+        util_seterr(err, errlen, "out of memory");
         return -1;
     }
     size_t n = 0;

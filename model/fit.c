@@ -8,7 +8,7 @@
  * u = x / max|x|, v = y / max|y| and the coefficients and covariance are
  * scaled back; that scaling is diagonal, so standard errors map exactly. */
 #include "model/fit.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 #include "sim/util/util_stats.h"
 
 #include <gsl/gsl_blas.h>
@@ -154,32 +154,32 @@ static int check_input(fit_kind k, const double *x, const double *y, size_t n, c
 {
     size_t p = kinds[k].p;
     if (n == 0) {
-        model_seterr(err, errlen, "cannot fit %s: no data points", kinds[k].name);
+        util_seterr(err, errlen, "cannot fit %s: no data points", kinds[k].name);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i])) {
-            model_seterr(err, errlen, "cannot fit %s: point %zu (x=%g, y=%g) is not finite; "
-                         "remove or fix it", kinds[k].name, i + 1, x[i], y[i]);
+            util_seterr(err, errlen, "cannot fit %s: point %zu (x=%g, y=%g) is not finite; "
+                        "remove or fix it", kinds[k].name, i + 1, x[i], y[i]);
             return -1;
         }
         if (k == FIT_POWER && (x[i] <= 0 || y[i] <= 0)) {
-            model_seterr(err, errlen, "cannot fit power law: point %zu (x=%g, y=%g) is not "
-                         "positive", i + 1, x[i], y[i]);
+            util_seterr(err, errlen, "cannot fit power law: point %zu (x=%g, y=%g) is not "
+                        "positive", i + 1, x[i], y[i]);
             return -1;
         }
     }
     size_t distinct = count_distinct(x, n);
     size_t need = p > 3 ? p : 3;
     if (distinct < need) {
-        model_seterr(err, errlen, "cannot fit %s: %zu distinct x value%s, need at least %zu "
-                     "(measure more values of x)", kinds[k].name, distinct,
-                     distinct == 1 ? "" : "s", need);
+        util_seterr(err, errlen, "cannot fit %s: %zu distinct x value%s, need at least %zu "
+                    "(measure more values of x)", kinds[k].name, distinct,
+                    distinct == 1 ? "" : "s", need);
         return -1;
     }
     if (n < p) {
-        model_seterr(err, errlen, "cannot fit %s: %zu points for %zu coefficients", kinds[k].name,
-                     n, p);
+        util_seterr(err, errlen, "cannot fit %s: %zu points for %zu coefficients", kinds[k].name,
+                    n, p);
         return -1;
     }
     return 0;
@@ -209,7 +209,7 @@ int fit_model(fit_kind k, const double *x, const double *y, size_t n, fit_result
 {
     memset(r, 0, sizeof *r);
     if (k >= FIT_KIND_COUNT) {
-        model_seterr(err, errlen, "unknown model kind %d", (int)k);
+        util_seterr(err, errlen, "unknown model kind %d", (int)k);
         return -1;
     }
     if (check_input(k, x, y, n, err, errlen) != 0)
@@ -225,7 +225,7 @@ int fit_model(fit_kind k, const double *x, const double *y, size_t n, fit_result
     r->y = malloc(n * sizeof *r->y);
     r->resid = malloc(n * sizeof *r->resid);
     if (!xs || !ys || !c || !covar || !r->x || !r->y || !r->resid) {
-        model_seterr(err, errlen, "out of memory fitting %s", kinds[k].name);
+        util_seterr(err, errlen, "out of memory fitting %s", kinds[k].name);
         goto cleanup;
     }
 
@@ -253,7 +253,7 @@ int fit_model(fit_kind k, const double *x, const double *y, size_t n, fit_result
     params.trs = gsl_multifit_nlinear_trs_lm;
     w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, n, p);
     if (!w) {
-        model_seterr(err, errlen, "out of memory allocating the GSL solver");
+        util_seterr(err, errlen, "out of memory allocating the GSL solver");
         goto cleanup;
     }
     double c0[FIT_MAX_P];
@@ -283,8 +283,8 @@ int fit_model(fit_kind k, const double *x, const double *y, size_t n, fit_result
             status = GSL_SUCCESS;
     }
     if (status != GSL_SUCCESS) {
-        model_seterr(err, errlen, "%s fit did not converge after %zu iterations: %s",
-                     kinds[k].name, r->iterations, gsl_strerror(status));
+        util_seterr(err, errlen, "%s fit did not converge after %zu iterations: %s",
+                    kinds[k].name, r->iterations, gsl_strerror(status));
         goto cleanup;
     }
 
@@ -357,16 +357,16 @@ int fit_predict(const fit_result *r, double x, double level, fit_prediction *pr,
 {
     memset(pr, 0, sizeof *pr);
     if (r->n <= r->p) {
-        model_seterr(err, errlen, "no prediction interval: %zu points for %zu coefficients leave "
-                     "no residual degrees of freedom", r->n, r->p);
+        util_seterr(err, errlen, "no prediction interval: %zu points for %zu coefficients leave "
+                    "no residual degrees of freedom", r->n, r->p);
         return -1;
     }
     if (!(level > 0 && level < 1)) {
-        model_seterr(err, errlen, "prediction level must be in (0, 1), got %g", level);
+        util_seterr(err, errlen, "prediction level must be in (0, 1), got %g", level);
         return -1;
     }
     if (r->kind == FIT_POWER && !(x > 0)) {
-        model_seterr(err, errlen, "power law is defined for x > 0 only (x = %g)", x);
+        util_seterr(err, errlen, "power law is defined for x > 0 only (x = %g)", x);
         return -1;
     }
     double g[FIT_MAX_P];

@@ -9,7 +9,7 @@
 #include "model/patent.h"
 #include "model/report.h"
 #include "model/runfit.h"
-#include "model/util.h"
+#include "sim/util/util_fs.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -498,7 +498,7 @@ static int cmd_plots(const opts *o)
     const char *scripts = rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
     snprintf(plotdir, sizeof plotdir, "%s/plots", rf.dir);
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf.dir);
-    if (model_mkdirs(plotdir, err, sizeof err) != 0) {
+    if (util_mkdirs(plotdir, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
         runfit_free(&rf);
         return 1;

@@ -2,7 +2,8 @@
 #include "model/groupfit.h"
 #include "model/fit_json.h"
 #include "model/fit_table.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
+#include "sim/util/util_fs.h"
 #include "sim/util/util_stats.h"
 
 #include <errno.h>
@@ -55,8 +56,8 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
     const char *missing = cx < 0 ? xcol : cy < 0 ? ycol : (gcol && cg < 0) ? gcol
                         : (where_col && cw < 0) ? where_col : NULL;
     if (missing) {
-        model_seterr(err, errlen, "no column '%s' in the table (it has %zu columns, first '%s')",
-                     missing, t->ncols, t->ncols ? t->names[0] : "");
+        util_seterr(err, errlen, "no column '%s' in the table (it has %zu columns, first '%s')",
+                    missing, t->ncols, t->ncols ? t->names[0] : "");
         return -1;
     }
     for (size_t r = 0; r < t->nrows; r++) {
@@ -74,7 +75,7 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
                 break;
         if (gi == gf->ngroups) {
             if (gf->ngroups == GF_MAX_GROUPS) {
-                model_seterr(err, errlen, "more than %d groups in column '%s'", GF_MAX_GROUPS, gcol);
+                util_seterr(err, errlen, "more than %d groups in column '%s'", GF_MAX_GROUPS, gcol);
                 groupfit_free(gf);
                 return -1;
             }
@@ -83,7 +84,7 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
             gf->g[gi].y = malloc(t->nrows * sizeof(double));
             gf->ngroups++;
             if (!gf->g[gi].x || !gf->g[gi].y) {
-                model_seterr(err, errlen, "out of memory");
+                util_seterr(err, errlen, "out of memory");
                 groupfit_free(gf);
                 return -1;
             }
@@ -94,8 +95,8 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
         g->n++;
     }
     if (gf->ngroups == 0) {
-        model_seterr(err, errlen, "no row has numbers in both '%s' and '%s' (%zu rows%s)", xcol,
-                     ycol, t->nrows, where_col ? " after the filter" : "");
+        util_seterr(err, errlen, "no row has numbers in both '%s' and '%s' (%zu rows%s)", xcol,
+                    ycol, t->nrows, where_col ? " after the filter" : "");
         return -1;
     }
     /* the project's modes first, in their natural order; then the rest as found */
@@ -120,7 +121,7 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
                 norm_minmax(g->y, g->n, &g->yr, err, errlen) != 0) {
                 char sub[256];
                 snprintf(sub, sizeof sub, "%s", err ? err : "");
-                model_seterr(err, errlen, "group %s: %s", g->name, sub);
+                util_seterr(err, errlen, "group %s: %s", g->name, sub);
                 groupfit_free(gf);
                 return -1;
             }
@@ -287,7 +288,7 @@ static void safe_name(char *dst, size_t len, const char *src)
 int groupfit_write_dat(const groupfit *gf, const char *dir, const char *prefix, double x_to,
                        char *err, size_t errlen)
 {
-    if (model_mkdirs(dir, err, errlen) != 0)
+    if (util_mkdirs(dir, err, errlen) != 0)
         return -1;
     for (size_t gi = 0; gi < gf->ngroups; gi++) {
         const gf_group *g = &gf->g[gi];
@@ -296,7 +297,7 @@ int groupfit_write_dat(const groupfit *gf, const char *dir, const char *prefix, 
         snprintf(path, sizeof path, "%s/%s-%s.dat", dir, prefix, name);
         FILE *f = fopen(path, "w");
         if (!f) {
-            model_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
             return -1;
         }
         fprintf(f, "# %s against %s, group %s: x mean sd median ci_lo ci_hi n\n", gf->ycol,
@@ -310,7 +311,7 @@ int groupfit_write_dat(const groupfit *gf, const char *dir, const char *prefix, 
         snprintf(path, sizeof path, "%s/%s-%s-curves.dat", dir, prefix, name);
         f = fopen(path, "w");
         if (!f) {
-            model_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
             return -1;
         }
         fprintf(f, "# fitted curves: x quadratic quadratic0 cubic power quad_pi95_lo quad_pi95_hi\n");

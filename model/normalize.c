@@ -1,18 +1,18 @@
 /* normalize.c: see normalize.h. */
 #include "model/normalize.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 
 #include <math.h>
 
 static int check_values(const double *v, size_t n, char *err, size_t errlen)
 {
     if (n == 0) {
-        model_seterr(err, errlen, "cannot normalise: no values");
+        util_seterr(err, errlen, "cannot normalise: no values");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(v[i])) {
-            model_seterr(err, errlen, "cannot normalise: value %zu is not finite", i + 1);
+            util_seterr(err, errlen, "cannot normalise: value %zu is not finite", i + 1);
             return -1;
         }
     }
@@ -29,7 +29,7 @@ int norm_minmax(const double *v, size_t n, norm_range *r, char *err, size_t errl
         if (v[i] > hi) hi = v[i];
     }
     if (!(hi > lo)) {
-        model_seterr(err, errlen, "cannot min-max normalise: all %zu values equal %g", n, lo);
+        util_seterr(err, errlen, "cannot min-max normalise: all %zu values equal %g", n, lo);
         return -1;
     }
     r->lo = lo;
@@ -45,7 +45,7 @@ int norm_max(const double *v, size_t n, norm_range *r, char *err, size_t errlen)
     for (size_t i = 1; i < n; i++)
         if (v[i] > hi) hi = v[i];
     if (!(hi > 0)) {
-        model_seterr(err, errlen, "cannot normalise by the maximum: maximum %g is not positive", hi);
+        util_seterr(err, errlen, "cannot normalise by the maximum: maximum %g is not positive", hi);
         return -1;
     }
     r->lo = 0;

@@ -3,7 +3,7 @@
 #include "model/csv.h"
 #include "model/fit_json.h"
 #include "model/fit_table.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -17,12 +17,12 @@ static int load_series(const char *dir, const char *file, const char *c_before,
     size_t n1, n2, n3, n4;
     snprintf(path, sizeof path, "%s/%s", dir, file);
     if (csv_read(path, &t, sub, sizeof sub) != 0) {
-        model_seterr(err, errlen, "%s (the patent's reference data ship in results/reference/)", sub);
+        util_seterr(err, errlen, "%s (the patent's reference data ship in results/reference/)", sub);
         return -1;
     }
     int rc = -1;
     if (t.nrows == 0 || t.nrows > PATENT_MAX_PTS) {
-        model_seterr(err, errlen, "%s: expected 1..%d rows, found %zu", path, PATENT_MAX_PTS, t.nrows);
+        util_seterr(err, errlen, "%s: expected 1..%d rows, found %zu", path, PATENT_MAX_PTS, t.nrows);
         goto cleanup;
     }
     double n[PATENT_MAX_PTS];
@@ -30,11 +30,11 @@ static int load_series(const char *dir, const char *file, const char *c_before,
         csv_column_doubles(&t, c_before, NULL, 0, p->data[fig][0], &n2, sub, sizeof sub) != 0 ||
         csv_column_doubles(&t, c_after, NULL, 0, p->data[fig][1], &n3, sub, sizeof sub) != 0 ||
         csv_column_doubles(&t, "change_pct", NULL, 0, p->change_pct[fig], &n4, sub, sizeof sub) != 0) {
-        model_seterr(err, errlen, "%s: %s", path, sub);
+        util_seterr(err, errlen, "%s: %s", path, sub);
         goto cleanup;
     }
     if (p->npts && (p->npts != n1 || memcmp(p->n, n, n1 * sizeof *n) != 0)) {
-        model_seterr(err, errlen, "%s: its n column differs from patent-fig7.csv's", path);
+        util_seterr(err, errlen, "%s: its n column differs from patent-fig7.csv's", path);
         goto cleanup;
     }
     p->npts = n1;
@@ -55,14 +55,14 @@ int patent_load(const char *dir, patent_ref *p, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/patent-models.csv", dir);
     csv_table t;
     if (csv_read(path, &t, sub, sizeof sub) != 0) {
-        model_seterr(err, errlen, "%s", sub);
+        util_seterr(err, errlen, "%s", sub);
         return -1;
     }
     int rc = -1, seen = 0;
     int cf = csv_column(&t, "figure"), cs = csv_column(&t, "series");
     int ca = csv_column(&t, "a"), cb = csv_column(&t, "b"), cc = csv_column(&t, "c");
     if (cf < 0 || cs < 0 || ca < 0 || cb < 0 || cc < 0) {
-        model_seterr(err, errlen, "%s: expected columns figure,series,a,b,c", path);
+        util_seterr(err, errlen, "%s: expected columns figure,series,a,b,c", path);
         goto cleanup;
     }
     for (size_t r = 0; r < t.nrows; r++) {
@@ -70,8 +70,8 @@ int patent_load(const char *dir, patent_ref *p, char *err, size_t errlen)
         int fi = strcmp(fig, "fig9") == 0 ? 0 : strcmp(fig, "fig10") == 0 ? 1 : -1;
         int si = strcmp(ser, "before") == 0 ? 0 : strcmp(ser, "after") == 0 ? 1 : -1;
         if (fi < 0 || si < 0) {
-            model_seterr(err, errlen, "%s row %zu: unknown figure/series '%s'/'%s'", path, r + 1,
-                         fig, ser);
+            util_seterr(err, errlen, "%s row %zu: unknown figure/series '%s'/'%s'", path, r + 1,
+                        fig, ser);
             goto cleanup;
         }
         int cols[3] = {ca, cb, cc};
@@ -80,14 +80,14 @@ int patent_load(const char *dir, patent_ref *p, char *err, size_t errlen)
             const char *s = csv_cell(&t, r, (size_t)cols[k]);
             p->model[fi][si][k] = strtod(s, &end);
             if (end == s || *end) {
-                model_seterr(err, errlen, "%s row %zu: '%s' is not a number", path, r + 1, s);
+                util_seterr(err, errlen, "%s row %zu: '%s' is not a number", path, r + 1, s);
                 goto cleanup;
             }
         }
         seen |= 1 << (fi * 2 + si);
     }
     if (seen != 15) {
-        model_seterr(err, errlen, "%s: needs fig9 and fig10, before and after", path);
+        util_seterr(err, errlen, "%s: needs fig9 and fig10, before and after", path);
         goto cleanup;
     }
     rc = 0;
@@ -125,7 +125,7 @@ int patent_norm_ranges(patent_norm nm, const double *x, size_t n, const double *
     size_t cnt = n;
     if (nm.y == PN_Y_JOINT_MINMAX || nm.y == PN_Y_JOINT_MAX) {
         if (n + nother > sizeof all / sizeof *all) {
-            model_seterr(err, errlen, "too many points to normalise jointly");
+            util_seterr(err, errlen, "too many points to normalise jointly");
             return -1;
         }
         memcpy(all, y, n * sizeof *y);
@@ -178,7 +178,7 @@ int patent_fit_figure(const patent_ref *p, int which, patent_figure_fit *f, char
                 f->cand_patent_sse[c] += fit_sse_of(FIT_QUADRATIC, p->model[which][s], u, v, n);
                 fit_result tmp;
                 if (fit_model(f->kind, u, v, n, &tmp, sub, sizeof sub) != 0) {
-                    model_seterr(err, errlen, "FIG. %d %s: %s", f->figure, s ? "after" : "before", sub);
+                    util_seterr(err, errlen, "FIG. %d %s: %s", f->figure, s ? "after" : "before", sub);
                     return -1;
                 }
                 f->cand_our_sse[c] += tmp.sse;
@@ -202,7 +202,7 @@ int patent_fit_figure(const patent_ref *p, int which, patent_figure_fit *f, char
         norm_apply_all(&sf->yr, y, v, n);
         if (fit_model(f->kind, x, y, n, &sf->raw, sub, sizeof sub) != 0 ||
             fit_model(f->kind, u, v, n, &sf->norm, sub, sizeof sub) != 0) {
-            model_seterr(err, errlen, "FIG. %d %s: %s", f->figure, sf->series, sub);
+            util_seterr(err, errlen, "FIG. %d %s: %s", f->figure, sf->series, sub);
             goto fail;
         }
         sf->patent_sse_norm = fit_sse_of(FIT_QUADRATIC, p->model[which][s], u, v, n);

@@ -1,7 +1,8 @@
 /* report.c: see report.h. */
 #include "model/report.h"
 #include "model/fit_table.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
+#include "sim/util/util_fs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -184,7 +185,7 @@ static void plot_link(FILE *out, const runfit *rf, const char *name, const char 
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/plots/%s.png", rf->dir, name);
-    if (model_file_exists(path))
+    if (util_file_exists(path))
         fprintf(out, "![%s](plots/%s.png)\n\n*%s* ([SVG](plots/%s.svg))\n\n", caption, name, caption, name);
     else
         fprintf(out, "- %s: not plotted (run `make plots`%s).\n\n", caption,
@@ -245,12 +246,12 @@ int report_write(const runfit *rf, char *err, size_t errlen)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        model_seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        util_seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return -1;
     }
     report_markdown(f, rf);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        model_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
         remove(tmp);
         return -1;
     }

@@ -2,7 +2,8 @@
 #include "model/runfit.h"
 #include "model/fit_json.h"
 #include "model/fit_table.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
+#include "sim/util/util_fs.h"
 #include "sim/util/util_stats.h"
 
 #include <dirent.h>
@@ -22,7 +23,7 @@ static const struct {
     {"ops_total", "requests", "requests"},
 };
 
-static void note(runfit *rf, const char *fmt, ...) MODEL_PRINTF(2, 3);
+static void note(runfit *rf, const char *fmt, ...) UTIL_PRINTF(2, 3);
 static void note(runfit *rf, const char *fmt, ...)
 {
     if (rf->nnotes >= RUNFIT_MAX_NOTES)
@@ -146,7 +147,7 @@ static void load_cdf(runfit *rf, int cdf_n)
             continue;
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", tdir, e->d_name);
-        char *text = model_slurp(path, NULL);
+        char *text = util_slurp(path, NULL);
         if (!text)
             continue;
         files++;
@@ -216,23 +217,23 @@ int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, cha
     char path[4096], sub[512];
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     if (csv_read(path, &rf->summary, sub, sizeof sub) != 0) {
-        model_seterr(err, errlen, "%s (run `make bench` or pass RUN=results/<run-id>)", sub);
+        util_seterr(err, errlen, "%s (run `make bench` or pass RUN=results/<run-id>)", sub);
         return -1;
     }
     if (rf->summary.nrows == 0) {
-        model_seterr(err, errlen, "%s has no runs yet", path);
+        util_seterr(err, errlen, "%s has no runs yet", path);
         csv_free(&rf->summary);
         return -1;
     }
     snprintf(path, sizeof path, "%s/config.json", dir);
     json_error_t jerr;
-    rf->config = model_file_exists(path) ? json_load_file(path, 0, &jerr) : NULL;
+    rf->config = util_file_exists(path) ? json_load_file(path, 0, &jerr) : NULL;
     if (!rf->config)
         note(rf, "config.json missing or unreadable: set-up section left short");
     else
         rf->synthetic = json_is_true(json_object_get(rf->config, "synthetic"));
     snprintf(path, sizeof path, "%s/runs.jsonl", dir);
-    char *runs = model_slurp(path, NULL);
+    char *runs = util_slurp(path, NULL);
     if (runs) {
         for (char *p = runs; *p; p++)
             if (*p == '\n')
@@ -262,8 +263,8 @@ int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, cha
         build_compare(m, "before", "lockless", &m->cmp_lockless, &m->lockless_ok);
     }
     if (!rf->m[0].ok) {
-        model_seterr(err, errlen, "%s/summary.csv: cannot analyse setup_s against n: %s", dir,
-                     rf->notes[rf->nnotes - 1]);
+        util_seterr(err, errlen, "%s/summary.csv: cannot analyse setup_s against n: %s", dir,
+                    rf->notes[rf->nnotes - 1]);
         runfit_free(rf);
         return -1;
     }
@@ -312,7 +313,7 @@ static FILE *open_dat(const char *fitdir, const char *name, char *err, size_t er
     snprintf(path, sizeof path, "%s/%s", fitdir, name);
     FILE *f = fopen(path, "w");
     if (!f)
-        model_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
     return f;
 }
 
@@ -370,7 +371,7 @@ int runfit_write(runfit *rf, char *err, size_t errlen)
 {
     char fitdir[4096];
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf->dir);
-    if (model_mkdirs(fitdir, err, errlen) != 0)
+    if (util_mkdirs(fitdir, err, errlen) != 0)
         return -1;
     for (int i = 0; i < RUNFIT_NMETRICS; i++) {
         if (!rf->m[i].ok)
@@ -444,7 +445,7 @@ int runfit_write(runfit *rf, char *err, size_t errlen)
     int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(j);
     if (rc != 0) {
-        model_seterr(err, errlen, "cannot write %s", path);
+        util_seterr(err, errlen, "cannot write %s", path);
         return -1;
     }
     return 0;

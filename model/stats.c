@@ -1,6 +1,6 @@
 /* stats.c: see stats.h. */
 #include "model/stats.h"
-#include "model/util.h"
+#include "sim/util/util_err.h"
 #include "sim/util/util_stats.h"
 
 #include <gsl/gsl_cdf.h>
@@ -12,7 +12,7 @@ static int all_finite(const double *v, size_t n, const char *what, char *err, si
 {
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(v[i])) {
-            model_seterr(err, errlen, "%s: value %zu is not a finite number", what, i + 1);
+            util_seterr(err, errlen, "%s: value %zu is not a finite number", what, i + 1);
             return -1;
         }
     }
@@ -23,14 +23,14 @@ int stats_summarize(const double *v, size_t n, stats_summary *s, char *err, size
 {
     memset(s, 0, sizeof *s);
     if (n == 0) {
-        model_seterr(err, errlen, "no values to summarise");
+        util_seterr(err, errlen, "no values to summarise");
         return -1;
     }
     if (all_finite(v, n, "summary", err, errlen) != 0)
         return -1;
     double *sorted = malloc(n * sizeof *sorted);
     if (!sorted) {
-        model_seterr(err, errlen, "out of memory");
+        util_seterr(err, errlen, "out of memory");
         return -1;
     }
     memcpy(sorted, v, n * sizeof *v);
@@ -64,8 +64,8 @@ int stats_welch_test(const double *a, size_t na, const double *b, size_t nb, sta
     stats_summary sa, sb;
     memset(w, 0, sizeof *w);
     if (na < 2 || nb < 2) {
-        model_seterr(err, errlen, "Welch's t-test needs at least 2 values per sample (got %zu and %zu)",
-                     na, nb);
+        util_seterr(err, errlen, "Welch's t-test needs at least 2 values per sample (got %zu and %zu)",
+                    na, nb);
         return -1;
     }
     if (stats_summarize(a, na, &sa, err, errlen) != 0 || stats_summarize(b, nb, &sb, err, errlen) != 0)
@@ -160,8 +160,8 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, s
 {
     memset(m, 0, sizeof *m);
     if (na == 0 || nb == 0) {
-        model_seterr(err, errlen, "Mann-Whitney U needs values in both samples (got %zu and %zu)",
-                     na, nb);
+        util_seterr(err, errlen, "Mann-Whitney U needs values in both samples (got %zu and %zu)",
+                    na, nb);
         return -1;
     }
     if (all_finite(a, na, "Mann-Whitney sample 1", err, errlen) != 0 ||
@@ -170,7 +170,7 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, s
     size_t N = na + nb;
     ranked *r = malloc(N * sizeof *r);
     if (!r) {
-        model_seterr(err, errlen, "out of memory");
+        util_seterr(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < na; i++)
@@ -202,7 +202,7 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, s
     if (!force_normal && !ties && N <= STATS_MWU_EXACT_MAX) {
         double le, ge;
         if (mwu_exact_tails(na, nb, m->u, &le, &ge) != 0) {
-            model_seterr(err, errlen, "out of memory computing the exact U distribution");
+            util_seterr(err, errlen, "out of memory computing the exact U distribution");
             return -1;
         }
         m->exact = 1;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "model/tests/testlib_model_synth.h"
-#include "model/util.h"
+#include "sim/util/util_fs.h"
 
 static char tmpdir[256], rundir[512];
 
@@ -98,7 +98,7 @@ static void test_plots_and_report(void **state)
         snprintf(path, sizeof path, "%s/plots/%s.png", rundir, plots[i]);
         assert_true(is_png(path));
         snprintf(path, sizeof path, "%s/plots/%s.svg", rundir, plots[i]);
-        char *svg = model_slurp(path, NULL);
+        char *svg = util_slurp(path, NULL);
         assert_non_null(svg);
         assert_non_null(strstr(svg, "</svg>"));
         free(svg);
@@ -106,7 +106,7 @@ static void test_plots_and_report(void **state)
     snprintf(cmd, sizeof cmd, "report --run '%s'", rundir);
     assert_int_equal(run(cmd, NULL), 0);
     snprintf(path, sizeof path, "%s/report.md", rundir);
-    char *md = model_slurp(path, NULL);
+    char *md = util_slurp(path, NULL);
     assert_non_null(md);
     assert_non_null(strstr(md, "![Setup time against N"));
     assert_non_null(strstr(md, "SYNTHETIC DATA"));
@@ -154,7 +154,7 @@ static void test_errors_exit_nonzero(void **state)
     assert_int_equal(run(cmd, NULL), 1);
     assert_int_equal(run("predict --csv results/reference/patent-fig7.csv --x n --y before_s", NULL), 2);
     assert_int_equal(run("fit --csv results/reference/patent-fig7.csv --x n --y nope", NULL), 1);
-    char *err = model_slurp(strcat(strcpy(cmd, tmpdir), "/stderr.txt"), NULL);
+    char *err = util_slurp(strcat(strcpy(cmd, tmpdir), "/stderr.txt"), NULL);
     assert_non_null(err);
     assert_non_null(strstr(err, "no column 'nope'"));
     free(err);

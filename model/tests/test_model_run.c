@@ -17,7 +17,7 @@
 #include "model/report.h"
 #include "model/runfit.h"
 #include "model/tests/testlib_model_synth.h"
-#include "model/util.h"
+#include "sim/util/util_fs.h"
 
 static char tmpdir[256];
 
@@ -102,7 +102,7 @@ static void test_full_run_pipeline(void **state)
     assert_int_equal(report_write(&rf, err, sizeof err), 0);
     char path[1024];
     snprintf(path, sizeof path, "%s/report.md", dir);
-    char *md = model_slurp(path, NULL);
+    char *md = util_slurp(path, NULL);
     assert_non_null(md);
     assert_non_null(strstr(md, "SYNTHETIC DATA"));
     assert_non_null(strstr(md, "| 50 | 137.2 | 85.9 | -37% |"));
@@ -114,7 +114,7 @@ static void test_full_run_pipeline(void **state)
                            "cdf-after.dat", "breakdown-before.dat", "modes.txt"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/fit/%s", dir, files[i]);
-        assert_true(model_file_exists(path));
+        assert_true(util_file_exists(path));
     }
     runfit_free(&rf);
 }

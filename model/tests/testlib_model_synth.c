@@ -1,6 +1,6 @@
 /* testlib_model_synth.c: see testlib_model_synth.h. */
 #include "model/tests/testlib_model_synth.h"
-#include "model/util.h"
+#include "sim/util/util_fs.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -26,10 +26,10 @@ double synth_grpc_bytes(int mode, double n)
 int synth_write_run(const char *dir, const synth_opts *o)
 {
     char path[4096];
-    if (model_mkdirs(dir, NULL, 0) != 0)
+    if (util_mkdirs(dir, NULL, 0) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/timelines", dir);
-    if (o->with_timelines && model_mkdirs(path, NULL, 0) != 0)
+    if (o->with_timelines && util_mkdirs(path, NULL, 0) != 0)
         return -1;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, o->seed);

@@ -1,28 +1,24 @@
-/* util.c: see util.h. */
-#include "model/util.h"
+/* util_fs.c: see util_fs.h. */
+#include "sim/util/util_fs.h"
+#include "sim/util/util_err.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-void model_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-int model_mkdirs(const char *path, char *err, size_t errlen)
+int util_mkdirs(const char *path, char *err, size_t errlen)
 {
     char buf[4096];
+    if (path[0] == '\0') {
+        util_seterr(err, errlen, "cannot create a directory with an empty name");
+        errno = ENOENT;
+        return -1;
+    }
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        model_seterr(err, errlen, "path too long: %s", path);
+        util_seterr(err, errlen, "path too long: %s", path);
+        errno = ENAMETOOLONG;
         return -1;
     }
     for (char *p = buf + 1;; p++) {
@@ -30,7 +26,9 @@ int model_mkdirs(const char *path, char *err, size_t errlen)
             char c = *p;
             *p = '\0';
             if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                model_seterr(err, errlen, "cannot create directory %s: %s", buf, strerror(errno));
+                int e = errno;
+                util_seterr(err, errlen, "cannot create directory %s: %s", buf, strerror(e));
+                errno = e;
                 return -1;
             }
             *p = c;
@@ -41,7 +39,7 @@ int model_mkdirs(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-char *model_slurp(const char *path, size_t *len)
+char *util_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -70,7 +68,7 @@ char *model_slurp(const char *path, size_t *len)
     return buf;
 }
 
-int model_file_exists(const char *path)
+int util_file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
