@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/bench_record.h"
 #include "sim/util/util_err.h"
+#include "sim/util/util_fs.h"
 
 void bench_run_id(time_t when, uint64_t seed, char *out, size_t out_len)
 {
@@ -19,27 +19,6 @@ void bench_run_id(time_t when, uint64_t seed, char *out, size_t out_len)
     gmtime_r(&when, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(out, out_len, "%s-%llu", stamp, (unsigned long long)seed);
-}
-
-/* mkdir -p for one path; existing directories are fine. */
-static int mkdirs(const char *path)
-{
-    char buf[1100];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, path, len + 1);
-    for (size_t i = 1; i < len; i++) {
-        if (buf[i] != '/')
-            continue;
-        buf[i] = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        buf[i] = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
 }
 
 static int fsync_dir(const char *dir)
@@ -69,7 +48,7 @@ int bench_results_create(bench_results *r, const char *out, const char *run_id, 
     }
     snprintf(r->run_id, sizeof r->run_id, "%s", run_id);
     snprintf(path, sizeof path, "%s/timelines", r->dir);
-    if (mkdirs(path) != 0) {
+    if (util_mkdirs(path, NULL, 0) != 0) {
         util_seterr(err, err_len, "cannot create %s: %s (choose a writable --out)", path, strerror(errno));
         return -1;
     }

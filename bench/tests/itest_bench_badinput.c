@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "bench/tests/testlib_bench.h"
+#include "sim/util/util_fs.h"
 
 static char tmpdir[256];
 
@@ -144,7 +145,7 @@ static void test_bad_input_table(void **state)
         int status = bench_t_wait(bench_t_spawn(argv, log), 60);
         if (c->env_etcd)
             unsetenv("GEOKV_ETCD");
-        char *text = bench_t_read(log, NULL);
+        char *text = util_slurp(log, NULL);
         assert_non_null(text);
         size_t len = strlen(text);
         bool one_line = len > 0 && text[len - 1] == '\n' && strchr(text, '\n') == text + len - 1;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "bench/tests/testlib_bench.h"
+#include "sim/util/util_fs.h"
 
 static char tmpdir[256];
 
@@ -76,7 +77,7 @@ static void test_sigint_then_resume(void **state)
     before = count_runs(latest);
     assert_true(before >= 1 && before < 4);
     {
-        char *text = bench_t_read(log, NULL);
+        char *text = util_slurp(log, NULL);
         assert_non_null(text);
         assert_non_null(strstr(text, "--resume"));
         assert_non_null(strstr(text, out));

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "bench/tests/testlib_bench.h"
+#include "sim/util/util_fs.h"
 
 static char tmpdir[256];
 
@@ -68,7 +69,7 @@ static void check_timeline(const char *dir, const char *mode)
     char path[1200], *text, *line, *save = NULL;
     int lines = 0;
     snprintf(path, sizeof path, "%s/timelines/%s-n4-r1.jsonl", dir, mode);
-    text = bench_t_read(path, NULL);
+    text = util_slurp(path, NULL);
     if (text == NULL)
         fail_msg("no timeline %s", path);
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -197,7 +198,7 @@ static void test_bad_options(void **state)
         int status;
         snprintf(log, sizeof log, "%s/bad-%zu.log", tmpdir, i);
         status = bench_t_wait(bench_t_spawn(argv, log), 30);
-        text = bench_t_read(log, NULL);
+        text = util_slurp(log, NULL);
         assert_non_null(text);
         if (status != 2 || strchr(text, '\n') != strrchr(text, '\n') || strncmp(text, "geokv-bench: ", 13) != 0)
             fail_msg("%s %s: status %d, output '%s'", bad[i][0], bad[i][1] ? bad[i][1] : "", status, text);

@@ -14,6 +14,7 @@
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
 #include "bench/tests/testlib_bench.h"
+#include "sim/util/util_fs.h"
 
 static void fake_result(cb_run_result *r, double agents[4])
 {
@@ -239,13 +240,9 @@ static void test_results_dir(void **state)
     {
         json_t *all;
         size_t valid, bad;
-        char *text = NULL;
         size_t len = 0;
-        FILE *rf = fopen(path, "r");
-        assert_non_null(rf);
-        text = malloc(1 << 20);
-        len = fread(text, 1, 1 << 20, rf);
-        fclose(rf);
+        char *text = util_slurp(path, &len);
+        assert_non_null(text);
         assert_int_equal(bench_parse_runs(text, len, &all, &valid, &bad), 0);
         assert_int_equal(json_array_size(all), 3);
         assert_int_equal(valid, len);

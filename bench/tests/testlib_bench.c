@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench/bench_record.h"
+#include "sim/util/util_fs.h"
 
 int bench_t_tmpdir_make(char *dir, size_t dir_len, const char *tag)
 {
@@ -34,7 +35,7 @@ void bench_t_sleep(double s)
 
 void bench_t_dump_log(const char *log)
 {
-    char *t = bench_t_read(log, NULL);
+    char *t = util_slurp(log, NULL);
     if (t) {
         fprintf(stderr, "--- geokv-bench output:\n%s---\n", t);
         free(t);
@@ -82,34 +83,6 @@ int bench_t_wait(pid_t pid, double timeout_s)
     return -1;
 }
 
-char *bench_t_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    if (f == NULL)
-        return NULL;
-    do {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap + 65536);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap += 65536;
-        }
-        got = fread(buf + n, 1, 4096, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
 json_t *bench_t_load_runs(const char *dir, char *why, size_t why_len)
 {
     char path[1200];
@@ -119,7 +92,7 @@ json_t *bench_t_load_runs(const char *dir, char *why, size_t why_len)
     int k = 0;
 
     snprintf(path, sizeof path, "%s/runs.jsonl", dir);
-    text = bench_t_read(path, &len);
+    text = util_slurp(path, &len);
     if (text == NULL) {
         snprintf(why, why_len, "cannot read %s", path);
         json_decref(all);
@@ -177,7 +150,7 @@ int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_
     for (; bench_csv_columns[ncol]; ncol++)
         off += (size_t)snprintf(header + off, sizeof header - off, "%s%s", ncol ? "," : "", bench_csv_columns[ncol]);
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    text = bench_t_read(path, NULL);
+    text = util_slurp(path, NULL);
     if (text == NULL) {
         snprintf(why, why_len, "cannot read %s", path);
         return -1;
@@ -226,7 +199,7 @@ int bench_t_alive_members(const char *dir, int *listed)
             continue;
         /* A zombie (state Z) is dead, only not reaped yet. */
         snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", (int)pid);
-        st = bench_t_read(stat_path, NULL);
+        st = util_slurp(stat_path, NULL);
         if (st != NULL) {
             char *rp = strrchr(st, ')');
             if (!(rp && rp[1] == ' ' && rp[2] == 'Z'))

@@ -39,9 +39,6 @@ pid_t bench_t_spawn(char *const *argv, const char *log_path);
  * not a child's (<= 0, a failed bench_t_spawn). */
 int bench_t_wait(pid_t pid, double timeout_s);
 
-/* Whole file, NUL-terminated (malloc'd), NULL when unreadable. */
-char *bench_t_read(const char *path, size_t *len);
-
 /* Loads runs.jsonl of dir: every line must be a JSON object holding every
  * summary.csv column; returns the records (new array), NULL (and a message
  * in why) when a line is not. */
