@@ -81,7 +81,7 @@ LAYERS_sim/cb     := sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
 LAYERS_sim/cookie := sim/cookie sim/util
 LAYERS_sim/fuzz   := sim/fuzz sim/wan sim/etcd sim/util
 LAYERS_model      := model sim/util
-LAYERS_bench      := bench model sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
+LAYERS_bench      := bench sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
 $(foreach d,$(TEST_DIRS),$(eval LIBS_$(d) := $(foreach l,$(filter $(SRC_DIRS),$(LAYERS_$(d))),$(call lib_of,$(l)))))
 # "dir=dep,dep;..." for the include-graph test.
 export GEOKV_LAYERS := $(subst $(space),,$(foreach d,$(TEST_DIRS),$(d)=$(subst $(space),$(comma),$(strip $(LAYERS_$(d))));))
