@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sim/cookie/cookie_report.h"
+#include "sim/util/util_fs.h"
 
 static json_t *run(const char *exp, const char *strategy, const char *event, double moved,
                    double theory, double targeted, double affected)
@@ -28,17 +29,6 @@ static json_t *run(const char *exp, const char *strategy, const char *event, dou
                                              "new_slot_share", 0.0));
     json_object_set_new(r, "events", evs);
     return r;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static void test_csv_rows_have_every_column(void **state)
@@ -78,16 +68,20 @@ static void test_markdown_states_the_claims(void **state)
     json_t *config = json_pack("{s:i, s:i, s:s}", "n_cache", 3, "n_web", 2, "run_id", "t");
     assert_int_equal(cookie_report_markdown(dir, config, runs, NULL), 0);
     snprintf(path, sizeof path, "%s/cookie-report.md", dir);
-    char *md = slurp(path);
+    char *md = util_slurp(path, NULL);
+    assert_non_null(md);
     assert_non_null(strstr(md, "*Scale-out moves nothing* (cookie): 0.0% of clients changed server -> the claim holds."));
     assert_non_null(strstr(md, "| scaleout | modulo | – | 78.0% | 75.0% |"));
     assert_non_null(strstr(md, "affects only its own data* (cookie): 29.0%"));
     assert_null(strstr(md, "![hit ratio"));           /* no plot, no image link */
+    free(md);
     unlink(path);
     snprintf(path, sizeof path, "%s/remap.csv", dir);
-    char *csv = slurp(path);
+    char *csv = util_slurp(path, NULL);
+    assert_non_null(csv);
     assert_non_null(strstr(csv, "scaleout,scaleout,modulo,3,0.78,0.75,0.78\n"));
     assert_non_null(strstr(csv, "kill,kill,cookie,3,0.29,0.333333,0.29\n"));
+    free(csv);
     unlink(path);
     rmdir(dir);
     json_decref(runs);
