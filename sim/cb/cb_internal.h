@@ -197,6 +197,10 @@ struct cb_agent {
 
 /* Creates an agent (no thread yet). */
 int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client);
+/* Redeploy of a stopped (joined) agent: the same host id starts again as a
+ * new VM in `place` (copied) with `client`, which the agent then owns (an
+ * earlier redeploy's client is freed); its start offset is now. */
+void cb_agent_reset(cb_agent *a, const cb_place *place, etcd_client *client);
 int cb_agent_start(cb_agent *a);         /* its thread: waits offset, runs the mode */
 void cb_agent_stop_all(cb_ctx *x);       /* sets stop and wakes every agent */
 void cb_agent_join(cb_agent *a);

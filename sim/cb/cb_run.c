@@ -249,30 +249,7 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     cb_queue_wake(&a->q);
     cb_agent_join(a);
     bool was_complete = a->complete, was_tunneling = a->tunneling_put;
-    /* a new VM: nothing of the old one's memory survives */
-    cb_queue_destroy(&a->q);
-    cb_queue_init(&a->q);
-    a->nw = 0;
-    a->own_state[0] = '\0';
-    a->have_self = false;
-    a->n_cache = 0;
-    cb_rule_free(&a->rule);
-    cb_rule_init(&a->rule, x->cladnet);
-    a->spec_valid = false;
-    a->configured = false;
-    a->lock_lost = false;
-    a->complete = false;
-    a->tunneling_put = false;
-    a->t_lock = a->t_fixed = 0;
-    a->place_copy = *place;
-    a->place = &a->place_copy;
-    etcd_client *old_own = a->own_client;
-    a->own_client = nc;
-    a->client = nc;
-    a->redeployed = true;
-    a->t_redeploy = cb_now();
-    a->offset_s = a->t_redeploy - x->t0;
-    a->killed = 0;
+    cb_agent_reset(a, place, nc);
     pthread_mutex_lock(&x->mu);
     if (was_complete)
         x->n_complete--;
@@ -281,10 +258,6 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     x->redeploys++;
     x->redeploy_agent = i;
     pthread_mutex_unlock(&x->mu);
-    if (old_own) {
-        /* a second redeploy of the same agent: keep its requests counted */
-        etcd_client_free(old_own);
-    }
     if (cb_agent_start(a) != 0) {
         cb_ctx_fail(x, "could not start redeployed agent %d", i);
         hook_err(err, err_len, "could not start the agent's thread");
