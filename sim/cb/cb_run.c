@@ -35,12 +35,12 @@ void cb_run_config_default(cb_run_config *cfg)
     cfg->controller_replicas = 1;
 }
 
-static const char *cfg_cladnet(const cb_run_config *cfg)
+const char *cb_cfg_cladnet(const cb_run_config *cfg)
 {
     return cfg->cladnet_id ? cfg->cladnet_id : CB_DEFAULT_CLADNET;
 }
 
-static const char *cfg_cidr(const cb_run_config *cfg)
+const char *cb_cfg_cidr(const cb_run_config *cfg)
 {
     return cfg->ipv4_cidr ? cfg->ipv4_cidr : "192.168.0.0/16";
 }
@@ -50,9 +50,9 @@ etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *s
     cb_spec s = {0};
     char key[CB_KEY_MAX];
     size_t len;
-    snprintf(s.cladnet_id, sizeof s.cladnet_id, "%s", cfg_cladnet(cfg));
+    snprintf(s.cladnet_id, sizeof s.cladnet_id, "%s", cb_cfg_cladnet(cfg));
     snprintf(s.name, sizeof s.name, "geokv");
-    snprintf(s.ipv4_cidr, sizeof s.ipv4_cidr, "%s", cfg_cidr(cfg));
+    snprintf(s.ipv4_cidr, sizeof s.ipv4_cidr, "%s", cb_cfg_cidr(cfg));
     snprintf(s.description, sizeof s.description, "geokv-bench simulated CLADNet");
     if (cb_rule_type_parse(cfg->rule_type, &s.rule_type) != 0) {
         if (st) {
@@ -74,7 +74,7 @@ etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *s
 
 etcd_code cb_reset(etcd_client *c, const cb_run_config *cfg, etcd_status *st)
 {
-    const char *cl = cfg_cladnet(cfg);
+    const char *cl = cb_cfg_cladnet(cfg);
     char keys[6][CB_KEY_MAX];
     cb_key_peer_prefix(keys[0], cl);
     cb_key_host_prefix(keys[1], cl);
@@ -97,8 +97,8 @@ etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg
     char pk[CB_KEY_MAX], rk[CB_KEY_MAX];
     etcd_range_result peers = {0}, rules = {0};
     etcd_range_opts o = {.prefix = true};
-    cb_key_peer_prefix(pk, cfg_cladnet(cfg));
-    cb_key_rule_prefix(rk, cfg_cladnet(cfg));
+    cb_key_peer_prefix(pk, cb_cfg_cladnet(cfg));
+    cb_key_rule_prefix(rk, cb_cfg_cladnet(cfg));
     *ok = false;
     etcd_code rc = etcd_range(c, pk, strlen(pk), &o, &peers, st);
     /* both reads at one revision, so the verdict is on one snapshot */
@@ -108,7 +108,7 @@ etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg
     }
     if (rc == ETCD_OK)
         *ok = cb_check_keyspace(peers.kvs, peers.n_kvs, rules.kvs, rules.n_kvs, cfg->n_agents,
-                                cfg_cidr(cfg), msg, msg_len);
+                                cb_cfg_cidr(cfg), msg, msg_len);
     else
         snprintf(msg, msg_len, "checker: could not read the keyspace: %s", st ? st->message : "");
     etcd_range_result_free(&peers);
@@ -315,13 +315,12 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     etcd_client **ctl_clients = NULL, **clients = NULL;   /* clients[i]: agent i's (maybe shared) */
     bool *owns = NULL;
     cb_controller **ctl = NULL;
-    cb_agent *agents = NULL;
     double *offsets = NULL;
     bool ctx_init = false;
     char msg[256];
 
-    x.ops = cb_mode_find(cfg->mode);
-    if (!x.ops) {
+    const cb_mode_ops *ops = cb_mode_find(cfg->mode);
+    if (!ops) {
         snprintf(msg, sizeof msg, "unknown mode '%s' (before, after, lockless)", cfg->mode ? cfg->mode : "");
         return set_st(st, ETCD_ERR_INVAL, msg);
     }
@@ -330,36 +329,23 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     for (int i = 0; i < n; i++)
         if (!cfg->agents[i].endpoints || cfg->agents[i].n_endpoints == 0 || !cfg->agents[i].region)
             return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
-    x.cfg = cfg;
-    x.n_agents = n;
-    x.session_ttl = cfg->session_ttl_s > 0 ? cfg->session_ttl_s : 60;
-    x.redeploy_agent = -1;
-    double scale = cfg->delay_scale > 0 ? cfg->delay_scale : 1.0;
-    x.d.watch_sleep_s = cfg->delays.watch_sleep_s * scale;
-    x.d.iface_config_s = cfg->delays.iface_config_s * scale;
-    x.d.public_ip_s = cfg->delays.public_ip_s * scale;
-    x.break_lock_delay_s = (cfg->break_lock_delay_s > 0 ? cfg->break_lock_delay_s : 0.2) * scale;
-    x.spec_cache = cfg->ablation.spec_cache >= 0 ? cfg->ablation.spec_cache : x.ops->spec_cache_default;
-    x.init_lock = cfg->ablation.init_lock >= 0 ? cfg->ablation.init_lock : x.ops->init_lock_default;
-    x.break_lock = cfg->ablation.break_lock > 0;
-    snprintf(x.cladnet, sizeof x.cladnet, "%s", cfg_cladnet(cfg));
-    snprintf(x.cidr, sizeof x.cidr, "%s", cfg_cidr(cfg));
-    if (cb_rule_type_parse(cfg->rule_type, &x.rule_type) != 0)
+    cb_rule_type rule_type;
+    if (cb_rule_type_parse(cfg->rule_type, &rule_type) != 0)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
-    cb_sync_init(&x.mu, &x.cv);
+    if (cb_ctx_init(&x, cfg, ops, msg, sizeof msg) != 0) {
+        rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+        goto cleanup;
+    }
     ctx_init = true;
 
     res->n_agents = n;
-    agents = calloc((size_t)n, sizeof *agents);
-    x.agents = calloc((size_t)n, sizeof *x.agents);
-    x.by_host = calloc((size_t)n, sizeof *x.by_host);
     clients = calloc((size_t)n, sizeof *clients);
     owns = calloc((size_t)n, sizeof *owns);
     offsets = calloc((size_t)n, sizeof *offsets);
     ctl = calloc((size_t)n_ctl, sizeof *ctl);
     ctl_clients = calloc((size_t)n_ctl, sizeof *ctl_clients);
     res->agent_complete_s = calloc((size_t)n, sizeof *res->agent_complete_s);
-    if (!agents || !x.agents || !x.by_host || !clients || !owns || !offsets || !ctl || !ctl_clients ||
+    if (!clients || !owns || !offsets || !ctl || !ctl_clients ||
         !res->agent_complete_s) {
         rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
         goto cleanup;
@@ -399,17 +385,14 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
                 goto cleanup;
             owns[i] = true;
         }
-        cb_agent_init(&agents[i], &x, i, &cfg->agents[i], clients[i]);
-        agents[i].offset_s = offsets[i];
-        x.agents[i] = &agents[i];
-        x.by_host[i] = i;
+        cb_ctx_add_agent(&x, i, &cfg->agents[i], clients[i])->offset_s = offsets[i];
     }
     pthread_mutex_lock(&g_sort_mu);
     g_sort_ctx = &x;
     qsort(x.by_host, (size_t)n, sizeof *x.by_host, by_host_id);
     pthread_mutex_unlock(&g_sort_mu);
     for (int i = 1; i < n; i++)
-        if (strcmp(agents[x.by_host[i]].host_id, agents[x.by_host[i - 1]].host_id) == 0) {
+        if (strcmp(x.agents[x.by_host[i]]->host_id, x.agents[x.by_host[i - 1]]->host_id) == 0) {
             rc = set_st(st, ETCD_ERR_INVAL, "cb_run: two agents drew the same host id: change the seed");
             goto cleanup;
         }
@@ -431,7 +414,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     x.t0 = cb_now();
     x.tl = cb_timeline_new(x.t0);
     for (int i = 0; i < n; i++)
-        if (cb_agent_start(&agents[i]) != 0) {
+        if (cb_agent_start(x.agents[i]) != 0) {
             cb_ctx_fail(&x, "could not start agent thread %d (raise ulimit -u?)", i);
             break;
         }
@@ -480,7 +463,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     ctl_attach(cfg->ctl, NULL);   /* waits for a running hook */
     cb_agent_stop_all(&x);
     for (int i = 0; i < n; i++)
-        cb_agent_join(&agents[i]);
+        cb_agent_join(x.agents[i]);
     for (int k = 0; k < n_ctl; k++)
         cb_controller_stop(ctl[k]);
 
@@ -492,7 +475,7 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     size_t nc = 0;
     double sum_lock = 0, sum_fixed = 0, sum_other = 0;
     for (int i = 0; i < n; i++) {
-        cb_agent *a = &agents[i];
+        cb_agent *a = x.agents[i];
         if (!a->complete) {
             res->agent_complete_s[i] = -1;
             continue;
@@ -540,16 +523,16 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     }
     for (int i = 0; i < n; i++) {
         etcd_stats s;
-        if (!agents[i].own_client)
+        if (!x.agents[i]->own_client)
             continue;
-        etcd_client_stats(agents[i].own_client, &s);
+        etcd_client_stats(x.agents[i]->own_client, &s);
         etcd_stats_add(&res->stats, &s);
     }
     res->redeploys = x.redeploys;
     res->redeploy_agent = x.redeploy_agent;
     res->redeploy_s = -1;
     if (x.redeploy_agent >= 0) {
-        cb_agent *a = &agents[x.redeploy_agent];
+        cb_agent *a = x.agents[x.redeploy_agent];
         snprintf(res->redeploy_region, sizeof res->redeploy_region, "%s", a->place->region);
         if (a->complete)
             res->redeploy_s = a->t_complete - a->t_redeploy;
@@ -573,34 +556,25 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     rc = ETCD_OK;
 
 cleanup:
-    if (ctx_init)
+    if (ctx_init) {
         ctl_attach(cfg->ctl, NULL);
-    if (ctx_init)
         cb_agent_stop_all(&x);
-    for (int i = 0; agents && i < n; i++)
-        if (x.agents && x.agents[i])
-            cb_agent_destroy(&agents[i]);
+    }
     for (int k = 0; ctl && k < n_ctl; k++)
         cb_controller_free(ctl[k]);
+    if (ctx_init)
+        cb_ctx_destroy(&x);   /* joins the agents before their clients go */
     for (int k = 0; ctl_clients && k < n_ctl; k++)
         etcd_client_free(ctl_clients[k]);
     for (int i = 0; clients && owns && i < n; i++)
         if (owns[i])
             etcd_client_free(clients[i]);
     etcd_client_free(admin);
-    cb_timeline_free(x.tl);
-    free(agents);
-    free(x.agents);
-    free(x.by_host);
     free(clients);
     free(owns);
     free(offsets);
     free(ctl);
     free(ctl_clients);
-    if (ctx_init) {
-        pthread_mutex_destroy(&x.mu);
-        pthread_cond_destroy(&x.cv);
-    }
     if (rc != ETCD_OK) {
         cb_run_result_free(res);
         if (!res->error[0] && st)
