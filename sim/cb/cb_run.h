@@ -7,7 +7,7 @@
  * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
  * table of operations (cb_mode_ops) looked up by name.
  *
- * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_run.c): every agent is one
+ * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_ctx.c, cb_run.c): every agent is one
  * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
  * cfg.policy; the client adds one shared background thread for watches and
  * keepalives), handling its watch events one at a time, in order. The

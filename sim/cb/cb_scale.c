@@ -255,7 +255,8 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
             }
             owns[i] = true;
         }
-        cb_ctx_add_agent(&x, i, &place, clients[i])->offset_s = i * (sc->start_gap_s > 0 ? sc->start_gap_s : 0.002);
+        cb_agent *a = cb_ctx_add_agent(&x, i, &place, clients[i]);
+        a->offset_s = i * (sc->start_gap_s > 0 ? sc->start_gap_s : 0.002);
     }
 
     /* initialise */
