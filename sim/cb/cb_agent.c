@@ -625,6 +625,30 @@ void cb_agent_check_complete(cb_agent *a, const cb_rule *r)
 
 /* ---- agent life ---- */
 
+/* The state every incarnation of an agent (a VM just booted) starts from: an
+ * empty queue and rule, no watches, nothing learned, nothing measured. Both
+ * cb_agent_init and cb_agent_reset (redeploy) start from here, so a field an
+ * incarnation must not inherit is cleared in this one place. What carries
+ * over is the identity (index, host id, facts), the cache's memory (n_cache
+ * empties it), self and spec (only read once have_self / spec_valid say so)
+ * and t_start / t_complete (set again when reached). */
+static void agent_fresh(cb_agent *a)
+{
+    cb_queue_init(&a->q);
+    cb_rule_init(&a->rule, a->x->cladnet);
+    a->nw = 0;
+    a->own_state[0] = '\0';
+    a->have_self = false;
+    a->n_cache = 0;
+    a->spec_valid = false;
+    a->configured = false;
+    a->lock_lost = false;
+    a->complete = false;
+    a->tunneling_put = false;
+    a->t_lock = a->t_fixed = 0;
+    a->killed = 0;
+}
+
 int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client)
 {
     memset(a, 0, sizeof *a);
@@ -634,9 +658,26 @@ int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd
     a->client = client;
     cb_host_id(x->cfg->seed, index, a->host_id);
     cb_host_facts(x->cfg->seed, index, &a->facts);
-    cb_rule_init(&a->rule, x->cladnet);
-    cb_queue_init(&a->q);
+    agent_fresh(a);
     return 0;
+}
+
+void cb_agent_reset(cb_agent *a, const cb_place *place, etcd_client *client)
+{
+    /* a new VM: nothing of the old one's memory survives */
+    cb_queue_destroy(&a->q);
+    cb_rule_free(&a->rule);
+    agent_fresh(a);
+    a->place_copy = *place;
+    a->place = &a->place_copy;
+    /* the client of an earlier redeploy goes, and its requests with it:
+     * the run's stats count the latest own client only */
+    etcd_client_free(a->own_client);
+    a->own_client = client;
+    a->client = client;
+    a->redeployed = true;
+    a->t_redeploy = util_now_s();
+    a->offset_s = a->t_redeploy - a->x->t0;
 }
 
 typedef struct agent_feed_ud {

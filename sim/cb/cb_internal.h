@@ -103,9 +103,10 @@ typedef struct cb_ctx {
     char cladnet[CB_STR], cidr[CB_STR];
     cb_rule_type rule_type;
     int n_agents;
-    cb_agent **agents;
+    cb_agent **agents;                       /* agents[i]: NULL until cb_ctx_add_agent(i) */
+    cb_agent *agent_store;                   /* where they live (n_agents) */
     int *by_host;                            /* agent indices sorted by host id */
-    cb_timeline *tl;
+    cb_timeline *tl;                         /* NULL: none; freed with the context */
     double t0;
 
     pthread_mutex_t mu;
@@ -126,6 +127,25 @@ typedef struct cb_ctx {
     int redeploys, redeploy_agent;
 } cb_ctx;
 
+/* Builds the context of a run of cfg->n_agents agents (>= 0) in mode ops:
+ * delays scaled, ablation switches resolved against the mode's defaults,
+ * cladnet, CIDR, rule type and session TTL from cfg, room for the agents
+ * (each then made by cb_ctx_add_agent), no timeline, no ud (a harness sets
+ * them after). cfg must outlive x. 0, or -1 with a message in err (unknown
+ * rule type, out of memory): then x holds nothing to destroy. */
+int cb_ctx_init(cb_ctx *x, const cb_run_config *cfg, const cb_mode_ops *ops, char *err, size_t err_len);
+/* cb_agent_init of agent i (0 <= i < n_agents) in its slot, on `client` (the
+ * caller's: free it after cb_ctx_destroy); by_host[i] = i until sorted. */
+cb_agent *cb_ctx_add_agent(cb_ctx *x, int i, const cb_place *place, etcd_client *client);
+/* Stops the agents, joins and destroys those that were added, frees the
+ * timeline and the context's memory. Stop whatever else uses x (the
+ * controllers) first. */
+void cb_ctx_destroy(cb_ctx *x);
+
+/* cfg's CLADNet id and CIDR, or their defaults. */
+const char *cb_cfg_cladnet(const cb_run_config *cfg);
+const char *cb_cfg_cidr(const cb_run_config *cfg);
+
 /* etcd_mutex_lock that survives faults: a wait that ends because its member
  * died, was cut off, or its watch revision was compacted (clientv3 fails
  * Lock then too) is retried (the mutex dropped our key: we queue again)
@@ -138,8 +158,8 @@ etcd_code cb_mutex_lock(cb_ctx *x, etcd_mutex *m, int timeout_ms, etcd_status *s
 int cb_ctx_renew_session(cb_ctx *x, etcd_client *c, etcd_session **session, etcd_mutex **mutex,
                          etcd_session_lost_fn on_lost, void *on_lost_ud, char *err, size_t err_len);
 
-/* Session TTL of the run's processes: session_ttl, or 60 s (the original's)
- * when a harness built its context without it (cb_scale.c). */
+/* Session TTL of the run's processes: session_ttl (cfg's, or 60 s as the
+ * original's: cb_ctx_init), 60 s should it be unset. */
 int cb_ctx_session_ttl(cb_ctx *x);
 /* The freeze armed by cb_run_freeze_holder, taken by the caller (0: none). */
 double cb_ctx_take_freeze(cb_ctx *x);
@@ -199,6 +219,10 @@ struct cb_agent {
 
 /* Creates an agent (no thread yet). */
 int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client);
+/* Redeploy of a stopped (joined) agent: the same host id starts again as a
+ * new VM in `place` (copied) with `client`, which the agent then owns (an
+ * earlier redeploy's client is freed); its start offset is now. */
+void cb_agent_reset(cb_agent *a, const cb_place *place, etcd_client *client);
 int cb_agent_start(cb_agent *a);         /* its thread: waits offset, runs the mode */
 void cb_agent_stop_all(cb_ctx *x);       /* sets stop and wakes every agent */
 void cb_agent_join(cb_agent *a);

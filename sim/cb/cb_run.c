@@ -35,12 +35,12 @@ void cb_run_config_default(cb_run_config *cfg)
     cfg->controller_replicas = 1;
 }
 
-static const char *cfg_cladnet(const cb_run_config *cfg)
+const char *cb_cfg_cladnet(const cb_run_config *cfg)
 {
     return cfg->cladnet_id ? cfg->cladnet_id : CB_DEFAULT_CLADNET;
 }
 
-static const char *cfg_cidr(const cb_run_config *cfg)
+const char *cb_cfg_cidr(const cb_run_config *cfg)
 {
     return cfg->ipv4_cidr ? cfg->ipv4_cidr : "192.168.0.0/16";
 }
@@ -50,9 +50,9 @@ etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *s
     cb_spec s = {0};
     char key[CB_KEY_MAX];
     size_t len;
-    snprintf(s.cladnet_id, sizeof s.cladnet_id, "%s", cfg_cladnet(cfg));
+    snprintf(s.cladnet_id, sizeof s.cladnet_id, "%s", cb_cfg_cladnet(cfg));
     snprintf(s.name, sizeof s.name, "geokv");
-    snprintf(s.ipv4_cidr, sizeof s.ipv4_cidr, "%s", cfg_cidr(cfg));
+    snprintf(s.ipv4_cidr, sizeof s.ipv4_cidr, "%s", cb_cfg_cidr(cfg));
     snprintf(s.description, sizeof s.description, "geokv-bench simulated CLADNet");
     if (cb_rule_type_parse(cfg->rule_type, &s.rule_type) != 0) {
         if (st) {
@@ -74,7 +74,7 @@ etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *s
 
 etcd_code cb_reset(etcd_client *c, const cb_run_config *cfg, etcd_status *st)
 {
-    const char *cl = cfg_cladnet(cfg);
+    const char *cl = cb_cfg_cladnet(cfg);
     char keys[6][CB_KEY_MAX];
     cb_key_peer_prefix(keys[0], cl);
     cb_key_host_prefix(keys[1], cl);
@@ -97,8 +97,8 @@ etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg
     char pk[CB_KEY_MAX], rk[CB_KEY_MAX];
     etcd_range_result peers = {0}, rules = {0};
     etcd_range_opts o = {.prefix = true};
-    cb_key_peer_prefix(pk, cfg_cladnet(cfg));
-    cb_key_rule_prefix(rk, cfg_cladnet(cfg));
+    cb_key_peer_prefix(pk, cb_cfg_cladnet(cfg));
+    cb_key_rule_prefix(rk, cb_cfg_cladnet(cfg));
     *ok = false;
     etcd_code rc = etcd_range(c, pk, strlen(pk), &o, &peers, st);
     /* both reads at one revision, so the verdict is on one snapshot */
@@ -108,7 +108,7 @@ etcd_code cb_check(etcd_client *c, const cb_run_config *cfg, bool *ok, char *msg
     }
     if (rc == ETCD_OK)
         *ok = cb_check_keyspace(peers.kvs, peers.n_kvs, rules.kvs, rules.n_kvs, cfg->n_agents,
-                                cfg_cidr(cfg), msg, msg_len);
+                                cb_cfg_cidr(cfg), msg, msg_len);
     else
         snprintf(msg, msg_len, "checker: could not read the keyspace: %s", st ? st->message : "");
     etcd_range_result_free(&peers);
@@ -243,30 +243,7 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     cb_queue_wake(&a->q);
     cb_agent_join(a);
     bool was_complete = a->complete, was_tunneling = a->tunneling_put;
-    /* a new VM: nothing of the old one's memory survives */
-    cb_queue_destroy(&a->q);
-    cb_queue_init(&a->q);
-    a->nw = 0;
-    a->own_state[0] = '\0';
-    a->have_self = false;
-    a->n_cache = 0;
-    cb_rule_free(&a->rule);
-    cb_rule_init(&a->rule, x->cladnet);
-    a->spec_valid = false;
-    a->configured = false;
-    a->lock_lost = false;
-    a->complete = false;
-    a->tunneling_put = false;
-    a->t_lock = a->t_fixed = 0;
-    a->place_copy = *place;
-    a->place = &a->place_copy;
-    etcd_client *old_own = a->own_client;
-    a->own_client = nc;
-    a->client = nc;
-    a->redeployed = true;
-    a->t_redeploy = util_now_s();
-    a->offset_s = a->t_redeploy - x->t0;
-    a->killed = 0;
+    cb_agent_reset(a, place, nc);
     pthread_mutex_lock(&x->mu);
     if (was_complete)
         x->n_complete--;
@@ -275,10 +252,6 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     x->redeploys++;
     x->redeploy_agent = i;
     pthread_mutex_unlock(&x->mu);
-    if (old_own) {
-        /* a second redeploy of the same agent: keep its requests counted */
-        etcd_client_free(old_own);
-    }
     if (cb_agent_start(a) != 0) {
         cb_ctx_fail(x, "could not start redeployed agent %d", i);
         hook_err(err, err_len, "could not start the agent's thread");
@@ -324,25 +297,32 @@ static bool all_idle(cb_ctx *x, cb_controller **ctl, int n_ctl)
     return true;
 }
 
-etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
-{
-    etcd_code rc = ETCD_OK;
-    cb_ctx x;
-    memset(&x, 0, sizeof x);
-    memset(res, 0, sizeof *res);
-    int n = cfg->n_agents;
-    int n_ctl = cfg->controller_replicas > 1 ? cfg->controller_replicas : 1;
-    etcd_client *admin = NULL;
-    etcd_client **ctl_clients = NULL, **clients = NULL;   /* clients[i]: agent i's (maybe shared) */
-    bool *owns = NULL;
-    cb_controller **ctl = NULL;
-    cb_agent *agents = NULL;
-    double *offsets = NULL;
-    bool ctx_init = false;
-    char msg[256];
+/* ---- one run, phase by phase ---- */
 
-    x.ops = cb_mode_find(cfg->mode);
-    if (!x.ops) {
+/* What one cb_run holds; run_cleanup releases it, the run's one exit. */
+typedef struct run_state {
+    const cb_run_config *cfg;
+    cb_run_result *res;
+    etcd_status *st;
+    int n, n_ctl;
+    cb_ctx x;
+    bool ctx_init;
+    etcd_client *admin;               /* reset, spec, checker; not counted in the run's stats */
+    etcd_client **clients;            /* clients[i]: agent i's (maybe shared) */
+    bool *owns;                       /* clients[i] was made for agent i */
+    double *offsets;                  /* agent start offsets */
+    etcd_client **ctl_clients;
+    cb_controller **ctl;
+} run_state;
+
+/* Refuses a configuration that cannot run, before anything is made. */
+static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops, etcd_status *st)
+{
+    char msg[256];
+    int n = cfg->n_agents;
+    cb_rule_type rule_type;
+    *ops = cb_mode_find(cfg->mode);
+    if (!*ops) {
         snprintf(msg, sizeof msg, "unknown mode '%s' (before, after, lockless)", cfg->mode ? cfg->mode : "");
         return set_st(st, ETCD_ERR_INVAL, msg);
     }
@@ -351,128 +331,141 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
     for (int i = 0; i < n; i++)
         if (!cfg->agents[i].endpoints || cfg->agents[i].n_endpoints == 0 || !cfg->agents[i].region)
             return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
-    x.cfg = cfg;
-    x.n_agents = n;
-    x.session_ttl = cfg->session_ttl_s > 0 ? cfg->session_ttl_s : 60;
-    x.redeploy_agent = -1;
-    double scale = cfg->delay_scale > 0 ? cfg->delay_scale : 1.0;
-    x.d.watch_sleep_s = cfg->delays.watch_sleep_s * scale;
-    x.d.iface_config_s = cfg->delays.iface_config_s * scale;
-    x.d.public_ip_s = cfg->delays.public_ip_s * scale;
-    x.break_lock_delay_s = (cfg->break_lock_delay_s > 0 ? cfg->break_lock_delay_s : 0.2) * scale;
-    x.spec_cache = cfg->ablation.spec_cache >= 0 ? cfg->ablation.spec_cache : x.ops->spec_cache_default;
-    x.init_lock = cfg->ablation.init_lock >= 0 ? cfg->ablation.init_lock : x.ops->init_lock_default;
-    x.break_lock = cfg->ablation.break_lock > 0;
-    snprintf(x.cladnet, sizeof x.cladnet, "%s", cfg_cladnet(cfg));
-    snprintf(x.cidr, sizeof x.cidr, "%s", cfg_cidr(cfg));
-    if (cb_rule_type_parse(cfg->rule_type, &x.rule_type) != 0)
+    if (cb_rule_type_parse(cfg->rule_type, &rule_type) != 0)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
-    cb_sync_init(&x.mu, &x.cv);
-    ctx_init = true;
+    return ETCD_OK;
+}
 
-    res->n_agents = n;
-    agents = calloc((size_t)n, sizeof *agents);
-    x.agents = calloc((size_t)n, sizeof *x.agents);
-    x.by_host = calloc((size_t)n, sizeof *x.by_host);
-    clients = calloc((size_t)n, sizeof *clients);
-    owns = calloc((size_t)n, sizeof *owns);
-    offsets = calloc((size_t)n, sizeof *offsets);
-    ctl = calloc((size_t)n_ctl, sizeof *ctl);
-    ctl_clients = calloc((size_t)n_ctl, sizeof *ctl_clients);
-    res->agent_complete_s = calloc((size_t)n, sizeof *res->agent_complete_s);
-    if (!agents || !x.agents || !x.by_host || !clients || !owns || !offsets || !ctl || !ctl_clients ||
-        !res->agent_complete_s) {
-        rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
-        goto cleanup;
-    }
-    if (cb_schedule_offsets(cfg->start, cfg->start_gap_s, cfg->start_window_s, cfg->seed, n, offsets) != 0) {
-        rc = set_st(st, ETCD_ERR_INVAL, "cb_run: bad start schedule (negative gap or window)");
-        goto cleanup;
-    }
+/* The context, the run's arrays and the start schedule. */
+static etcd_code run_open(run_state *r, const cb_mode_ops *ops)
+{
+    const cb_run_config *cfg = r->cfg;
+    char msg[256];
+    int n = r->n, n_ctl = r->n_ctl;
+    if (cb_ctx_init(&r->x, cfg, ops, msg, sizeof msg) != 0)
+        return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+    r->ctx_init = true;
+    r->res->n_agents = n;
+    r->clients = calloc((size_t)n, sizeof *r->clients);
+    r->owns = calloc((size_t)n, sizeof *r->owns);
+    r->offsets = calloc((size_t)n, sizeof *r->offsets);
+    r->ctl = calloc((size_t)n_ctl, sizeof *r->ctl);
+    r->ctl_clients = calloc((size_t)n_ctl, sizeof *r->ctl_clients);
+    r->res->agent_complete_s = calloc((size_t)n, sizeof *r->res->agent_complete_s);
+    if (!r->clients || !r->owns || !r->offsets || !r->ctl || !r->ctl_clients || !r->res->agent_complete_s)
+        return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+    if (cb_schedule_offsets(cfg->start, cfg->start_gap_s, cfg->start_window_s, cfg->seed, n, r->offsets) != 0)
+        return set_st(r->st, ETCD_ERR_INVAL, "cb_run: bad start schedule (negative gap or window)");
+    return ETCD_OK;
+}
 
-    /* admin client: reset, spec, checker; not counted in the run's stats */
-    if ((rc = make_client(cfg, &cfg->controller, &admin, st)) != ETCD_OK)
-        goto cleanup;
-    if (!cfg->skip_reset && (rc = cb_reset(admin, cfg, st)) != ETCD_OK)
-        goto cleanup;
-    {
-        char key[CB_KEY_MAX];
-        etcd_range_result r = {0};
-        etcd_range_opts o = {.count_only = true};
-        cb_key_spec(key, x.cladnet);
-        if ((rc = etcd_range(admin, key, strlen(key), &o, &r, st)) != ETCD_OK)
-            goto cleanup;
-        int64_t have = r.count;
-        etcd_range_result_free(&r);
-        if (have == 0 && (rc = cb_write_spec(admin, cfg, st)) != ETCD_OK)
-            goto cleanup;
-    }
+/* The admin client; the previous run's keys gone (unless skip_reset); the
+ * spec written if the cluster has none. */
+static etcd_code run_keyspace(run_state *r)
+{
+    char key[CB_KEY_MAX];
+    etcd_range_result rr = {0};
+    etcd_range_opts o = {.count_only = true};
+    etcd_code rc;
+    if ((rc = make_client(r->cfg, &r->cfg->controller, &r->admin, r->st)) != ETCD_OK)
+        return rc;
+    if (!r->cfg->skip_reset && (rc = cb_reset(r->admin, r->cfg, r->st)) != ETCD_OK)
+        return rc;
+    cb_key_spec(key, r->x.cladnet);
+    if ((rc = etcd_range(r->admin, key, strlen(key), &o, &rr, r->st)) != ETCD_OK)
+        return rc;
+    int64_t have = rr.count;
+    etcd_range_result_free(&rr);
+    if (have == 0)
+        return cb_write_spec(r->admin, r->cfg, r->st);
+    return ETCD_OK;
+}
 
-    for (int i = 0; i < n; i++) {
+/* Every agent with its client (one per agent, or per endpoint list with
+ * share_region_clients), indexed by host id; host ids must be distinct. */
+static etcd_code run_agents(run_state *r)
+{
+    const cb_run_config *cfg = r->cfg;
+    cb_ctx *x = &r->x;
+    etcd_code rc;
+    for (int i = 0; i < r->n; i++) {
         if (cfg->share_region_clients)
             for (int j = 0; j < i; j++)
                 if (same_endpoints(&cfg->agents[i], &cfg->agents[j])) {
-                    clients[i] = clients[j];
+                    r->clients[i] = r->clients[j];
                     break;
                 }
-        if (!clients[i]) {
-            if ((rc = make_client(cfg, &cfg->agents[i], &clients[i], st)) != ETCD_OK)
-                goto cleanup;
-            owns[i] = true;
+        if (!r->clients[i]) {
+            if ((rc = make_client(cfg, &cfg->agents[i], &r->clients[i], r->st)) != ETCD_OK)
+                return rc;
+            r->owns[i] = true;
         }
-        cb_agent_init(&agents[i], &x, i, &cfg->agents[i], clients[i]);
-        agents[i].offset_s = offsets[i];
-        x.agents[i] = &agents[i];
-        x.by_host[i] = i;
+        cb_ctx_add_agent(x, i, &cfg->agents[i], r->clients[i])->offset_s = r->offsets[i];
     }
     pthread_mutex_lock(&g_sort_mu);
-    g_sort_ctx = &x;
-    qsort(x.by_host, (size_t)n, sizeof *x.by_host, by_host_id);
+    g_sort_ctx = x;
+    qsort(x->by_host, (size_t)r->n, sizeof *x->by_host, by_host_id);
     pthread_mutex_unlock(&g_sort_mu);
-    for (int i = 1; i < n; i++)
-        if (strcmp(agents[x.by_host[i]].host_id, agents[x.by_host[i - 1]].host_id) == 0) {
-            rc = set_st(st, ETCD_ERR_INVAL, "cb_run: two agents drew the same host id: change the seed");
-            goto cleanup;
-        }
+    for (int i = 1; i < r->n; i++)
+        if (strcmp(x->agents[x->by_host[i]]->host_id, x->agents[x->by_host[i - 1]]->host_id) == 0)
+            return set_st(r->st, ETCD_ERR_INVAL, "cb_run: two agents drew the same host id: change the seed");
+    return ETCD_OK;
+}
 
-    for (int k = 0; k < n_ctl; k++) {
-        if ((rc = make_client(cfg, &cfg->controller, &ctl_clients[k], st)) != ETCD_OK)
-            goto cleanup;
-        ctl[k] = cb_controller_new(&x, k, ctl_clients[k]);
-        if (!ctl[k]) {
-            rc = set_st(st, ETCD_ERR_NOMEM, "cb_run: out of memory");
-            goto cleanup;
-        }
-        if (cb_controller_start(ctl[k]) != 0) {
-            rc = set_st(st, ETCD_ERR_CONNECT, x.error[0] ? x.error : "controller start failed");
-            goto cleanup;
-        }
+/* The controller replicas, each with its own client, running. */
+static etcd_code run_controllers(run_state *r)
+{
+    etcd_code rc;
+    for (int k = 0; k < r->n_ctl; k++) {
+        if ((rc = make_client(r->cfg, &r->cfg->controller, &r->ctl_clients[k], r->st)) != ETCD_OK)
+            return rc;
+        r->ctl[k] = cb_controller_new(&r->x, k, r->ctl_clients[k]);
+        if (!r->ctl[k])
+            return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
+        if (cb_controller_start(r->ctl[k]) != 0)
+            return set_st(r->st, ETCD_ERR_CONNECT, r->x.error[0] ? r->x.error : "controller start failed");
     }
+    return ETCD_OK;
+}
 
-    x.t0 = util_now_s();
-    x.tl = cb_timeline_new(x.t0);
-    for (int i = 0; i < n; i++)
-        if (cb_agent_start(&agents[i]) != 0) {
-            cb_ctx_fail(&x, "could not start agent thread %d (raise ulimit -u?)", i);
+/* The clock starts; the agents' threads start (each waits its offset); the
+ * fault hooks attach and the caller's on_start runs. */
+static void run_start(run_state *r)
+{
+    const cb_run_config *cfg = r->cfg;
+    cb_ctx *x = &r->x;
+    x->t0 = util_now_s();
+    x->tl = cb_timeline_new(x->t0);
+    for (int i = 0; i < r->n; i++)
+        if (cb_agent_start(x->agents[i]) != 0) {
+            cb_ctx_fail(x, "could not start agent thread %d (raise ulimit -u?)", i);
             break;
         }
-    ctl_attach(cfg->ctl, &x);
+    ctl_attach(cfg->ctl, x);
     if (cfg->ctl && cfg->ctl->on_start)
         cfg->ctl->on_start(cfg->ctl, cfg->ctl->ud);
+}
 
-    /* wait for completion */
+/* Waits until every agent is complete and the system settled (res->completed),
+ * or a failure, the caller's stop or the timeout ends the run (res->error). */
+static void run_wait(run_state *r)
+{
+    const cb_run_config *cfg = r->cfg;
+    cb_run_result *res = r->res;
+    cb_ctx *x = &r->x;
+    int n = r->n;
     double timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 600;
     int last_reported = -1;
     for (;;) {
-        pthread_mutex_lock(&x.mu);
-        int done = x.n_complete, tun = x.n_tunneling;
-        bool failed = x.stop;
-        pthread_mutex_unlock(&x.mu);
+        pthread_mutex_lock(&x->mu);
+        int done = x->n_complete, tun = x->n_tunneling;
+        bool failed = x->stop;
+        pthread_mutex_unlock(&x->mu);
         if (done != last_reported && cfg->progress) {
             cfg->progress(done, n, cfg->progress_ud);
             last_reported = done;
         }
-        if (failed || (cfg->stop && *cfg->stop) || util_now_s() - x.t0 > timeout)
+        if (failed || (cfg->stop && *cfg->stop) || util_now_s() - x->t0 > timeout)
             break;
         /* faults still to come keep the run open */
         bool held = cfg->ctl && cfg->ctl->hold && cfg->ctl->hold(cfg->ctl->ud);
@@ -480,40 +473,47 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
             res->completed = true;
             /* settle: every agent tunneling and nobody with work queued,
              * twice in a row, so the checker sees the final keyspace */
-            if (tun == n && all_idle(&x, ctl, n_ctl)) {
-                cb_ctx_sleep(&x, 0.1);
-                if (all_idle(&x, ctl, n_ctl))
+            if (tun == n && all_idle(x, r->ctl, r->n_ctl)) {
+                cb_ctx_sleep(x, 0.1);
+                if (all_idle(x, r->ctl, r->n_ctl))
                     break;
             }
         }
-        cb_ctx_sleep(&x, 0.05);
+        cb_ctx_sleep(x, 0.05);
     }
-    if (!res->completed && !x.error[0]) {
+    if (!res->completed && !x->error[0]) {
         if (cfg->stop && *cfg->stop)
             snprintf(res->error, sizeof res->error, "stopped by the caller");
         else
             snprintf(res->error, sizeof res->error, "timeout after %.0f s: %d of %d agents complete", timeout,
-                     x.n_complete, n);
+                     x->n_complete, n);
     }
-    if (x.error[0])
-        snprintf(res->error, sizeof res->error, "%s", x.error);
+    if (x->error[0])
+        snprintf(res->error, sizeof res->error, "%s", x->error);
+}
 
-    ctl_attach(cfg->ctl, NULL);   /* waits for a running hook */
-    cb_agent_stop_all(&x);
-    for (int i = 0; i < n; i++)
-        cb_agent_join(&agents[i]);
-    for (int k = 0; k < n_ctl; k++)
-        cb_controller_stop(ctl[k]);
+/* Detaches the fault hooks (waits for a running one), then stops and joins
+ * every agent and controller: from here nothing changes what is measured. */
+static void run_stop(run_state *r)
+{
+    ctl_attach(r->cfg->ctl, NULL);
+    cb_agent_stop_all(&r->x);
+    for (int i = 0; i < r->n; i++)
+        cb_agent_join(r->x.agents[i]);
+    for (int k = 0; k < r->n_ctl; k++)
+        cb_controller_stop(r->ctl[k]);
+}
 
-    /* measurements */
-    if (res->completed && !x.error[0])
-        res->setup_s = x.last_complete - x.first_start;
-    else
-        res->completed = false;
+/* Per-agent completion times, their percentiles and the mean split of an
+ * agent's time into lock waits, fixed delays and the rest. */
+static void run_agent_times(run_state *r)
+{
+    cb_run_result *res = r->res;
+    int n = r->n;
     size_t nc = 0;
     double sum_lock = 0, sum_fixed = 0, sum_other = 0;
     for (int i = 0; i < n; i++) {
-        cb_agent *a = &agents[i];
+        cb_agent *a = r->x.agents[i];
         if (!a->complete) {
             res->agent_complete_s[i] = -1;
             continue;
@@ -542,90 +542,127 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
         res->t_fixed_s = sum_fixed / (double)nc;
         res->t_other_s = sum_other / (double)nc;
     }
-    res->lock_wait_sum_s = x.lock_wait_sum;
-    res->lock_wait_max_s = x.lock_wait_max;
-    res->lock_acquisitions = x.lock_acq;
+}
+
+/* The run's request stats (every client but the admin's) and its counters. */
+static void run_counters(run_state *r)
+{
+    cb_run_result *res = r->res;
+    cb_ctx *x = &r->x;
+    int n = r->n, n_ctl = r->n_ctl;
+    res->lock_wait_sum_s = x->lock_wait_sum;
+    res->lock_wait_max_s = x->lock_wait_max;
+    res->lock_acquisitions = x->lock_acq;
     for (int k = 0; k < n_ctl; k++) {
         etcd_stats s;
-        if (!ctl_clients[k])
+        if (!r->ctl_clients[k])
             continue;
-        etcd_client_stats(ctl_clients[k], &s);
+        etcd_client_stats(r->ctl_clients[k], &s);
         etcd_stats_add(&res->stats, &s);
     }
     for (int i = 0; i < n; i++) {
         etcd_stats s;
-        if (!owns[i])
+        if (!r->owns[i])
             continue;
-        etcd_client_stats(clients[i], &s);
+        etcd_client_stats(r->clients[i], &s);
         etcd_stats_add(&res->stats, &s);
     }
     for (int i = 0; i < n; i++) {
         etcd_stats s;
-        if (!agents[i].own_client)
+        if (!x->agents[i]->own_client)
             continue;
-        etcd_client_stats(agents[i].own_client, &s);
+        etcd_client_stats(x->agents[i]->own_client, &s);
         etcd_stats_add(&res->stats, &s);
     }
-    res->redeploys = x.redeploys;
-    res->redeploy_agent = x.redeploy_agent;
+    res->redeploys = x->redeploys;
+    res->redeploy_agent = x->redeploy_agent;
     res->redeploy_s = -1;
-    if (x.redeploy_agent >= 0) {
-        cb_agent *a = &agents[x.redeploy_agent];
+    if (x->redeploy_agent >= 0) {
+        cb_agent *a = x->agents[x->redeploy_agent];
         snprintf(res->redeploy_region, sizeof res->redeploy_region, "%s", a->place->region);
         if (a->complete)
             res->redeploy_s = a->t_complete - a->t_redeploy;
     }
-    res->freezes = x.freezes;
-    res->freeze_lock_passed = x.freeze_passed;
-    res->watch_resumes = x.watch_resumes;
-    res->watch_relists = x.watch_relists;
-    res->lock_retries = x.lock_retries;
-    res->sessions_renewed = x.sessions_renewed;
-    if (cfg->timeline_path && x.tl && cb_timeline_write(x.tl, cfg->timeline_path) != 0 && !res->error[0])
+    res->freezes = x->freezes;
+    res->freeze_lock_passed = x->freeze_passed;
+    res->watch_resumes = x->watch_resumes;
+    res->watch_relists = x->watch_relists;
+    res->lock_retries = x->lock_retries;
+    res->sessions_renewed = x->sessions_renewed;
+}
+
+/* What the stopped run measured; a run that failed is not complete. */
+static void run_measure(run_state *r)
+{
+    cb_run_result *res = r->res;
+    if (res->completed && !r->x.error[0])
+        res->setup_s = r->x.last_complete - r->x.first_start;
+    else
+        res->completed = false;
+    run_agent_times(r);
+    run_counters(r);
+}
+
+/* The timeline file, and the verdict on the final keyspace. */
+static void run_check(run_state *r)
+{
+    const cb_run_config *cfg = r->cfg;
+    cb_run_result *res = r->res;
+    etcd_status cst;
+    if (cfg->timeline_path && r->x.tl && cb_timeline_write(r->x.tl, cfg->timeline_path) != 0 && !res->error[0])
         snprintf(res->error, sizeof res->error, "could not write timeline %s", cfg->timeline_path);
+    if (cb_check(r->admin, cfg, &res->checker_ok, res->checker_msg, sizeof res->checker_msg, &cst) != ETCD_OK)
+        res->checker_ok = false;
+}
 
-    /* the verdict, on the final keyspace */
-    {
-        etcd_status cst;
-        if (cb_check(admin, cfg, &res->checker_ok, res->checker_msg, sizeof res->checker_msg, &cst) !=
-            ETCD_OK)
-            res->checker_ok = false;
+/* Releases whatever the run made, on success and on every failure: the
+ * controllers, then the context (it joins the agents), then the clients. */
+static void run_cleanup(run_state *r, etcd_code rc)
+{
+    if (r->ctx_init) {
+        ctl_attach(r->cfg->ctl, NULL);
+        cb_agent_stop_all(&r->x);
     }
-    rc = ETCD_OK;
-
-cleanup:
-    if (ctx_init)
-        ctl_attach(cfg->ctl, NULL);
-    if (ctx_init)
-        cb_agent_stop_all(&x);
-    for (int i = 0; agents && i < n; i++)
-        if (x.agents && x.agents[i])
-            cb_agent_destroy(&agents[i]);
-    for (int k = 0; ctl && k < n_ctl; k++)
-        cb_controller_free(ctl[k]);
-    for (int k = 0; ctl_clients && k < n_ctl; k++)
-        etcd_client_free(ctl_clients[k]);
-    for (int i = 0; clients && owns && i < n; i++)
-        if (owns[i])
-            etcd_client_free(clients[i]);
-    etcd_client_free(admin);
-    cb_timeline_free(x.tl);
-    free(agents);
-    free(x.agents);
-    free(x.by_host);
-    free(clients);
-    free(owns);
-    free(offsets);
-    free(ctl);
-    free(ctl_clients);
-    if (ctx_init) {
-        pthread_mutex_destroy(&x.mu);
-        pthread_cond_destroy(&x.cv);
-    }
+    for (int k = 0; r->ctl && k < r->n_ctl; k++)
+        cb_controller_free(r->ctl[k]);
+    if (r->ctx_init)
+        cb_ctx_destroy(&r->x);
+    for (int k = 0; r->ctl_clients && k < r->n_ctl; k++)
+        etcd_client_free(r->ctl_clients[k]);
+    for (int i = 0; r->clients && r->owns && i < r->n; i++)
+        if (r->owns[i])
+            etcd_client_free(r->clients[i]);
+    etcd_client_free(r->admin);
+    free(r->clients);
+    free(r->owns);
+    free(r->offsets);
+    free(r->ctl);
+    free(r->ctl_clients);
     if (rc != ETCD_OK) {
-        cb_run_result_free(res);
-        if (!res->error[0] && st)
-            snprintf(res->error, sizeof res->error, "%s", st->message);
+        cb_run_result_free(r->res);
+        if (!r->res->error[0] && r->st)
+            snprintf(r->res->error, sizeof r->res->error, "%s", r->st->message);
     }
+}
+
+etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
+{
+    const cb_mode_ops *ops;
+    run_state r = {.cfg = cfg, .res = res, .st = st, .n = cfg->n_agents,
+                   .n_ctl = cfg->controller_replicas > 1 ? cfg->controller_replicas : 1};
+    memset(res, 0, sizeof *res);
+    etcd_code rc = run_validate(cfg, &ops, st);
+    if (rc != ETCD_OK)
+        return rc;
+    if ((rc = run_open(&r, ops)) != ETCD_OK || (rc = run_keyspace(&r)) != ETCD_OK ||
+        (rc = run_agents(&r)) != ETCD_OK || (rc = run_controllers(&r)) != ETCD_OK)
+        goto cleanup;
+    run_start(&r);
+    run_wait(&r);
+    run_stop(&r);
+    run_measure(&r);
+    run_check(&r);
+cleanup:
+    run_cleanup(&r, rc);
     return rc;
 }

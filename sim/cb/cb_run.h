@@ -7,7 +7,7 @@
  * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
  * table of operations (cb_mode_ops) looked up by name.
  *
- * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_run.c): every agent is one
+ * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_ctx.c, cb_run.c): every agent is one
  * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
  * cfg.policy; the client adds one shared background thread for watches and
  * keepalives), handling its watch events one at a time, in order. The
@@ -97,7 +97,7 @@ typedef struct cb_run_config {
     bool share_region_clients;        /* one etcd_client per distinct agent endpoint list instead of
                                          one per agent (scale runs; accounting is then per region) */
     bool skip_reset;                  /* do not delete the previous run's keys first (cb_reset) */
-    /* Faults (issue 6; defaults keep the original behaviour): */
+    /* Faults, injected through ctl (the defaults keep the original behaviour): */
     int session_ttl_s;                /* TTL of the agents' and the controller's sessions (lock
                                          owners); 0 -> 60 as the original */
     struct cb_run_ctl *ctl;           /* fault hooks (cb_run_ctl_new), NULL: none */
@@ -120,7 +120,7 @@ typedef struct cb_run_result {
     bool checker_ok;
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
-    /* Faults (issue 6): */
+    /* Faults: what was injected and how the engine recovered: */
     int redeploys;                    /* agents killed and started again (cb_run_redeploy) */
     int redeploy_agent;               /* index of the last one redeployed, -1: none */
     char redeploy_region[64];         /* where it went */

@@ -161,10 +161,8 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     etcd_client *admin = NULL;
     etcd_client **clients = NULL;
     bool *owns = NULL;
-    cb_agent *agents = NULL;
     etcd_status st;
     memset(res, 0, sizeof *res);
-    memset(&x, 0, sizeof x);
     memset(&s, 0, sizeof s);
     res->n_agents = n;
     cb_run_config_default(&cfg);
@@ -174,25 +172,21 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     cfg.timeout_s = timeout;
     cfg.stop = sc->stop;
     cfg.request_timeout_ms = 60000;   /* initial ranges queue at the server */
-    x.cfg = &cfg;
-    x.ops = &hold_ops;
-    x.n_agents = n;
-    x.spec_cache = 1;
-    snprintf(x.cladnet, sizeof x.cladnet, "%s", CB_DEFAULT_CLADNET);
-    snprintf(x.cidr, sizeof x.cidr, "10.0.0.0/8");
-    x.ud = &s;
+    cfg.ipv4_cidr = "10.0.0.0/8";
     pthread_mutex_init(&s.init_mu, NULL);
     pthread_cond_init(&s.init_cv, NULL);
     s.init_max = sc->init_concurrency > 0 ? sc->init_concurrency : 8;
-    cb_sync_init(&x.mu, &x.cv);
+    if (cb_ctx_init(&x, &cfg, &hold_ops, res->error, sizeof res->error) != 0) {
+        pthread_mutex_destroy(&s.init_mu);
+        pthread_cond_destroy(&s.init_cv);
+        return -1;
+    }
+    x.ud = &s;
 
-    agents = calloc((size_t)n, sizeof *agents);
-    x.agents = calloc((size_t)n, sizeof *x.agents);
-    x.by_host = calloc((size_t)n, sizeof *x.by_host);
     clients = calloc((size_t)n, sizeof *clients);
     owns = calloc((size_t)n, sizeof *owns);
     s.seen = malloc((size_t)n * sizeof *s.seen);
-    if (!agents || !x.agents || !x.by_host || !clients || !owns || !s.seen) {
+    if (!clients || !owns || !s.seen) {
         snprintf(res->error, sizeof res->error, "out of memory for %d agents", n);
         goto cleanup;
     }
@@ -205,7 +199,6 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         snprintf(res->error, sizeof res->error, "etcd: %s", st.message);
         goto cleanup;
     }
-    cfg.ipv4_cidr = "10.0.0.0/8";
     if (cb_write_spec(admin, &cfg, &st) != ETCD_OK) {
         snprintf(res->error, sizeof res->error, "spec put: %s", st.message);
         goto cleanup;
@@ -256,17 +249,15 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
             }
             owns[i] = true;
         }
-        cb_agent_init(&agents[i], &x, i, &place, clients[i]);
-        agents[i].offset_s = i * (sc->start_gap_s > 0 ? sc->start_gap_s : 0.002);
-        x.agents[i] = &agents[i];
-        x.by_host[i] = i;
+        cb_agent *a = cb_ctx_add_agent(&x, i, &place, clients[i]);
+        a->offset_s = i * (sc->start_gap_s > 0 ? sc->start_gap_s : 0.002);
     }
 
     /* initialise */
     double cpu0 = cpu_s();
     x.t0 = util_now_s();
     for (int i = 0; i < n; i++)
-        if (cb_agent_start(&agents[i]) != 0) {
+        if (cb_agent_start(x.agents[i]) != 0) {
             cb_ctx_fail(&x, "could not start agent thread %d", i);
             break;
         }
@@ -334,24 +325,16 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         rc = 0;
 
 cleanup:
-    cb_agent_stop_all(&x);
-    for (int i = 0; agents && i < n; i++)
-        if (x.agents && x.agents[i])
-            cb_agent_destroy(&agents[i]);
+    cb_ctx_destroy(&x);   /* joins the agents before their clients go */
     for (int i = 0; clients && owns && i < n; i++)
         if (owns[i])
             etcd_client_free(clients[i]);
     if (admin)
         cb_reset(admin, &cfg, &st);
     etcd_client_free(admin);
-    free(agents);
-    free(x.agents);
-    free(x.by_host);
     free(clients);
     free(owns);
     free(s.seen);
-    pthread_mutex_destroy(&x.mu);
-    pthread_cond_destroy(&x.cv);
     pthread_mutex_destroy(&s.init_mu);
     pthread_cond_destroy(&s.init_cv);
     return rc;

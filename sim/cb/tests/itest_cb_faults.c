@@ -283,10 +283,7 @@ static void test_resume_after_compaction_loses_nothing(void **state)
     etcd_put_result pr = {0};
     const char *pfx = "/itest-resume/";
     cb_run_config_default(&cfg);
-    memset(&x, 0, sizeof x);
-    x.cfg = &cfg;
-    pthread_mutex_init(&x.mu, NULL);
-    pthread_cond_init(&x.cv, NULL);
+    assert_int_equal(cb_ctx_init(&x, &cfg, &cb_mode_after, err, sizeof err), 0);
     cb_queue_init(&q);
     assert_int_equal(etcd_rig_client(g_rig, &c, &st), ETCD_OK);
     assert_int_equal(etcd_put(c, "/itest-resume/a", 15, "1", 1, NULL, &pr, &st), ETCD_OK);
@@ -322,8 +319,7 @@ static void test_resume_after_compaction_loses_nothing(void **state)
     etcd_watch_stop(w);
     cb_queue_destroy(&q);
     etcd_client_free(c);
-    pthread_mutex_destroy(&x.mu);
-    pthread_cond_destroy(&x.cv);
+    cb_ctx_destroy(&x);
 }
 
 int main(void)
