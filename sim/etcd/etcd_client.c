@@ -11,25 +11,6 @@
 
 /* ---- names ------------------------------------------------------------- */
 
-const char *etcd_code_name(etcd_code code)
-{
-    switch (code) {
-    case ETCD_OK: return "ok";
-    case ETCD_ERR_INVAL: return "invalid-argument";
-    case ETCD_ERR_NOMEM: return "out-of-memory";
-    case ETCD_ERR_CONNECT: return "connect";
-    case ETCD_ERR_TIMEOUT: return "timeout";
-    case ETCD_ERR_HTTP: return "http";
-    case ETCD_ERR_GRPC: return "grpc";
-    case ETCD_ERR_PARSE: return "parse";
-    case ETCD_ERR_CANCELED: return "canceled";
-    case ETCD_ERR_COMPACTED: return "compacted";
-    case ETCD_ERR_LEASE_LOST: return "lease-lost";
-    case ETCD_ERR_CLOSED: return "closed";
-    }
-    return "unknown";
-}
-
 static const char *const policy_names[] = { "round-robin", "pinned", "nearest" };
 
 const char *etcd_policy_name(etcd_policy p)
