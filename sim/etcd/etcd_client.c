@@ -55,13 +55,6 @@ const char *etcd_optype_name(etcd_optype t)
     return (unsigned)t < ETCD_OP_T_COUNT ? optype_names[t] : "unknown";
 }
 
-int64_t etcd_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- accounting -------------------------------------------------------- */
 
 /* Byte accounting uses CURLOPT_DEBUGFUNCTION because it is the one place

@@ -10,6 +10,7 @@
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/etcd/etcd_json.h"
+#include "sim/util/util_clock.h"
 
 #define ETCD_POOL_MAX 256          /* idle easy handles kept per client */
 #define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
@@ -63,8 +64,9 @@ struct etcd_client {
     etcd_bg *bg;
 };
 
-/* Monotonic nanoseconds. */
-int64_t etcd_now_ns(void);
+/* Monotonic nanoseconds: the project's clock (sim/util), signed for deadline
+ * arithmetic. */
+static inline int64_t etcd_now_ns(void) { return (int64_t)util_now_ns(); }
 
 /* Index of the endpoint for attempt `attempt` of a request whose first
  * endpoint was `first` (from etcd_pick_first). */
