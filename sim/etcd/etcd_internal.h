@@ -1,4 +1,17 @@
-/* etcd_internal.h: what the etcd_*.c files share (not for other modules). */
+/* etcd_internal.h: what the etcd_*.c files share (not for other modules).
+ *
+ * The files call one another only downwards, in this order:
+ *   etcd_result.c        status, destructors of the result structs
+ *   etcd_base64.c, etcd_json.c, etcd_jfast.c, etcd_http.c
+ *                        codecs: JSON gateway bodies, HTTP/1.1 framing, buffers
+ *   etcd_wire.c, etcd_transport_native.c, etcd_transport_curl.c, etcd_transport.c
+ *                        unary transports and their list (etcd_transport.h)
+ *   etcd_call.c          unary calls: endpoint policy, failover, decoding
+ *   etcd_watch.c         the background thread: watch streams, keepalives
+ *   etcd_kv.c, etcd_lease.c, etcd_maint.c, then etcd_mutex.c   the API calls
+ *   etcd_client.c        the client object, which opens and closes the rest
+ * etcd_call.c reaches the transport only through c->transport.
+ */
 #ifndef GEOKV_ETCD_INTERNAL_H
 #define GEOKV_ETCD_INTERNAL_H
 
@@ -49,11 +62,6 @@ struct etcd_client {
  * arithmetic. */
 static inline int64_t etcd_now_ns(void) { return (int64_t)util_now_ns(); }
 
-/* Index of the endpoint for attempt `attempt` of a request whose first
- * endpoint was `first` (from etcd_pick_first). */
-size_t etcd_pick_first(etcd_client *c);
-size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
-
 /* libcurl (etcd_transport_curl.c). curl_global_init, once per process;
  * returns its result. */
 CURLcode etcd_curl_init(void);
@@ -79,12 +87,6 @@ CURLcode etcd_wire_attach(etcd_wire *w, etcd_client *c, CURL *h);
 /* Charges the bytes of h's active connection since last read. */
 void etcd_wire_after_transfer(etcd_wire *w, CURL *h);
 
-/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
- * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
- * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
-etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
-                    int timeout_ms, json_t **resp, etcd_status *st);
-
 /* Grows b to hold extra more bytes and a NUL (etcd_http.c). 0, or -1 on OOM. */
 int etcd_buf_reserve(etcd_buf *b, size_t extra);
 
@@ -107,6 +109,19 @@ int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body);
  * 2: body text handed to the fast decoders). */
 etcd_buf *etcd_thread_buf(int which);
 void etcd_thread_buf_trim(etcd_buf *b);
+
+/* ---- unary calls (etcd_call.c) ---- */
+
+/* Index of the endpoint for attempt `attempt` of a request whose first
+ * endpoint was `first` (from etcd_pick_first). */
+size_t etcd_pick_first(etcd_client *c);
+size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
+
+/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
+ * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
+ * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
+etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
+                    int timeout_ms, json_t **resp, etcd_status *st);
 
 /* Same with a ready body (the hot path: see etcd_jw_*). */
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,

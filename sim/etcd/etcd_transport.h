@@ -4,7 +4,7 @@
  * A transport carries one unary request (a POST with a JSON body) to one
  * endpoint and brings back the status and body of the answer. Choosing the
  * endpoint, failover and backoff, the operation counters and decoding the
- * answer are etcd_client.c's, the same for every transport; the client never
+ * answer are etcd_call.c's, the same for every transport; the client never
  * asks which one it has. Watch streams and session keepalives are not unary:
  * they always run on libcurl's multi interface (etcd_watch.c).
  *
