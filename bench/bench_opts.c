@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/etcd/etcd_client.h"
 #include "sim/util/util_err.h"
 #include "sim/wan/wan_spin.h"
 
 const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
 
 static const char *const bench_policies[] = { "round-robin", "pinned", "nearest", NULL };
-static const char *const bench_transports[] = { "native", "curl", NULL };
 static const char *const bench_leaders[] = { "Seoul-AWS", "Seoul-GCP", "Singapore", NULL };
 
 void bench_opts_default(bench_opts *o)
@@ -379,8 +379,11 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             }
             snprintf(o->policy, sizeof o->policy, "%s", val);
         } else if (strcmp(name, "--transport") == 0) {
-            if (!name_in(val, bench_transports)) {
-                util_seterr(err, err_len, "--transport: unknown transport '%s' (known: native, curl)", val);
+            etcd_transport t;
+            if (etcd_transport_parse(val, &t) != 0) {
+                char known[128];
+                etcd_transport_list(known, sizeof known, ", ");
+                util_seterr(err, err_len, "--transport: unknown transport '%s' (known: %s)", val, known);
                 return -1;
             }
             snprintf(o->transport, sizeof o->transport, "%s", val);

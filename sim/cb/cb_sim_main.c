@@ -126,7 +126,9 @@ int main(int argc, char **argv)
         case 'S': cfg.seed = strtoull(optarg, NULL, 10); break;
         case 'X':
             if (etcd_transport_parse(optarg, &cfg.transport) != 0) {
-                fprintf(stderr, "cb-sim: --transport %s: use native or curl\n", optarg);
+                char known[128];
+                etcd_transport_list(known, sizeof known, " or ");
+                fprintf(stderr, "cb-sim: --transport %s: use %s\n", optarg, known);
                 return 2;
             }
             break;

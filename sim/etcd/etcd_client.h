@@ -71,13 +71,16 @@ int etcd_policy_parse(const char *s, etcd_policy *out); /* 0 on success, -1 unkn
 
 /* Transport of unary requests. Watch streams and session keepalives always
  * run on libcurl's multi interface. NATIVE (the default) is a minimal
- * HTTP/1.1 client over pooled kept-alive sockets (etcd_http.c: Content-Length
- * and chunked bodies, exactly what etcd's gateway speaks). CURL uses pooled
- * libcurl easy handles. Both give the same answers, errors, failover and
- * byte counts (tested); NATIVE is the default because the harness's CPU per
- * request must stay under 30 us (issue 2), and one libcurl easy transfer
- * costs about five times the instructions of a whole built-in request
- * (callgrind; README, "The etcd client's CPU"). */
+ * HTTP/1.1 client over pooled kept-alive sockets (etcd_transport_native.c:
+ * Content-Length and chunked bodies, exactly what etcd's gateway speaks).
+ * CURL uses pooled libcurl easy handles (etcd_transport_curl.c). Both give
+ * the same answers, errors, failover and byte counts (tested); NATIVE is the
+ * default because the harness's CPU per request must stay under 30 us, and
+ * one libcurl easy transfer costs about five times the instructions of a
+ * whole built-in request (callgrind; README, "The etcd client's CPU").
+ * A value is a position in the client's list of transports (etcd_transport.c,
+ * where adding one takes a line); the enum names the built-in two, any other
+ * is found by name. A value outside the list means NATIVE. */
 typedef enum etcd_transport {
     ETCD_TRANSPORT_NATIVE = 0,
     ETCD_TRANSPORT_CURL,
@@ -85,6 +88,10 @@ typedef enum etcd_transport {
 
 const char *etcd_transport_name(etcd_transport t);             /* "native", "curl" */
 int etcd_transport_parse(const char *s, etcd_transport *out);   /* 0 on success, -1 unknown */
+int etcd_transport_count(void);                                 /* transports are 0 .. count - 1 */
+/* Every transport's name, joined by sep (", " gives "native, curl"), into out
+ * (NUL-terminated, cut to len); returns the untruncated length, as snprintf. */
+size_t etcd_transport_list(char *out, size_t len, const char *sep);
 
 typedef struct etcd_client_config {
     const char *const *endpoints; /* "http://127.0.0.1:2379", ... (copied) */

@@ -1,4 +1,17 @@
-/* etcd_internal.h: what the etcd_*.c files share (not for other modules). */
+/* etcd_internal.h: what the etcd_*.c files share (not for other modules).
+ *
+ * The files call one another only downwards, in this order:
+ *   etcd_result.c        status, destructors of the result structs
+ *   etcd_base64.c, etcd_json.c, etcd_jfast.c, etcd_http.c
+ *                        codecs: JSON gateway bodies, HTTP/1.1 framing, buffers
+ *   etcd_wire.c, etcd_transport_native.c, etcd_transport_curl.c, etcd_transport.c
+ *                        unary transports and their list (etcd_transport.h)
+ *   etcd_call.c          unary calls: endpoint policy, failover, decoding
+ *   etcd_watch.c         the background thread: watch streams, keepalives
+ *   etcd_kv.c, etcd_lease.c, etcd_maint.c, then etcd_mutex.c   the API calls
+ *   etcd_client.c        the client object, which opens and closes the rest
+ * etcd_call.c reaches the transport only through c->transport.
+ */
 #ifndef GEOKV_ETCD_INTERNAL_H
 #define GEOKV_ETCD_INTERNAL_H
 
@@ -6,30 +19,15 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/socket.h>
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/etcd/etcd_json.h"
 #include "sim/util/util_clock.h"
 
-#define ETCD_POOL_MAX 256          /* idle easy handles kept per client */
 #define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
 
 typedef struct etcd_bg etcd_bg;
-
-#define ETCD_CONN_POOL_MAX 256     /* idle native connections kept per endpoint */
-
-/* Built-in HTTP/1.1 transport (etcd_http.c): one endpoint's address and its
- * idle kept-alive sockets. */
-typedef struct etcd_native_ep {
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-    char host[128];                /* Host: header value */
-    bool resolved;
-    pthread_mutex_t mu;
-    struct etcd_conn { int fd; int tmo_ms; } idle[ETCD_CONN_POOL_MAX];   /* tmo_ms: its SO_RCVTIMEO */
-    size_t n_idle;
-} etcd_native_ep;
+typedef struct etcd_transport_ops etcd_transport_ops;   /* etcd_transport.h */
 
 typedef struct etcd_buf { char *p; size_t len, cap; } etcd_buf;
 
@@ -44,11 +42,6 @@ struct etcd_client {
 
     atomic_uint_fast64_t rr;       /* round-robin cursor */
 
-    /* Idle easy handles. Each keeps its own connection cache, so a handle
-     * taken from the pool usually reuses a kept-alive connection. */
-    pthread_mutex_t pool_mu;
-    CURL *pool[ETCD_POOL_MAX];
-    size_t pool_n;
     struct curl_slist *headers;        /* Content-Type + empty Expect: */
     struct curl_slist *watch_headers;  /* + Grpc-Metadata-hasleader: true */
 
@@ -56,19 +49,21 @@ struct etcd_client {
     atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
     atomic_uint_fast64_t ops[ETCD_OP_T_COUNT];
 
-    etcd_transport transport;
-    etcd_native_ep *native;        /* one per endpoint */
+    /* unary requests: the transport's operations and its state (its open/close) */
+    const etcd_transport_ops *transport;
+    void *transport_state;
 
     /* background thread (watch streams + session keepalives), started lazily */
     pthread_mutex_t bg_mu;
     etcd_bg *bg;
 };
 
-/* Index of the endpoint for attempt `attempt` of a request whose first
- * endpoint was `first` (from etcd_pick_first). */
-size_t etcd_pick_first(etcd_client *c);
-size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
+/* Monotonic nanoseconds: the project's clock (sim/util), signed for deadline
+ * arithmetic. */
 
+/* libcurl (etcd_transport_curl.c). curl_global_init, once per process;
+ * returns its result. */
+CURLcode etcd_curl_init(void);
 /* Sets the accounting callbacks (CURLOPT_DEBUGFUNCTION) and the common
  * options on a fresh easy handle. */
 CURLcode etcd_easy_setup(etcd_client *c, CURL *h);
@@ -91,20 +86,8 @@ CURLcode etcd_wire_attach(etcd_wire *w, etcd_client *c, CURL *h);
 /* Charges the bytes of h's active connection since last read. */
 void etcd_wire_after_transfer(etcd_wire *w, CURL *h);
 
-/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
- * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
- * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
-etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
-                    int timeout_ms, json_t **resp, etcd_status *st);
-
-/* Built-in transport (etcd_http.c). */
-etcd_code etcd_native_init(etcd_client *c, etcd_status *st);
-void etcd_native_free(etcd_client *c);
-/* One POST attempt on endpoint ep before deadline (monotonic ns). On
- * ETCD_OK *http is the status and resp holds the (de-chunked) body.
- * *retry says whether another endpoint may succeed. */
-etcd_code etcd_native_post(etcd_client *c, size_t ep, const char *path, const char *body, size_t body_len,
-                           int64_t deadline, long *http, etcd_buf *resp, bool *retry, etcd_status *st);
+/* Grows b to hold extra more bytes and a NUL (etcd_http.c). 0, or -1 on OOM. */
+int etcd_buf_reserve(etcd_buf *b, size_t extra);
 
 /* HTTP/1.1 response parser of the built-in transport: append received bytes
  * to raw, call parse; stage 7 means complete (status, body de-chunked into
@@ -125,6 +108,19 @@ int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body);
  * 2: body text handed to the fast decoders). */
 etcd_buf *etcd_thread_buf(int which);
 void etcd_thread_buf_trim(etcd_buf *b);
+
+/* ---- unary calls (etcd_call.c) ---- */
+
+/* Index of the endpoint for attempt `attempt` of a request whose first
+ * endpoint was `first` (from etcd_pick_first). */
+size_t etcd_pick_first(etcd_client *c);
+size_t etcd_pick_next(etcd_client *c, size_t first, int attempt);
+
+/* One unary POST to `path` (e.g. "/v3/kv/put") with JSON body `req`
+ * (consumed). endpoint >= 0 pins it to one endpoint (no failover);
+ * timeout_ms <= 0 uses the client's. On ETCD_OK *resp is the decoded body. */
+etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *req, int endpoint,
+                    int timeout_ms, json_t **resp, etcd_status *st);
 
 /* Same with a ready body (the hot path: see etcd_jw_*). */
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,

@@ -4,30 +4,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/etcd/etcd_base64.h"
-
-etcd_code etcd_set_status(etcd_status *st, etcd_code code, const char *fmt, ...)
-{
-    if (!st)
-        return code;
-    st->code = code;
-    if (code == ETCD_OK) {
-        st->message[0] = '\0';
-        return code;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->message, sizeof st->message, fmt, ap);
-    va_end(ap);
-    if (!st->message[0])
-        snprintf(st->message, sizeof st->message, "%s", etcd_code_name(code));
-    return code;
-}
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -158,6 +139,22 @@ static int jw_enum(etcd_jw *w, const char *name, const char *v)
 
 static const char *const sort_order_names[] = { "NONE", "ASCEND", "DESCEND" };
 static const char *const sort_target_names[] = { "KEY", "VERSION", "CREATE", "MOD", "VALUE" };
+
+size_t etcd_prefix_range_end(const char *key, size_t key_len, char *out)
+{
+    /* etcd's GetPrefixRangeEnd: drop trailing 0xff bytes, increment the last
+     * remaining one; nothing left means "no upper bound", spelt "\0". */
+    for (size_t i = key_len; i > 0; i--) {
+        unsigned char b = (unsigned char)key[i - 1];
+        if (b < 0xff) {
+            memcpy(out, key, i - 1);
+            out[i - 1] = (char)(b + 1);
+            return i;
+        }
+    }
+    out[0] = '\0';
+    return 1;
+}
 
 /* Explicit range_end wins over prefix. */
 static int jw_range_end(etcd_jw *w, const char *key, size_t key_len, bool prefix,

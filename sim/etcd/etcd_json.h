@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "sim/etcd/etcd_client.h"
+#include "sim/etcd/etcd_result.h"
 
 /* ---- requests as text ---------------------------------------------------
  * The hot path writes request bodies straight into a buffer (no jansson
@@ -98,9 +99,5 @@ int etcd_ndjson_feed(etcd_ndjson *p, const char *data, size_t n, etcd_ndjson_fn 
 /* End of stream: a last line without '\n' is passed to on_line. */
 int etcd_ndjson_finish(etcd_ndjson *p, etcd_ndjson_fn on_line, void *ud);
 void etcd_ndjson_free(etcd_ndjson *p);
-
-/* Status helper used across the client: fills st (if not NULL), returns code. */
-etcd_code etcd_set_status(etcd_status *st, etcd_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -103,17 +103,6 @@ etcd_code etcd_lease_timetolive(etcd_client *c, int64_t id, bool keys, etcd_leas
     return etcd_count_error(c, code);
 }
 
-void etcd_lease_ttl_free(etcd_lease_ttl *t)
-{
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->n_keys; i++)
-        free(t->keys[i]);
-    free(t->keys);
-    free(t->key_lens);
-    memset(t, 0, sizeof *t);
-}
-
 /* ---- sessions ---------------------------------------------------------- */
 
 etcd_code etcd_session_new(etcd_client *c, int64_t ttl_s, etcd_session_lost_fn on_lost, void *ud,

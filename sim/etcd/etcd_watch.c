@@ -591,20 +591,6 @@ void etcd_bg_remove_session(etcd_client *c, etcd_session *s)
 
 /* ---- public watch API -------------------------------------------------- */
 
-void etcd_watch_response_free(etcd_watch_response *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->n_events; i++) {
-        etcd_kv_free(&r->events[i].kv);
-        etcd_kv_free(&r->events[i].prev_kv);
-    }
-    free(r->events);
-    free(r->cancel_reason);
-    free(r->error_message);
-    free(r);
-}
-
 static etcd_watch *watch_new(etcd_client *c, size_t ep, const char *body, size_t body_len,
                              etcd_watch_fn on_resp, etcd_watch_end_fn on_end, void *ud)
 {

@@ -360,7 +360,7 @@ int main(int argc, char **argv)
 {
     cfg cf = { .members = 3, .duration_ms = 3000, .value_size = 100, .clients = { 1, 16 }, .n_clients = 2 };
     char *eps_arg = NULL, *met_arg = NULL;
-    int transports = 3;   /* bit 0 native, bit 1 curl */
+    unsigned transports = ~0u;   /* bit t: the client's transport t; "both" (default): every one */
     static const struct option opts[] = {
         { "members", required_argument, 0, 'm' }, { "endpoints", required_argument, 0, 'e' },
         { "metrics", required_argument, 0, 'M' }, { "duration-ms", required_argument, 0, 'd' },
@@ -377,18 +377,18 @@ int main(int argc, char **argv)
         case 'd': cf.duration_ms = atoi(optarg); break;
         case 'v': cf.value_size = (size_t)atol(optarg); break;
         case 's': cf.scale = atoi(optarg); break;
-        case 't':
-            if (!strcmp(optarg, "native"))
-                transports = 1;
-            else if (!strcmp(optarg, "curl"))
-                transports = 2;
-            else if (!strcmp(optarg, "both"))
-                transports = 3;
+        case 't': {
+            etcd_transport tr;
+            if (!strcmp(optarg, "both"))
+                transports = ~0u;
+            else if (etcd_transport_parse(optarg, &tr) == 0)
+                transports = 1u << tr;
             else {
                 usage(stderr);
                 return 2;
             }
             break;
+        }
         case 'c': {
             char *list[8];
             cf.n_clients = split(optarg, list, 8);
@@ -428,12 +428,12 @@ int main(int argc, char **argv)
         }
     }
     json_t *results = json_array();
-    for (int t = 0; t < 2; t++) {
-        if (!(transports & (1 << t)))
+    for (int t = 0; t < etcd_transport_count(); t++) {
+        if (!(transports & (1u << t)))
             continue;
         etcd_client_config ccfg = { .endpoints = (const char *const *)eps, .n_endpoints = (size_t)n,
                                     .policy = ETCD_POLICY_ROUND_ROBIN, .watch_endpoint = -1,
-                                    .transport = t ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE };
+                                    .transport = (etcd_transport)t };
         etcd_client_free(c);
         c = NULL;
         if (etcd_client_new(&ccfg, &c, &st) != ETCD_OK) {
@@ -443,7 +443,7 @@ int main(int argc, char **argv)
         for (int op = 0; op < N_OPS; op++)
             for (int k = 0; k < cf.n_clients; k++) {
                 json_t *cell = run_cell(c, murls, murls[0] ? n : 0, op, cf.clients[k], &cf);
-                json_object_set_new(cell, "transport", json_string(t ? "curl" : "native"));
+                json_object_set_new(cell, "transport", json_string(etcd_transport_name((etcd_transport)t)));
                 /* One caller: what a bare write + blocking read costs on this
                  * machine when the answer takes as long as etcd's p50. */
                 double p50 = json_real_value(json_object_get(cell, "p50_us")), floor_us = -1;
