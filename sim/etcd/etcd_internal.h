@@ -58,8 +58,7 @@ struct etcd_client {
     etcd_bg *bg;
 };
 
-/* Monotonic nanoseconds: the project's clock (sim/util), signed for deadline
- * arithmetic. */
+/* Deadlines are signed nanoseconds of the project's clock (util_now_ns_i64). */
 
 /* libcurl (etcd_transport_curl.c). curl_global_init, once per process;
  * returns its result. */
