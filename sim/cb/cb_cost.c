@@ -154,9 +154,9 @@ static int sleep_until(cb_ctx *x, double t)
     return rc;
 }
 
-static double cost_s(const cb_vm *vm, double lines, double us)
+static double cost_s(const cb_cost *k, const cb_vm *vm, double lines, double codecs, double entries)
 {
-    return lines * vm->line_s + us * 1e-6;
+    return lines * vm->line_s + codecs * k->peer_decode_s + entries * k->rule_entry_s;
 }
 
 static int spend_s(cb_ctx *x, cb_vm *vm, double c)
@@ -170,24 +170,27 @@ static int spend_s(cb_ctx *x, cb_vm *vm, double c)
     return sleep_until(x, finish);
 }
 
-int cb_cost_spend(cb_ctx *x, cb_vm *vm, double lines, double us)
+static void count_lines(cb_vm *vm, double lines)
 {
-    if (!x->cost || !vm || !vm->ready)
-        return 0;
     pthread_mutex_lock(&vm->mu);
     vm->lines += lines;
     pthread_mutex_unlock(&vm->mu);
-    return spend_s(x, vm, cost_s(vm, lines, us));
 }
 
-int cb_cost_charge(cb_ctx *x, cb_vm *vm, double *pending_s, double lines, double us)
+int cb_cost_spend(cb_ctx *x, cb_vm *vm, double lines, double codecs, double entries)
 {
     if (!x->cost || !vm || !vm->ready)
         return 0;
-    pthread_mutex_lock(&vm->mu);
-    vm->lines += lines;
-    pthread_mutex_unlock(&vm->mu);
-    *pending_s += cost_s(vm, lines, us);
+    count_lines(vm, lines);
+    return spend_s(x, vm, cost_s(x->cost, vm, lines, codecs, entries));
+}
+
+int cb_cost_charge(cb_ctx *x, cb_vm *vm, double *pending_s, double lines, double codecs, double entries)
+{
+    if (!x->cost || !vm || !vm->ready)
+        return 0;
+    count_lines(vm, lines);
+    *pending_s += cost_s(x->cost, vm, lines, codecs, entries);
     if (*pending_s < 1e-3)
         return 0;
     return cb_cost_flush(x, vm, pending_s);
@@ -200,4 +203,11 @@ int cb_cost_flush(cb_ctx *x, cb_vm *vm, double *pending_s)
     double c = *pending_s;
     *pending_s = 0;
     return spend_s(x, vm, c);
+}
+
+int cb_cost_iface(cb_ctx *x, cb_vm *vm)
+{
+    if (!x->cost || !vm || !vm->ready)
+        return 0;
+    return spend_s(x, vm, x->cost->iface_s);
 }

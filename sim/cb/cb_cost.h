@@ -89,15 +89,18 @@ typedef struct cb_ctx cb_ctx;
 int cb_cost_attach(cb_ctx *x);
 void cb_cost_detach(cb_ctx *x);
 
-/* Spends `lines` log lines plus us microseconds (at speed 1) on vm now:
- * queues and sleeps (the run's stop wakes it). No-op when the cost model is
- * off or vm is not set up. 0, or -1 when the run is stopping. */
-int cb_cost_spend(cb_ctx *x, cb_vm *vm, double lines, double us);
-/* The same, accumulated in *pending and spent in chunks of >= 1 ms, so the
- * workers of one event interleave on the server like goroutines on one
+/* Spends `lines` log lines, `codecs` small JSON codecs (a Peer, the spec)
+ * and `entries` rule entries encoded or decoded on vm now: queues and
+ * sleeps (the run's stop wakes it). No-op when the cost model is off or vm
+ * is not set up. 0, or -1 when the run is stopping. */
+int cb_cost_spend(cb_ctx *x, cb_vm *vm, double lines, double codecs, double entries);
+/* The same, accumulated in *pending_s and spent in chunks of >= 1 ms, so
+ * the workers of one event interleave on the server like goroutines on one
  * mutex without a sleep per pair; cb_cost_flush spends what is left (call it
  * before the next etcd request). */
-int cb_cost_charge(cb_ctx *x, cb_vm *vm, double *pending_s, double lines, double us);
+int cb_cost_charge(cb_ctx *x, cb_vm *vm, double *pending_s, double lines, double codecs, double entries);
 int cb_cost_flush(cb_ctx *x, cb_vm *vm, double *pending_s);
+/* The agent's interface set-up (fork/exec of /sbin/ip). */
+int cb_cost_iface(cb_ctx *x, cb_vm *vm);
 
 #endif
