@@ -382,6 +382,7 @@ int cb_agent_session(cb_agent *a)
     cb_key_lock(lock, a->x->cladnet);
     if (etcd_mutex_new(a->session, lock, &a->mutex, &st) != ETCD_OK)
         return agent_err(a, "mutex", &st);
+    cb_fid_mutex_opts(a->x, a->mutex);
     return 0;
 }
 
@@ -446,6 +447,9 @@ int cb_agent_publish_host(cb_agent *a)
     etcd_status st;
     char key[CB_KEY_MAX];
     size_t len;
+    /* the original sleeps 200 ms after starting CBNet.Run() (profile switch) */
+    if (x->run_sleep_s > 0 && cb_agent_sleep(a, x->run_sleep_s) != 0)
+        return -1;
     /* the public-IP lookup is an outside HTTP call: only its time matters */
     if (cb_agent_sleep(a, x->d.public_ip_s) != 0)
         return -1;
@@ -457,6 +461,7 @@ int cb_agent_publish_host(cb_agent *a)
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "host information put", &st);
+    cb_fid_bytes_put(x, len);
     cb_agent_mark(a, CB_EV_HOST_INFO_PUT);
     cb_key_test_request(key, x->cladnet, a->host_id);
     if (cb_agent_watch(a, key, false, 0, CB_SRC_OTHER) != 0)
@@ -466,6 +471,9 @@ int cb_agent_publish_host(cb_agent *a)
 
 int cb_agent_configure_iface(cb_agent *a)
 {
+    /* its ~14 lines and 3 fork/exec of /sbin/ip (cost model) */
+    if (cb_cost_spend(a->x, &a->vm, 14, 0, 0) != 0 || cb_cost_iface(a->x, &a->vm) != 0)
+        return -1;
     /* the original configures the tunnel with two 1 s sleeps */
     if (cb_agent_sleep(a, a->x->d.iface_config_s / 2) != 0)
         return -1;
@@ -487,6 +495,7 @@ int cb_agent_put_tunneling(cb_agent *a, const cb_peer *own)
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "peer put (tunneling)", &st);
+    cb_fid_bytes_put(a->x, len);
     cb_agent_mark(a, CB_EV_TUNNELING_PUT);
     if (!a->tunneling_put) {
         a->tunneling_put = true;
@@ -508,6 +517,12 @@ int cb_agent_get_spec(cb_agent *a)
     cb_key_spec(key, a->x->cladnet);
     if (etcd_range(a->client, key, strlen(key), NULL, &r, &st) != ETCD_OK)
         return agent_err(a, "spec get", &st);
+    cb_fid_bytes_get(a->x, &r);
+    /* getRuleType: 7 lines and the spec decode (cost model) */
+    if (cb_cost_spend(a->x, &a->vm, 7, 1, 0) != 0) {
+        etcd_range_result_free(&r);
+        return -1;
+    }
     int rc = 0;
     if (r.n_kvs != 1 || cb_spec_decode(r.kvs[0].value, r.kvs[0].value_len, &a->spec, err, sizeof err) != 0) {
         etcd_status s2 = {0};
@@ -534,10 +549,16 @@ int cb_agent_cas_rule(cb_agent *a, const cb_rule *r)
                         .key_len = strlen(key), .value = v, .value_len = len};
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = strlen(key), .value = v,
                            .value_len = len};
-    etcd_code rc = etcd_txn(a->client, &cmp, 1, NULL, 0, &put, 1, NULL, &st);
+    etcd_txn_result tr = {0};
+    etcd_code rc = etcd_txn(a->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st);
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "rule CAS txn", &st);
+    cb_fid_bytes_put(a->x, len);
+    /* compare failed: the Else put wrote a changed rule */
+    if (!tr.succeeded)
+        cb_fid_rule_written(a->x, a, util_now_s());
+    etcd_txn_result_free(&tr);
     cb_agent_check_complete(a, r);
     return 0;
 }
@@ -571,6 +592,12 @@ int cb_agent_load_peers(cb_agent *a, int64_t *revision)
     etcd_range_opts o = {.prefix = true};
     if (etcd_range(a->client, key, strlen(key), &o, &r, &st) != ETCD_OK)
         return agent_err(a, "peers get (prefix)", &st);
+    cb_fid_bytes_get(a->x, &r);
+    /* the original's lines and one decode per peer, under the init lock in after mode */
+    if (cb_cost_spend(a->x, &a->vm, cb_cost_lines_init_lock((int)r.n_kvs), (double)r.n_kvs, 0) != 0) {
+        etcd_range_result_free(&r);
+        return -1;
+    }
     for (size_t i = 0; i < r.n_kvs; i++) {
         cb_peer p;
         if (cb_peer_decode(r.kvs[i].value, r.kvs[i].value_len, &p, err, sizeof err) != 0)
@@ -647,6 +674,13 @@ static void agent_fresh(cb_agent *a)
     a->tunneling_put = false;
     a->t_lock = a->t_fixed = 0;
     a->killed = 0;
+    a->t_rule_changed = 0;
+    a->app_bytes_at_rule_change = 0;
+    /* its VM (cost model): after-mode agents write every line twice (file hook) */
+    memset(&a->vm, 0, sizeof a->vm);
+    if (a->x->cost)
+        cb_vm_init(&a->vm, a->x->cost, cb_profile_region_class(a->x->profile, a->place->region), 1.0,
+                   a->x->ops->controller_builds_rules ? 1.0 : a->x->profile->file_hook_factor);
 }
 
 int cb_agent_init(cb_agent *a, cb_ctx *x, int index, const cb_place *place, etcd_client *client)
@@ -667,9 +701,10 @@ void cb_agent_reset(cb_agent *a, const cb_place *place, etcd_client *client)
     /* a new VM: nothing of the old one's memory survives */
     cb_queue_destroy(&a->q);
     cb_rule_free(&a->rule);
-    agent_fresh(a);
+    cb_vm_destroy(&a->vm);
     a->place_copy = *place;
     a->place = &a->place_copy;
+    agent_fresh(a);
     /* the client of an earlier redeploy goes, and its requests with it:
      * the run's stats count the latest own client only */
     etcd_client_free(a->own_client);
@@ -733,6 +768,9 @@ static void *agent_main(void *arg)
         x->first_start = a->t_start;
     pthread_mutex_unlock(&x->mu);
     cb_agent_mark(a, CB_EV_START);
+    /* the original looks its public IP up twice (profile switch): once at process init */
+    if (x->second_public_ip && cb_agent_sleep(a, x->d.public_ip_s) != 0)
+        goto cleanup;
     if (x->ops->agent_setup(a) != 0)
         goto cleanup;
     while (!agent_stopping(a)) {
@@ -796,6 +834,7 @@ void cb_agent_destroy(cb_agent *a)
     cb_rule_free(&a->rule);
     free(a->cache);
     a->cache = NULL;
+    cb_vm_destroy(&a->vm);
     etcd_client_free(a->own_client);
     a->own_client = NULL;
 }
@@ -836,6 +875,7 @@ int cb_ctx_renew_session(cb_ctx *x, etcd_client *c, etcd_session **session, etcd
         snprintf(err, err_len, "new mutex: %s", st.message);
         return -1;
     }
+    cb_fid_mutex_opts(x, *mutex);
     pthread_mutex_lock(&x->mu);
     x->sessions_renewed++;
     pthread_mutex_unlock(&x->mu);
@@ -890,6 +930,7 @@ int cb_ctx_freeze(cb_ctx *x, etcd_client *c, double stall_s, etcd_session **sess
         snprintf(err, err_len, "new mutex after the freeze: %s", st.message);
         return -1;
     }
+    cb_fid_mutex_opts(x, *mutex);
     return 0;
 }
 

@@ -40,6 +40,7 @@ struct cb_controller {
     etcd_client *client;
     ctl_loop host, peer;
     bool with_peer;
+    cb_vm vm;                   /* this controller process's CPU: both loops and every rule worker */
 };
 
 static int ctl_err(cb_controller *c, const char *what, const etcd_status *st)
@@ -67,10 +68,14 @@ static int ctl_claim(cb_controller *c, const etcd_event *ev)
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = kl, .value = CB_CLAIM_VALUE,
                            .value_len = vl, .put = {.lease = lease}};
     etcd_txn_result r = {0};
+    if (cb_cost_spend(c->x, &c->vm, 2, 0, 0) != 0)
+        return -1;
     if (etcd_txn(c->client, &cmp, 1, &get, 1, &put, 1, &r, &st) != ETCD_OK)
         return ctl_err(c, "claim txn", &st);
     int mine = !r.succeeded;
     etcd_txn_result_free(&r);
+    if (cb_cost_spend(c->x, &c->vm, 3, 0, 0) != 0)
+        return -1;
     return mine;
 }
 
@@ -130,6 +135,7 @@ static int ctl_get_spec(cb_controller *c, cb_spec *spec)
     cb_key_spec(key, c->x->cladnet);
     if (etcd_range(c->client, key, strlen(key), NULL, &r, &st) != ETCD_OK)
         return ctl_err(c, "spec get", &st);
+    cb_fid_bytes_get(c->x, &r);
     int rc = 0;
     if (r.n_kvs != 1 || cb_spec_decode(r.kvs[0].value, r.kvs[0].value_len, spec, err, sizeof err) != 0) {
         etcd_status s2 = {0};
@@ -169,6 +175,9 @@ static int ctl_claim_locked(cb_controller *c, ctl_loop *l, const etcd_event *ev)
     int mine = ctl_claim(c, ev);
     if (mine <= 0)
         return mine;
+    /* the original's lines between the claim and Lock */
+    if (cb_cost_spend(c->x, &c->vm, l == &c->peer ? 2 : 1, 0, 0) != 0)
+        return -1;
     return ctl_lock(c, l) != 0 ? -1 : 1;
 }
 
@@ -190,6 +199,8 @@ static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
         cb_ctx_fail(x, "controller: host information of %s undecodable: %s", host_id, err);
         return -1;
     }
+    if (cb_cost_spend(x, &c->vm, 4, 1, 0) != 0)
+        return -1;
     int mine = ctl_claim_locked(c, l, ev);
     if (mine <= 0)
         return mine;
@@ -199,6 +210,7 @@ static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
         ctl_err(c, "peer get", &st);
         goto cleanup;
     }
+    cb_fid_bytes_get(x, &pr);
     cb_peer p;
     if (pr.n_kvs == 0) {
         cb_spec spec;
@@ -212,6 +224,7 @@ static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
             ctl_err(c, "peer count", &st);
             goto cleanup;
         }
+        cb_fid_bytes_get(x, &cnt);
         memset(&p, 0, sizeof p);
         peer_from_host(c, host_id, &info, &p);
         snprintf(p.ipv4_cidr, sizeof p.ipv4_cidr, "%s", spec.ipv4_cidr);
@@ -230,13 +243,19 @@ static int ctl_host_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
         snprintf(p.state, sizeof p.state, "%s", CB_STATE_CONFIGURING);
     }
     val = cb_peer_encode(&p, &vlen);
+    /* the event's work under the lock (26 lines, the spec decode, the peer encode) */
+    if (cb_cost_spend(x, &c->vm, cb_cost_lines_host_event_locked(), pr.n_kvs ? 1 : 2, 0) != 0)
+        goto cleanup;
     if (!val || etcd_put(c->client, key, strlen(key), val, vlen, NULL, NULL, &st) != ETCD_OK) {
         ctl_err(c, "peer put", val ? &st : NULL);
         goto cleanup;
     }
+    cb_fid_bytes_put(x, vlen);
     rc = 0;
 cleanup:
     if (locked && ctl_unlock(c, l) != 0)
+        rc = -1;
+    if (rc == 0 && cb_cost_spend(x, &c->vm, 2, 0, 0) != 0)
         rc = -1;
     free(val);
     etcd_range_result_free(&pr);
@@ -262,40 +281,63 @@ static int update_rule(cb_controller *c, const cb_peer *peers, size_t n, size_t 
     char *v = NULL;
     size_t len;
     int rc = -1;
+    double cpu = 0;   /* cost model: CPU not yet spent */
+    etcd_txn_result tr = {0};
     cb_key_rule(key, c->x->cladnet, peers[i].host_id);
     cb_rule_init(&rule, c->x->cladnet);
+    if (cb_cost_spend(c->x, &c->vm, 2, 0, 0) != 0)
+        goto cleanup;
     if (etcd_range(c->client, key, strlen(key), NULL, &r, &st) != ETCD_OK) {
         ctl_err(c, "rule get", &st);
         goto cleanup;
     }
+    cb_fid_bytes_get(c->x, &r);
     if (r.n_kvs == 1 && cb_rule_decode(r.kvs[0].value, r.kvs[0].value_len, &rule, err, sizeof err) != 0) {
         cb_ctx_fail(c->x, "controller: rule of %s undecodable: %s", peers[i].host_id, err);
         goto cleanup;
     }
+    if (cb_cost_charge(c->x, &c->vm, &cpu, 3, 0, (double)rule.n) != 0)
+        goto cleanup;
     for (size_t j = 0; j < n; j++) {
-        if (j == i)
+        /* the original decodes every peer again, self included, and logs it */
+        size_t had = rule.n;
+        if (j == i) {
+            if (cb_cost_charge(c->x, &c->vm, &cpu, 1, 1, 0) != 0)
+                goto cleanup;
             continue;
+        }
         cb_rule_entry e;
         cb_rule_entry_for(&peers[i], &peers[j], t, &e);
         if (cb_rule_upsert(&rule, &e) < 0)
+            goto cleanup;
+        if (cb_cost_charge(c->x, &c->vm, &cpu, 5 + (rule.n > had), 1, 0) != 0)
             goto cleanup;
     }
     v = cb_rule_encode(&rule, &len);
     if (!v)
         goto cleanup;
+    if (cb_cost_charge(c->x, &c->vm, &cpu, 3, 0, (double)rule.n) != 0 || cb_cost_flush(c->x, &c->vm, &cpu) != 0)
+        goto cleanup;
     etcd_compare cmp = {.target = ETCD_CMP_VALUE, .result = ETCD_CMP_EQUAL, .key = key,
                         .key_len = strlen(key), .value = v, .value_len = len};
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = strlen(key), .value = v,
                            .value_len = len};
-    if (etcd_txn(c->client, &cmp, 1, NULL, 0, &put, 1, NULL, &st) != ETCD_OK) {
+    if (etcd_txn(c->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st) != ETCD_OK) {
         ctl_err(c, "rule CAS txn", &st);
         goto cleanup;
     }
+    cb_fid_bytes_put(c->x, len);
+    /* compare failed: the Else put wrote a changed rule */
+    if (!tr.succeeded)
+        cb_fid_rule_written(c->x, cb_ctx_agent_by_host(c->x, peers[i].host_id), util_now_s());
+    if (cb_cost_spend(c->x, &c->vm, 3, 0, 0) != 0)
+        goto cleanup;
     rc = 0;
 cleanup:
     free(v);
     cb_rule_free(&rule);
     etcd_range_result_free(&r);
+    etcd_txn_result_free(&tr);
     return rc;
 }
 
@@ -322,17 +364,21 @@ static int ctl_peer_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
     locked = true;
     cb_key_peer_prefix(prefix, x->cladnet);
     etcd_range_opts o = {.prefix = true};
+    if (cb_cost_spend(x, &c->vm, 1, 0, 0) != 0)   /* "Lock acquired" */
+        goto cleanup;
     if (etcd_range(c->client, prefix, strlen(prefix), &o, &all, &st) != ETCD_OK) {
         ctl_err(c, "peers get (prefix)", &st);
         goto cleanup;
     }
+    cb_fid_bytes_get(x, &all);
     size_t n = all.n_kvs;
     if (n < 2) {
-        rc = 0;
+        rc = cb_cost_spend(x, &c->vm, 6 + 1, 0, 0) != 0 ? -1 : 0;
         goto cleanup;
     }
     cb_spec spec;
-    if (ctl_get_spec(c, &spec) != 0)
+    if (cb_cost_spend(x, &c->vm, 5, 0, 0) != 0 || ctl_get_spec(c, &spec) != 0 ||
+        cb_cost_spend(x, &c->vm, 4, 1, 0) != 0)
         goto cleanup;
     peers = calloc(n, sizeof *peers);
     if (!peers)
@@ -352,11 +398,19 @@ static int ctl_peer_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
     for (size_t k = 0; k < w; k++) {
         jobs[k] = (rule_job){.c = c, .peers = peers, .n = n, .first = k, .step = w,
                              .type = spec.rule_type, .rc = 0};
+        /* the original decodes the peer and logs 2 lines before its goroutine starts */
+        if (cb_cost_spend(x, &c->vm, 2, 1, 0) != 0) {
+            jobs[k].rc = -1;
+            started[k] = false;
+            continue;
+        }
         started[k] = pthread_create(&th[k], &at, rule_worker, &jobs[k]) == 0;
         if (!started[k])
             rule_worker(&jobs[k]);   /* no thread: do the stripe here */
     }
     pthread_attr_destroy(&at);
+    if (n > w)   /* sources beyond the worker cap: their caller part at once */
+        cb_cost_spend(x, &c->vm, 2.0 * (double)(n - w), (double)(n - w), 0);
     rc = 0;
     for (size_t k = 0; k < w; k++) {
         if (started[k])
@@ -364,8 +418,12 @@ static int ctl_peer_event(cb_controller *c, ctl_loop *l, const etcd_event *ev)
         if (jobs[k].rc != 0)
             rc = -1;
     }
+    if (rc == 0 && cb_cost_spend(x, &c->vm, 2, 0, 0) != 0)   /* the last line of the update, "Release a lock" */
+        rc = -1;
 cleanup:
     if (locked && ctl_unlock(c, l) != 0)
+        rc = -1;
+    if (locked && rc == 0 && cb_cost_spend(x, &c->vm, 2, 0, 0) != 0)
         rc = -1;
     free(peers);
     etcd_range_result_free(&all);
@@ -401,6 +459,9 @@ static void *ctl_main(void *arg)
                             !r ? it->why : r->error_message ? r->error_message : "canceled", err);
         } else {
             for (size_t i = 0; i < r->n_events && !cb_ctx_stopping(c->x); i++) {
+                /* the original logs every watch event it receives */
+                if (r->events[i].type == ETCD_EVENT_PUT && cb_cost_spend(c->x, &c->vm, 1, 0, 0) != 0)
+                    break;
                 if (r->events[i].type == ETCD_EVENT_PUT && l->handle(c, l, &r->events[i]) < 0)
                     break;
                 if (r->events[i].kv.mod_revision > l->tag.last_rev)
@@ -426,6 +487,7 @@ static int loop_open(cb_controller *c, ctl_loop *l, const char *what, const char
     cb_key_lock(lock, c->x->cladnet);
     if (etcd_mutex_new(l->session, lock, &l->mutex, &st) != ETCD_OK)
         return ctl_err(c, "mutex", &st);
+    cb_fid_mutex_opts(c->x, l->mutex);
     l->tag = (cb_watch_tag){.q = &l->q, .src = src};
     snprintf(l->tag.key, sizeof l->tag.key, "%s", prefix);
     l->tag.prefix = true;
@@ -470,6 +532,9 @@ cb_controller *cb_controller_new(cb_ctx *x, int replica, etcd_client *client)
     c->replica = replica;
     c->client = client;
     c->with_peer = x->ops->controller_builds_rules;
+    if (x->cost)
+        cb_vm_init(&c->vm, x->cost, cb_profile_class(x->profile, x->profile->controller_vm),
+                   x->profile->controller_speed, 1.0);
     return c;
 }
 
@@ -503,5 +568,6 @@ void cb_controller_stop(cb_controller *c)
 void cb_controller_free(cb_controller *c)
 {
     cb_controller_stop(c);
+    cb_vm_destroy(&c->vm);
     free(c);
 }

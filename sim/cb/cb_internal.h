@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "sim/cb/cb_cost.h"
 #include "sim/cb/cb_keys.h"
 #include "sim/cb/cb_model.h"
 #include "sim/cb/cb_run.h"
@@ -125,6 +126,15 @@ typedef struct cb_ctx {
     int freezes, freeze_passed;
     int watch_resumes, watch_relists, lock_retries, sessions_renewed;
     int redeploys, redeploy_agent;
+
+    /* Fidelity (cb_cost_attach; all zero = the ideal profile, as before) */
+    const cb_profile *profile;               /* never NULL once attached */
+    cb_cost *cost;                           /* NULL: the cost model is off */
+    bool agent_state_from_event;             /* profile switches, see cb_profile.h */
+    bool second_public_ip;
+    bool mutex_get_after_wait;
+    double run_sleep_s;                      /* scaled */
+    uint64_t app_bytes;                      /* atomic: sizes the original logged (cb_fid_bytes_*) */
 } cb_ctx;
 
 /* Builds the context of a run of cfg->n_agents agents (>= 0) in mode ops:
@@ -215,6 +225,11 @@ struct cb_agent {
     /* measurements */
     double t_start, t_complete, t_lock, t_fixed;
     bool complete, tunneling_put;
+
+    /* Fidelity */
+    cb_vm vm;                                /* its VM's CPU (cost model on) */
+    double t_rule_changed;                   /* under x->mu: last write that changed its rule, 0: none */
+    uint64_t app_bytes_at_rule_change;       /* x->app_bytes at that write */
 };
 
 /* Creates an agent (no thread yet). */
@@ -274,6 +289,19 @@ const cb_mode_ops *cb_mode_find(const char *name);
  * control-command watches with their sleeps; the per-event handler. */
 int cb_mode_cache_start(cb_agent *a);
 int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev);
+
+/* ---- fidelity (cb_fidelity.c) ---- */
+
+/* A write of a's rule that changed it (CAS compare failed: the Else put
+ * ran), at time t: the original's end of setup for that agent is its last. */
+void cb_fid_rule_written(cb_ctx *x, cb_agent *a, double t);
+/* I/O as the original logged it: a Get response's protobuf size (header +
+ * key-values), a Put or Txn's value length. */
+void cb_fid_bytes_get(cb_ctx *x, const etcd_range_result *r);
+void cb_fid_bytes_put(cb_ctx *x, size_t value_len);
+uint64_t cb_fid_app_bytes(cb_ctx *x);
+/* Applies the profile's client-mutex options to a new mutex. */
+void cb_fid_mutex_opts(cb_ctx *x, etcd_mutex *m);
 
 /* Percentile of sorted v[n] (linear interpolation), p in [0,1]. */
 double cb_percentile(const double *sorted, size_t n, double p);

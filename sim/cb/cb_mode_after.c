@@ -51,9 +51,15 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev)
         return -1;
     }
     bool own = strcmp(p.host_id, a->host_id) == 0;
+    /* cost model: "Pushed", the decode, StorePeer's 4 lines */
+    if (cb_cost_spend(a->x, &a->vm, 5, 1, 0) != 0)
+        return -1;
     if (own) {
         a->self = p;
         a->have_self = true;
+        /* as the original's StorePeer: the own state is what its own event says */
+        if (a->x->agent_state_from_event)
+            snprintf(a->own_state, sizeof a->own_state, "%s", p.state);
     } else {
         cb_agent_cache_store(a, &p);
     }
@@ -61,33 +67,52 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev)
     if (cb_agent_get_spec(a) != 0)
         return -1;
     bool tunneling = strcmp(a->own_state, CB_STATE_TUNNELING) == 0;
+    double m = (double)a->n_cache;
     /* every own `configuring` is acted on: a redeployed agent's peer is
      * refreshed to configuring again by the controller */
     if (own && strcmp(p.state, CB_STATE_CONFIGURING) == 0) {
         a->configured = true;
         cb_agent_mark(a, CB_EV_PEER_CONFIGURING_SEEN);
-        if (cb_agent_configure_iface(a) != 0)
+        if (cb_cost_spend(a->x, &a->vm, 1, 0, 0) != 0 || cb_agent_configure_iface(a) != 0)
             return -1;
         cb_agent_rebuild_rule(a);
+        /* cost model: 1 line, the rule update (6 per peer + 11, one encode) */
+        if (cb_cost_spend(a->x, &a->vm, 1 + (m > 0 ? 6 * m + 11 : 0), 0, m) != 0)
+            return -1;
         if (a->n_cache > 0 && cb_agent_cas_rule(a, &a->rule) != 0)
+            return -1;
+        if (cb_cost_spend(a->x, &a->vm, 1 + 6, 1, 0) != 0)   /* updatePeerState: 6 lines, 1 encode */
             return -1;
         if (cb_agent_put_tunneling(a, &p) != 0)
             return -1;
-        snprintf(a->own_state, sizeof a->own_state, "%s", CB_STATE_TUNNELING);
+        /* the original changes only a copy: its own state waits for its own event */
+        if (!a->x->agent_state_from_event)
+            snprintf(a->own_state, sizeof a->own_state, "%s", CB_STATE_TUNNELING);
         cb_agent_check_complete(a, &a->rule);
     } else if (own && strcmp(p.state, CB_STATE_TUNNELING) == 0) {
         snprintf(a->own_state, sizeof a->own_state, "%s", CB_STATE_TUNNELING);
         cb_agent_rebuild_rule(a);
-        if (cb_agent_cas_rule(a, &a->rule) != 0)
+        /* the original updates its rule only when it knows other peers */
+        bool cas = !a->x->agent_state_from_event || a->n_cache > 0;
+        if (cb_cost_spend(a->x, &a->vm, 1 + (cas ? 6 * m + 11 : 0), 0, cas ? m : 0) != 0)
+            return -1;
+        if (cas && cb_agent_cas_rule(a, &a->rule) != 0)
             return -1;
     } else if (!own && tunneling) {
         cb_rule_entry e;
+        size_t had = a->rule.n;
         cb_rule_entry_for(a->have_self ? &a->self : NULL, &p, a->spec.rule_type, &e);
         if (cb_rule_upsert(&a->rule, &e) < 0) {
             cb_ctx_fail(a->x, "agent %d: out of memory for its rule", a->index);
             return -1;
         }
+        /* cost model: the state check, one pair, the update, one encode */
+        if (cb_cost_spend(a->x, &a->vm, 1 + 15 + (a->rule.n > had), 0, (double)a->rule.n) != 0)
+            return -1;
         if (cb_agent_cas_rule(a, &a->rule) != 0)
+            return -1;
+    } else if (!own) {
+        if (cb_cost_spend(a->x, &a->vm, 1, 0, 0) != 0)   /* the state check */
             return -1;
     }
     return 0;

@@ -65,6 +65,9 @@ static int before_event(cb_agent *a, int src, const etcd_event *ev)
         a->self = p;
         a->have_self = true;
         snprintf(a->own_state, sizeof a->own_state, "%s", p.state);
+        /* cost model: the watch line, the decode, StorePeer's 4 lines */
+        if (cb_cost_spend(a->x, &a->vm, 5, 1, 0) != 0)
+            return -1;
         /* Every `configuring` is acted on, not only the first: after a
          * redeploy the controller refreshes the peer (configuring again)
          * once it handles the new host information. */
@@ -88,6 +91,9 @@ static int before_event(cb_agent *a, int src, const etcd_event *ev)
         }
         cb_rule_free(&a->rule);
         a->rule = r;
+        /* cost model: the watch line, the decode, 4 lines installing it */
+        if (cb_cost_spend(a->x, &a->vm, 5, 0, (double)r.n) != 0)
+            return -1;
         cb_agent_check_complete(a, &a->rule);
     }
     return 0;

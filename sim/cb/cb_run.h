@@ -52,7 +52,9 @@ typedef struct cb_ablation {
     int break_lock;           /* debug: skip the controller's peer lock (the checker must catch duplicate IPs) */
 } cb_ablation;
 
-typedef enum cb_start { CB_START_ALL = 0, CB_START_GAP, CB_START_RANDOM } cb_start;
+/* CB_START_DEPLOY: the original's deploy procedure (cb_schedule_deploy), its
+ * parameters from the profile. */
+typedef enum cb_start { CB_START_ALL = 0, CB_START_GAP, CB_START_RANDOM, CB_START_DEPLOY } cb_start;
 
 /* Where one process (agent or controller) lives and how it reaches etcd. */
 typedef struct cb_place {
@@ -101,6 +103,10 @@ typedef struct cb_run_config {
     int session_ttl_s;                /* TTL of the agents' and the controller's sessions (lock
                                          owners); 0 -> 60 as the original */
     struct cb_run_ctl *ctl;           /* fault hooks (cb_run_ctl_new), NULL: none */
+    /* Fidelity (sim/cb/cb_profile.h): the VM cost model, the deploy start
+     * schedule's parameters and the switches of the smaller deviations from
+     * the original. NULL: the "ideal" profile, today's behaviour. */
+    const struct cb_profile *profile;
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);

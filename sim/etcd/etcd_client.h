@@ -366,6 +366,9 @@ etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st);
 etcd_code etcd_mutex_unlock(etcd_mutex *m, etcd_status *st);
 const char *etcd_mutex_key(const etcd_mutex *m);
 int64_t etcd_mutex_revision(const etcd_mutex *m);   /* create revision of our key */
+/* On: after a wait, range our own key as clientv3 v3.5 does (one more
+ * request; a vanished key fails the lock with ETCD_ERR_LEASE_LOST). Default off. */
+void etcd_mutex_set_get_after_wait(etcd_mutex *m, bool on);
 void etcd_mutex_free(etcd_mutex *m);
 
 /* Server-side lock API (/v3/lock): blocks until held or timeout_ms

@@ -11,9 +11,10 @@
  *   it is deleted, and range again. FIFO by create revision.
  * Unlock: delete(myKey). Like clientv3, a failed or timed-out wait deletes
  * myKey so that the queue is not blocked by a waiter that gave up.
- * Not done (clientv3 >= 3.5.0 does it): the extra get(myKey) after the wait
- * to detect an expired session; we check the session's local liveness
- * instead, which costs no request.
+ * clientv3 >= 3.5.0 also gets myKey after a wait, to detect an expired
+ * session (one more request while effectively holding the lock): done only
+ * when etcd_mutex_set_get_after_wait turned it on; by default we check the
+ * session's local liveness instead, which costs no request.
  */
 #include "sim/etcd/etcd_internal.h"
 #include "sim/etcd/etcd_base64.h"
@@ -32,6 +33,7 @@ struct etcd_mutex {
     size_t key_len;
     int64_t rev;
     bool held;
+    bool get_after_wait;  /* clientv3 v3.5: range(myKey) after waiting */
 };
 
 etcd_code etcd_mutex_new(etcd_session *s, const char *prefix, etcd_mutex **out, etcd_status *st)
@@ -64,6 +66,12 @@ etcd_code etcd_mutex_new(etcd_session *s, const char *prefix, etcd_mutex **out, 
 
 const char *etcd_mutex_key(const etcd_mutex *m) { return m ? m->key : NULL; }
 int64_t etcd_mutex_revision(const etcd_mutex *m) { return m ? m->rev : 0; }
+
+void etcd_mutex_set_get_after_wait(etcd_mutex *m, bool on)
+{
+    if (m)
+        m->get_after_wait = on;
+}
 
 void etcd_mutex_free(etcd_mutex *m)
 {
@@ -222,6 +230,7 @@ etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st)
     etcd_code code = try_acquire(m, &held, st);
     if (code != ETCD_OK)
         return code;
+    bool waited = !held;
     etcd_range_opts last_create = { .prefix = true, .sort_target = ETCD_SORT_CREATE,
                                     .sort_order = ETCD_SORT_DESCEND, .limit = 1,
                                     .max_create_revision = m->rev - 1 };
@@ -252,6 +261,20 @@ etcd_code etcd_mutex_lock(etcd_mutex *m, int timeout_ms, etcd_status *st)
     if (held && !etcd_session_alive(m->s)) {
         held = false;
         code = etcd_set_status(st, ETCD_ERR_LEASE_LOST, "mutex %s: session lost while acquiring", m->key);
+    }
+    if (held && waited && m->get_after_wait) {
+        /* clientv3 v3.5 (concurrency/mutex.go): our key must still be there */
+        etcd_range_result r = {0};
+        code = etcd_range(c, m->key, m->key_len, NULL, &r, st);
+        if (code == ETCD_OK) {
+            size_t n = r.n_kvs;
+            etcd_range_result_free(&r);
+            if (n == 0)
+                code = etcd_set_status(st, ETCD_ERR_LEASE_LOST,
+                                       "mutex %s: key gone after the wait (session expired)", m->key);
+        }
+        if (code != ETCD_OK)
+            held = false;
     }
     if (!held) {
         etcd_delete(c, m->key, m->key_len, NULL, NULL, NULL);   /* leave the queue, as clientv3 does */
