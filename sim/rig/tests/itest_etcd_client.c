@@ -124,7 +124,17 @@ static void test_kv_semantics(void **state)
 
     etcd_range_opts sorted = { .prefix = true, .limit = 1, .sort_order = ETCD_SORT_DESCEND,
                                .sort_target = ETCD_SORT_CREATE, .serializable = true };
-    must(etcd_range(g_c, "/kv/", 4, &sorted, &r, &st), &st, "range sorted");
+    /* A serializable read is answered by whichever member the request goes
+     * to, which may not have applied the last put yet: wait (bounded) for
+     * one that has, then check the sort. */
+    for (int tries = 0;; tries++) {
+        must(etcd_range(g_c, "/kv/", 4, &sorted, &r, &st), &st, "range sorted");
+        if (r.header.revision >= rev_now || tries == 100)
+            break;
+        etcd_range_result_free(&r);
+        usleep(20000);
+    }
+    assert_true(r.header.revision >= rev_now);
     assert_int_equal(r.n_kvs, 1);
     assert_string_equal(r.kvs[0].key, "/kv/b");   /* created last */
     assert_true(r.more);
