@@ -7,12 +7,14 @@
  *   kill the member when that thread ends. The spawner never exits, so the
  *   signal fires exactly when the process dies, however it dies (SIGKILL
  *   included).
- * - Every member pid and every directory the rig created is in a registry
- *   made of lock-free atomics, so a signal handler can kill, reap and remove
- *   them with async-signal-safe calls only (kill, waitpid, openat, getdents64,
- *   unlinkat). The normal stop path uses the same directory remover.
- * - Registry entries carry the pid of the process that made them: a forked
- *   child (tests do this) never touches its parent's members.
+ * - Every member pid is in the process's child registry (sim/util/util_proc.h,
+ *   each member leading its own process group), and every directory the rig
+ *   created is in a list of live rigs made of lock-free atomics, so the
+ *   registry's signal handler can kill and reap the members and a hook of
+ *   ours remove the directories with async-signal-safe calls only (openat,
+ *   getdents64, unlinkat). The normal stop path uses the same remover.
+ * - Entries carry the pid of the process that made them: a forked child
+ *   (tests do this) never touches its parent's members.
  *
  * Health checks and status queries use plain libcurl + jansson here, so the
  * rig does not depend on the etcd client (etcd_rig_client() lives in
@@ -42,6 +44,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sim/util/util_proc.h"
 
 extern char **environ;
 
@@ -99,14 +103,13 @@ static void rig_ok(etcd_status *st)
     }
 }
 
-/* ---- registry (read by the signal handler: atomics only) --------------- */
+/* ---- live rigs (read by the signal hook: atomics only) ----------------- */
 
 typedef struct rig_reg {
     atomic_int used;              /* 0 free, 1 in use */
     atomic_int owner;             /* getpid() of the process that owns it */
     etcd_rig *rig;                /* for the atexit path */
     char dir[512];                /* to remove; "" when keep_dir */
-    atomic_int pids[ETCD_RIG_MAX_MEMBERS];
 } rig_reg;
 
 static rig_reg g_reg[RIG_REG_SLOTS];
@@ -124,8 +127,6 @@ static int rig_reg_add(etcd_rig *r, const char *dir)
     }
     if (slot >= 0) {
         rig_reg *e = &g_reg[slot];
-        for (int j = 0; j < ETCD_RIG_MAX_MEMBERS; j++)
-            atomic_store(&e->pids[j], 0);
         e->rig = r;
         snprintf(e->dir, sizeof e->dir, "%s", dir ? dir : "");
         atomic_store(&e->owner, (int)getpid());
@@ -143,13 +144,6 @@ static void rig_reg_remove(int slot)
     atomic_store(&g_reg[slot].used, 0);
     g_reg[slot].rig = NULL;
     pthread_mutex_unlock(&g_reg_mu);
-}
-
-static void rig_reg_set_pid(etcd_rig *r, int i, pid_t pid)
-{
-    rig_priv *p = r->priv;
-    if (p->slot >= 0)
-        atomic_store(&g_reg[p->slot].pids[i], (int)pid);
 }
 
 /* ---- async-signal-safe recursive removal -------------------------------- */
@@ -209,27 +203,11 @@ static void rig_rm_tree(const char *path)
 
 /* ---- cleanup on signals and exit ---------------------------------------- */
 
-static void rig_on_signal(int sig)
+/* Runs in util_proc's signal handler, after it killed and reaped every
+ * member: removes the directories of this process's live rigs. */
+static void rig_on_signal_cleanup(void)
 {
-    int saved_errno = errno;
     int me = (int)getpid();
-    pid_t killed[RIG_REG_SLOTS * ETCD_RIG_MAX_MEMBERS];
-    int n_killed = 0;
-
-    for (int s = 0; s < RIG_REG_SLOTS; s++) {
-        rig_reg *e = &g_reg[s];
-        if (!atomic_load(&e->used) || atomic_load(&e->owner) != me)
-            continue;
-        for (int j = 0; j < ETCD_RIG_MAX_MEMBERS; j++) {
-            pid_t pid = (pid_t)atomic_exchange(&e->pids[j], 0);
-            if (pid > 0 && kill(pid, SIGKILL) == 0)
-                killed[n_killed++] = pid;
-        }
-    }
-    /* Reap before removing directories so no member still writes into them. */
-    for (int k = 0; k < n_killed; k++)
-        while (waitpid(killed[k], NULL, 0) < 0 && errno == EINTR)
-            ;
     for (int s = 0; s < RIG_REG_SLOTS; s++) {
         rig_reg *e = &g_reg[s];
         if (!atomic_load(&e->used) || atomic_load(&e->owner) != me)
@@ -237,33 +215,12 @@ static void rig_on_signal(int sig)
         rig_rm_tree(e->dir);
         atomic_store(&e->used, 0);
     }
-
-    /* Die of the same signal, with its default action. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    errno = saved_errno;
 }
 
 void etcd_rig_install_signal_cleanup(void)
 {
-    static atomic_int installed;
-    if (atomic_exchange(&installed, 1))
-        return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = rig_on_signal;
-    sigfillset(&sa.sa_mask);     /* no other signal interleaves with the cleanup */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    (void)util_proc_on_signal(rig_on_signal_cleanup);
+    util_proc_install_signal_cleanup();
 }
 
 static void rig_stop_members(etcd_rig *r);
@@ -303,19 +260,9 @@ static pid_t g_sp_owner;          /* pid of the process whose spawner runs */
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void rig_child_exec(const spawn_req *q, pid_t parent)
 {
-    /* Dispositions first, then the mask: the spawner blocks everything, and a
-     * signal let through before the reset would run the parent's handler. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    for (int s = 1; s < NSIG; s++)
-        sigaction(s, &sa, NULL);             /* ignored signals survive exec */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)                 /* parent died before prctl */
+    /* The spawner blocks every signal: util_proc_child_prepare restores the
+     * default dispositions before it unblocks them. */
+    if (util_proc_child_prepare(parent) != 0)   /* parent died before PDEATHSIG */
         _exit(127);
     dup2(q->null_fd, 0);
     dup2(q->log_fd, 1);
@@ -376,6 +323,10 @@ static void rig_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_atfork(NULL, NULL, rig_atfork_child);
+    /* util_proc's atexit hook first, so ours runs before it: members stop
+     * in leader order, then the registry catches anything left. */
+    util_proc_init();
+    (void)util_proc_on_signal(rig_on_signal_cleanup);
     atexit(rig_atexit);
 }
 
@@ -732,8 +683,8 @@ static bool rig_log_contains(const etcd_rig_member *m, const char *needle)
     return found;
 }
 
-/* Has member i exited? Reaps it if so (after clearing its registry entry,
- * so the signal handler never kills a recycled pid). */
+/* Has member i exited? Reaps it if so (after taking it out of the child
+ * registry, so no cleanup path ever kills a recycled pid). */
 static bool rig_reap_nowait(etcd_rig *r, int i, int *wstatus)
 {
     etcd_rig_member *m = &r->m[i];
@@ -743,7 +694,7 @@ static bool rig_reap_nowait(etcd_rig *r, int i, int *wstatus)
     memset(&si, 0, sizeof si);
     if (waitid(P_PID, (id_t)m->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
         if (errno == ECHILD) {        /* someone else reaped it */
-            rig_reg_set_pid(r, i, 0);
+            util_proc_unregister(m->pid);
             m->pid = 0;
             return true;
         }
@@ -751,7 +702,7 @@ static bool rig_reap_nowait(etcd_rig *r, int i, int *wstatus)
     }
     if (si.si_pid != m->pid)
         return false;
-    rig_reg_set_pid(r, i, 0);
+    util_proc_unregister(m->pid);
     int ws = 0;
     while (waitpid(m->pid, &ws, 0) < 0 && errno == EINTR)
         ;
@@ -787,8 +738,15 @@ static etcd_code rig_spawn_member(etcd_rig *r, int i, etcd_status *st)
                         strerror(err));
         goto cleanup;
     }
+    if (util_proc_register(pid, UTIL_PROC_GROUP) != 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        code = rig_fail(st, ETCD_ERR_INVAL, "etcd_rig: more than %d child processes in this "
+                        "process", UTIL_PROC_MAX);
+        goto cleanup;
+    }
     m->pid = pid;
-    rig_reg_set_pid(r, i, pid);
 cleanup:
     free(envp);
     if (log_fd >= 0)
