@@ -28,7 +28,7 @@ static int g_port_recent[128];
 static int g_port_recent_n;
 
 /* Can we bind 127.0.0.1:port the way etcd (Go) will, with SO_REUSEADDR? */
-bool rig_port_bindable(int port)
+static bool rig_port_bindable(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -244,7 +244,7 @@ static bool rig_port_taken(const etcd_rig *r, int port, int upto_member)
     return false;
 }
 
-int rig_pick_port(const etcd_rig *r)
+static int rig_pick_port(const etcd_rig *r)
 {
     for (int attempt = 0; attempt < 20; attempt++) {
         int p = etcd_rig_free_port();
@@ -254,7 +254,7 @@ int rig_pick_port(const etcd_rig *r)
     return 0;
 }
 
-void rig_set_urls(etcd_rig_member *m, bool keep_client_adv, bool keep_peer_adv)
+static void rig_set_urls(etcd_rig_member *m, bool keep_client_adv, bool keep_peer_adv)
 {
     snprintf(m->client_url, sizeof m->client_url, "http://127.0.0.1:%d", m->client_port);
     snprintf(m->peer_url, sizeof m->peer_url, "http://127.0.0.1:%d", m->peer_port);

@@ -77,7 +77,11 @@ static uint64_t rig_json_u64(json_t *obj, const char *key)
     return 0;
 }
 
-bool rig_member_status(const etcd_rig_member *m, rig_mstatus *out)
+typedef struct rig_mstatus {
+    uint64_t member_id, leader_id, raft_term;
+} rig_mstatus;
+
+static bool rig_member_status(const etcd_rig_member *m, rig_mstatus *out)
 {
     rig_buf b;
     char url[128];

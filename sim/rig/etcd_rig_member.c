@@ -220,7 +220,7 @@ bool rig_reap_nowait(etcd_rig *r, int i, int *wstatus)
     return true;
 }
 
-etcd_code rig_spawn_member(etcd_rig *r, int i, etcd_status *st)
+static etcd_code rig_spawn_member(etcd_rig *r, int i, etcd_status *st)
 {
     etcd_rig_member *m = &r->m[i];
     rig_args a;
@@ -265,7 +265,7 @@ cleanup:
 }
 
 /* SIGTERM to the members in `mask`, SIGKILL after the grace period, reap all. */
-void rig_stop_mask(etcd_rig *r, unsigned mask)
+static void rig_stop_mask(etcd_rig *r, unsigned mask)
 {
     bool any = false;
     for (int i = 0; i < r->n; i++) {

@@ -39,8 +39,6 @@ etcd_code rig_fail(etcd_status *st, etcd_code code, const char *fmt, ...)
 void rig_ok(etcd_status *st);
 void rig_spawner_atfork_child(void);
 bool rig_reap_nowait(etcd_rig *r, int i, int *wstatus);
-etcd_code rig_spawn_member(etcd_rig *r, int i, etcd_status *st);
-void rig_stop_mask(etcd_rig *r, unsigned mask);
 void rig_stop_members(etcd_rig *r);
 
 /* ---- etcd_rig_config.c --------------------------------------------------- */
@@ -52,20 +50,12 @@ typedef struct rig_args {
     size_t used;
 } rig_args;
 
-bool rig_port_bindable(int port);
 void rig_build_args(const etcd_rig *r, int i, rig_args *a);
 char **rig_envp(void);
-int rig_pick_port(const etcd_rig *r);
-void rig_set_urls(etcd_rig_member *m, bool keep_client_adv, bool keep_peer_adv);
 etcd_code rig_repick_busy(etcd_rig *r, int i, etcd_status *st);
 
 /* ---- etcd_rig_health.c --------------------------------------------------- */
 
-typedef struct rig_mstatus {
-    uint64_t member_id, leader_id, raft_term;
-} rig_mstatus;
-
-bool rig_member_status(const etcd_rig_member *m, rig_mstatus *out);
 bool rig_log_contains(const etcd_rig_member *m, const char *needle);
 etcd_code rig_wait_healthy(etcd_rig *r, int timeout_ms, int *exited, etcd_status *st);
 
