@@ -14,6 +14,7 @@
 
 #include "sim/util/util_clock.h"
 #include "sim/util/util_err.h"
+#include "sim/rig/wan_etcd.h"
 #include "sim/wan/wan.h"
 
 static const struct { const char *region, *name; } member_names[] = {
@@ -153,17 +154,48 @@ static int build_places(bench_cluster *c, char *err, size_t err_len)
     return 0;
 }
 
+/* The members, behind the emulator unless no_wan (sim/rig/wan_etcd.c does
+ * the bring-up and its checks); errors worded for the bench's user. */
+static int start_members(bench_cluster *c, const wan_etcd_config *wc, char *err, size_t err_len)
+{
+    wan_etcd_report rep;
+    char werr[256];
+    if (wan_etcd_bring_up(wc, &c->rig, &c->wan, &rep, werr, sizeof werr) == 0) {
+        c->rig_start_s = rep.rig_start_s;
+        return 0;
+    }
+    switch (rep.failed) {
+    case WAN_ETCD_STEP_RIG:
+        util_seterr(err, err_len, "cannot prepare etcd members: %s", rep.detail);
+        break;
+    case WAN_ETCD_STEP_EMULATOR:
+        util_seterr(err, err_len, "cannot start the WAN emulator: %s", rep.detail);
+        break;
+    case WAN_ETCD_STEP_ADVERTISE:
+        util_seterr(err, err_len, "cannot set the peer URL of %s to the emulator's %s", c->names[rep.member],
+                     rep.detail);
+        break;
+    case WAN_ETCD_STEP_START:
+        util_seterr(err, err_len, "etcd cluster did not start: %s", rep.detail);
+        break;
+    default:
+        util_seterr(err, err_len, "%s", werr);
+        break;
+    }
+    return -1;
+}
+
 int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, char *err, size_t err_len)
 {
     const topology *t = cfg->topo;
     bench_cluster *c = NULL;
     etcd_rig_config rc;
-    etcd_status st;
+    wan_config wc;
+    wan_etcd_config bc = { .topo = t, .rig = &rc, .wan = &wc, .no_wan = cfg->no_wan };
     double t0 = util_now_s(), max_rtt = 0;
     int target = -1;
 
     *out = NULL;
-    memset(&st, 0, sizeof st);
     if (t->n_members < 1 || t->n_members > ETCD_RIG_MAX_MEMBERS) {
         util_seterr(err, err_len, "topology %s: %d etcd members (1 to %d supported)", t->path, t->n_members,
                       ETCD_RIG_MAX_MEMBERS);
@@ -186,7 +218,7 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     }
     if (target < 0) {
         util_seterr(err, err_len, "--leader %s: no such member in topology %s",
-                    cfg->leader ? cfg->leader : "Seoul-AWS", t->path);
+                     cfg->leader ? cfg->leader : "Seoul-AWS", t->path);
         goto fail;
     }
     bench_cluster_timeouts(max_rtt, &c->heartbeat_ms, &c->election_ms);
@@ -196,7 +228,6 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
         goto fail;
     }
     memset(&rc, 0, sizeof rc);
-    rc.n_members = c->n;
     for (int i = 0; i < c->n; i++)
         rc.names[i] = c->names[i];
     rc.base_dir = cfg->base_dir;
@@ -204,48 +235,12 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     rc.election_ms = c->election_ms;
     rc.fsync = cfg->fsync;
     rc.start_timeout_ms = cfg->start_timeout_ms > 0 ? cfg->start_timeout_ms : 30000;
-    if (etcd_rig_new(&rc, &c->rig, &st) != ETCD_OK) {
-        util_seterr(err, err_len, "cannot prepare etcd members: %s", st.message);
+    memset(&wc, 0, sizeof wc);
+    wc.seed = cfg->seed;
+    wc.rtt_scale = 1.0;       /* the topology's own rtt_scale is already set */
+    wc.spin_us = cfg->wan_spin_us;
+    if (start_members(c, &bc, err, err_len) != 0)
         goto fail;
-    }
-
-    if (!cfg->no_wan) {
-        int client_ports[ETCD_RIG_MAX_MEMBERS], peer_ports[ETCD_RIG_MAX_MEMBERS];
-        wan_config wc;
-        char werr[256];
-        memset(&wc, 0, sizeof wc);
-        wc.seed = cfg->seed;
-        wc.rtt_scale = 1.0;       /* the topology's own rtt_scale is already set */
-        wc.spin_us = cfg->wan_spin_us;
-        for (int i = 0; i < c->n; i++) {
-            client_ports[i] = c->rig->m[i].client_port;
-            peer_ports[i] = c->rig->m[i].peer_port;
-        }
-        if (wan_new_from_topology(t, client_ports, peer_ports, &wc, &c->wan, werr, sizeof werr) != 0 ||
-            wan_start(c->wan, werr, sizeof werr) != 0) {
-            util_seterr(err, err_len, "cannot start the WAN emulator: %s", werr);
-            goto fail;
-        }
-        for (int i = 0; i < c->n; i++) {
-            char url[64];
-            snprintf(url, sizeof url, "http://127.0.0.1:%d", wan_peer_port(c->wan, i));
-            if (etcd_rig_set_peer_advertise(c->rig, i, url) != ETCD_OK) {
-                util_seterr(err, err_len, "cannot set the peer URL of %s to the emulator's %s", c->names[i], url);
-                goto fail;
-            }
-        }
-    }
-    {
-        double t1 = util_now_s();
-        if (etcd_rig_start(c->rig, &st) != ETCD_OK) {
-            util_seterr(err, err_len, "etcd cluster did not start: %s", st.message);
-            goto fail;
-        }
-        c->rig_start_s = util_now_s() - t1;
-    }
-    if (c->wan != NULL)
-        for (int i = 0; i < c->n; i++)
-            wan_set_member_id(c->wan, i, c->rig->m[i].member_id);
     {
         double t1 = util_now_s();
         if (move_leader(c, target, err, err_len) != 0)
@@ -293,8 +288,7 @@ void bench_cluster_stop(bench_cluster *c)
     for (int i = 0; c->rig != NULL && i < c->rig->n; i++)
         if (c->rig->m[i].pid > 0)
             (void)etcd_rig_kill(c->rig, i, SIGKILL);
-    etcd_rig_stop(c->rig);
-    wan_free(c->wan);
+    wan_etcd_stop(c->rig, c->wan);
     free(c->urls);
     free(c->url_ptrs);
     free(c->rtt_ms);

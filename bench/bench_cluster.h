@@ -2,12 +2,14 @@
  * Seoul-GCP, Singapore) behind the WAN emulator, for one run.
  *
  * Lifecycle of one cluster:
- *   1. etcd_rig_new picks ports and data dirs under <base_dir>;
- *   2. the WAN emulator (sim/wan/wan.h) is built from the topology in front of
- *      the members' client and peer ports, and started; every member
- *      announces its emulator peer port, so raft traffic between members
- *      crosses the emulated WAN with the pair's delay;
- *   3. members start; their raft ids are given to the emulator;
+ *   1.-3. sim/rig/wan_etcd.h brings the cluster up: etcd_rig_new picks ports
+ *      and data dirs under <base_dir>; the WAN emulator (sim/wan/wan.h) is
+ *      built from the topology in front of the members' client and peer
+ *      ports, and started; every member announces its emulator peer port, so
+ *      raft traffic between members crosses the emulated WAN with the pair's
+ *      delay; members start, are checked to still listen where the client
+ *      links forward to and to have a raft id, and their raft ids are given
+ *      to the emulator;
  *   4. leadership moves to the chosen member and is checked;
  *   5. bench_cluster_place() hands out, per region, client URLs through that
  *      region's links (one per member) and the RTT to each member;

@@ -1,16 +1,17 @@
 /* cookie_proc: child processes the cookie scenario starts (memcached), kept
- * in one registry so that every exit path stops them: normal return (the
- * caller's stop), exit() (atexit), SIGINT/SIGTERM (handler), and the
- * harness dying hard (PR_SET_PDEATHSIG(SIGKILL) set in each child). */
+ * in the process's child registry (sim/util/util_proc.h) so that every exit
+ * path stops them: normal return (the caller's stop), exit() (atexit),
+ * SIGINT/SIGTERM/SIGHUP (handler), and the harness dying hard
+ * (PR_SET_PDEATHSIG(SIGKILL) set in each child). Each child leads its own
+ * process group. */
 #ifndef GEOKV_COOKIE_PROC_H
 #define GEOKV_COOKIE_PROC_H
 
 #include <sys/types.h>
 
-#define COOKIE_PROC_MAX 64
-
-/* Install the atexit hook and SIGINT/SIGTERM handlers once; idempotent.
- * SIGPIPE is ignored too (a dead memcached must not kill the harness). */
+/* Install the registry's atexit hook and SIGINT/SIGTERM/SIGHUP handlers
+ * once; idempotent. SIGPIPE is ignored too (a dead memcached must not kill
+ * the harness). */
 void cookie_proc_init(void);
 
 /* fork + exec argv[0] (a path) with argv; stdout/stderr of the child go to
@@ -31,9 +32,6 @@ int cookie_proc_kill9(pid_t pid);
 
 /* 1 when pid still exists as a process (not a zombie we reaped). */
 int cookie_proc_alive(pid_t pid);
-
-/* Stop every registered child (SIGKILL; used at exit). */
-void cookie_proc_stop_all(void);
 
 /* Number of children currently registered. */
 int cookie_proc_count(void);

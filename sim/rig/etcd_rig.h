@@ -96,11 +96,13 @@ etcd_code etcd_rig_client(etcd_rig *r, etcd_client **out, etcd_status *st);
 int etcd_rig_leader(etcd_rig *r);
 
 /* On SIGINT, SIGTERM and SIGHUP: SIGKILL and reap every member of this
- * process's live rigs, remove their directories (async-signal-safe), then die
- * of the same signal with its default action. Replaces the process's own
- * handlers for those signals (install yours after it and call nothing of the
- * rig from them, or stop the rigs yourself). Idempotent. Without it, members
- * still die with the process (PDEATHSIG) but directories stay. */
+ * process's live rigs (with every other child in the process's child
+ * registry, sim/util/util_proc.h), remove their directories
+ * (async-signal-safe), then die of the same signal with its default action.
+ * Replaces the process's own handlers for those signals (install yours after
+ * it and call nothing of the rig from them, or stop the rigs yourself).
+ * Idempotent. Without it, members still die with the process (PDEATHSIG) but
+ * directories stay. */
 void etcd_rig_install_signal_cleanup(void);
 
 /* A currently free TCP port on 127.0.0.1 (bindable with SO_REUSEADDR, as

@@ -1,5 +1,5 @@
 /* etcd_rig_client.c: an etcd client over a rig's members. Separate from
- * etcd_rig.c so the rig links without the client. */
+ * etcd_rig_health.c so the rig links without the client. */
 #include "sim/rig/etcd_rig.h"
 
 #include <stdio.h>
