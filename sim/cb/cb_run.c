@@ -349,7 +349,9 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
 
     x.ops = cb_mode_find(cfg->mode);
     if (!x.ops) {
-        snprintf(msg, sizeof msg, "unknown mode '%s' (before, after, lockless)", cfg->mode ? cfg->mode : "");
+        char known[128];
+        cb_mode_join(known, sizeof known, ", ");
+        snprintf(msg, sizeof msg, "unknown mode '%s' (%s)", cfg->mode ? cfg->mode : "", known);
         return set_st(st, ETCD_ERR_INVAL, msg);
     }
     if (n < 1 || !cfg->agents || !cfg->controller.endpoints || cfg->controller.n_endpoints == 0)

@@ -5,7 +5,8 @@
  * cb_run_config (where every agent lives, which endpoints it reaches etcd
  * through, the mode, delays, start schedule), calls cb_run(), and records the
  * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
- * table of operations (cb_mode_ops) looked up by name.
+ * table of operations (cb_mode_ops) looked up by name in the registry
+ * (sim/cb/cb_modes.c).
  *
  * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_run.c): every agent is one
  * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
@@ -66,7 +67,7 @@ typedef struct cb_place {
 typedef void (*cb_progress_fn)(int agents_done, int n_agents, void *ud);
 
 typedef struct cb_run_config {
-    const char *mode;                 /* "before", "after", "lockless" */
+    const char *mode;                 /* a mode of the registry (cb_mode_names()) */
     int n_agents;
     const cb_place *agents;           /* n_agents entries */
     cb_place controller;
@@ -97,7 +98,7 @@ typedef struct cb_run_config {
     bool share_region_clients;        /* one etcd_client per distinct agent endpoint list instead of
                                          one per agent (scale runs; accounting is then per region) */
     bool skip_reset;                  /* do not delete the previous run's keys first (cb_reset) */
-    /* Faults (issue 6; defaults keep the original behaviour): */
+    /* Faults (defaults keep the original behaviour): */
     int session_ttl_s;                /* TTL of the agents' and the controller's sessions (lock
                                          owners); 0 -> 60 as the original */
     struct cb_run_ctl *ctl;           /* fault hooks (cb_run_ctl_new), NULL: none */
@@ -120,7 +121,7 @@ typedef struct cb_run_result {
     bool checker_ok;
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
-    /* Faults (issue 6): */
+    /* Faults: */
     int redeploys;                    /* agents killed and started again (cb_run_redeploy) */
     int redeploy_agent;               /* index of the last one redeployed, -1: none */
     char redeploy_region[64];         /* where it went */
@@ -178,7 +179,14 @@ int cb_run_redeploy(cb_run_ctl *ctl, int agent, const cb_place *place, char *err
  * expires, the lock passes on; then it opens a new session and goes on. */
 int cb_run_freeze_holder(cb_run_ctl *ctl, double stall_s, char *err, size_t err_len);
 
-/* Names of the modes, NULL-terminated, for --help and validation. */
+/* ---- the registry of modes (sim/cb/cb_modes.c) ---- */
+
+/* Names of the modes, NULL-terminated, in the registry's order (the display
+ * order of results): for --help, validation and the default sweep. */
 const char *const *cb_mode_names(void);
+/* The mode's one-line description, NULL for a name not in the registry. */
+const char *cb_mode_description(const char *name);
+/* Every name, in order, separated by sep ("before, after, lockless"). */
+void cb_mode_join(char *out, size_t len, const char *sep);
 
 #endif

@@ -211,8 +211,8 @@ static void test_kill_restart(void **state)
 static void test_redeploy(void **state)
 {
     (void)state;
-    const char *modes[] = {"before", "after", "lockless"};
-    for (int m = 0; m < 3; m++) {
+    const char *const *modes = cb_mode_names();   /* every mode of the registry */
+    for (int m = 0; modes[m]; m++) {
         cb_run_result r;
         run_fault(modes[m], "redeploy:agent3@0.1s>gcp-asia-east1", &r);
         assert_int_equal(r.redeploys, 1);
