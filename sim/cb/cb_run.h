@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/cb/cb_counters.h"
 #include "sim/etcd/etcd_client.h"
 
 #define CB_KEY_ROOT "/registry/cloud-adaptive-network"
@@ -109,29 +110,17 @@ void cb_run_config_default(cb_run_config *cfg);
 /* Per-run measurements (see results/SCHEMA.md for their meaning). */
 typedef struct cb_run_result {
     bool completed;                   /* every agent complete before timeout/stop */
-    double setup_s;                   /* first agent start -> last agent complete */
     int n_agents;
     double *agent_complete_s;         /* per agent, since its own start, -1 if it never completed
                                          (malloc'd, n_agents) */
-    double agent_p50_s, agent_p90_s, agent_max_s;
     etcd_stats stats;                 /* summed over every client of the run */
-    double lock_wait_sum_s, lock_wait_max_s;
-    uint64_t lock_acquisitions;
-    double t_lock_s, t_fixed_s, t_other_s;  /* mean per agent */
     bool checker_ok;
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
-    /* Faults: */
-    int redeploys;                    /* agents killed and started again (cb_run_redeploy) */
-    int redeploy_agent;               /* index of the last one redeployed, -1: none */
-    char redeploy_region[64];         /* where it went */
-    double redeploy_s;                /* its redeploy -> complete again, -1 if it never was */
-    int freezes;                      /* lock holders frozen past their TTL (cb_run_freeze_holder) */
-    int freeze_lock_passed;           /* of which the lock was taken by another while frozen */
-    int watch_resumes;                /* watch streams re-established after they ended */
-    int watch_relists;                /* of which after a compaction: re-listed by a range first */
-    int lock_retries;                 /* lock waits ended by a fault (member gone, compaction) and retried */
-    int sessions_renewed;             /* sessions lost to a fault (keepalives cut off a TTL) and opened again */
+    /* The plain counters, one field per line of sim/cb/cb_counters.h:
+     * setup_s, agent_p50_s, ..., lock_wait_sum_s, ..., t_lock_s, ...,
+     * redeploys, ..., sessions_renewed. */
+    CB_COUNTERS(CB_COUNTER_FIELD)
 } cb_run_result;
 
 /* Deletes every key a previous run left (peers, host information, rules,
