@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bench/bench_record.h"
 #include "bench/bench_results.h"
 #include "sim/rig/etcd_rig.h"
 #include "sim/fault/fault.h"
@@ -337,18 +338,7 @@ int bench_fault_end(bench_fault *f, const cb_run_result *r, json_t *rec)
         json_object_set_new(rec, "fault_baseline_error", json_string(f->baseline_err));
         json_object_set_new(rec, "fault_inflation_s", has ? json_real(infl) : json_null());
         json_object_set_new(rec, "fault_inflation_pct", has ? json_real(100.0 * infl / f->baseline_s) : json_null());
-        if (r) {
-            json_object_set_new(rec, "redeploys", json_integer(r->redeploys));
-            json_object_set_new(rec, "redeploy_agent", json_integer(r->redeploy_agent));
-            json_object_set_new(rec, "redeploy_region", json_string(r->redeploy_region));
-            json_object_set_new(rec, "redeploy_s", r->redeploy_s >= 0 ? json_real(r->redeploy_s) : json_null());
-            json_object_set_new(rec, "freezes", json_integer(r->freezes));
-            json_object_set_new(rec, "freeze_lock_passed", json_integer(r->freeze_lock_passed));
-            json_object_set_new(rec, "watch_resumes", json_integer(r->watch_resumes));
-            json_object_set_new(rec, "watch_relists", json_integer(r->watch_relists));
-            json_object_set_new(rec, "lock_retries", json_integer(r->lock_retries));
-            json_object_set_new(rec, "sessions_renewed", json_integer(r->sessions_renewed));
-        }
+        bench_record_fault_counters(rec, r);   /* redeploys, ..., sessions_renewed (cb_counters.h) */
     }
     json_decref(acts);
     if (r)

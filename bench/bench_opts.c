@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cb/cb_run.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/util/util_err.h"
 #include "sim/wan/wan_spin.h"
@@ -24,13 +25,13 @@ static const char *const bench_leaders[] = { "Seoul-AWS", "Seoul-GCP", "Singapor
 void bench_opts_default(bench_opts *o)
 {
     static const int default_n[] = { 10, 20, 30, 40, 50 };
-    static const char *const default_modes[] = { "before", "after", "lockless" };
+    const char *const *modes = cb_mode_names();   /* every mode, in the registry's order */
 
     memset(o, 0, sizeof *o);
     for (size_t i = 0; i < sizeof default_n / sizeof default_n[0]; i++)
         o->n[o->n_n++] = default_n[i];
-    for (size_t i = 0; i < sizeof default_modes / sizeof default_modes[0]; i++)
-        snprintf(o->modes[o->n_modes++], BENCH_MODE_LEN, "%s", default_modes[i]);
+    for (size_t i = 0; modes[i] != NULL && o->n_modes < BENCH_MAX_MODES; i++)
+        snprintf(o->modes[o->n_modes++], BENCH_MODE_LEN, "%s", modes[i]);
     o->reps = 3;
     o->rtt_scale = 1.0;
     o->delay_scale = 1.0;
@@ -433,9 +434,13 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
 
 void bench_opts_usage(FILE *f)
 {
+    const char *const *modes = cb_mode_names();
+    char all[256];
+
+    cb_mode_join(all, sizeof all, ",");
+    fputs("  --n LIST            agent counts, comma-separated (default 10,20,30,40,50)\n", f);
+    fprintf(f, "  --modes LIST        modes, comma-separated (default %s)\n", all);
     fputs(
-        "  --n LIST            agent counts, comma-separated (default 10,20,30,40,50)\n"
-        "  --modes LIST        modes, comma-separated (default before,after,lockless)\n"
         "  --reps K            repetitions per (mode, N) (default 3)\n"
         "  --rtt-scale F       factor on every WAN delay (default 1 = the measured RTTs)\n"
         "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
@@ -464,4 +469,7 @@ void bench_opts_usage(FILE *f)
         "  --dry-run           print the run order and exit\n"
         "  --help              this text\n",
         f);
+    fputs("\nModes (sim/cb/cb_modes.c):\n", f);
+    for (size_t i = 0; modes[i] != NULL; i++)
+        fprintf(f, "  %-10s %s\n", modes[i], cb_mode_description(modes[i]));
 }

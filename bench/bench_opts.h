@@ -42,7 +42,7 @@ typedef struct bench_opts {
     char policy[32];                /* etcd client endpoint policy name */
     char transport[16];             /* etcd client unary transport: native | curl */
     double wan_spin_us;             /* emulator polling window: 0 auto, > 0 fixed us, < 0 off */
-    char fault[256];                /* reserved for fault scenarios (issue 6), empty: none */
+    char fault[256];                /* fault scenario (bench_fault.h), empty: none */
     bool no_wan;                    /* agents reach members directly, no emulator */
     double timeout_s;               /* per run */
     bool etcd_fsync;                /* members fsync their WAL (etcd default) */
@@ -53,6 +53,8 @@ typedef struct bench_opts {
 /* Member names of the patent's cluster, in rig order. */
 extern const char *const bench_member_names[3];
 
+/* Defaults; the modes are every mode of the registry (cb_mode_names()), in
+ * its order. */
 void bench_opts_default(bench_opts *o);
 
 /* Parses argv[0..argc) (options only, no program or subcommand name).
@@ -64,7 +66,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
 /* "250ms", "2s", "1.5m", "3" (seconds) -> seconds. 0 on success, -1 on error. */
 int bench_parse_duration(const char *s, double *out_s);
 
-/* Prints the options section of --help. */
+/* Prints the options section of --help, then the registry's modes. */
 void bench_opts_usage(FILE *f);
 
 #endif

@@ -169,6 +169,16 @@ static json_t *options_json(const bench_opts *o)
     return j;
 }
 
+/* Every mode geokv-bench knows, in the registry's order: geokv-model reads
+ * it back as the display order of a run's modes (and their colours). */
+static json_t *mode_order_json(void)
+{
+    json_t *a = json_array();
+    for (const char *const *m = cb_mode_names(); *m; m++)
+        json_array_append_new(a, json_string(*m));
+    return a;
+}
+
 static int write_config(sweep *s, char *err, size_t err_len)
 {
     json_t *c = json_object(), *argv = json_array(), *order = json_array(), *cluster = json_object(),
@@ -214,6 +224,7 @@ static int write_config(sweep *s, char *err, size_t err_len)
     json_object_set_new(c, "argv", argv);
     json_object_set_new(c, "command", json_string("geokv-bench run"));
     json_object_set_new(c, "options", options_json(&s->o));
+    json_object_set_new(c, "mode_order", mode_order_json());
     json_object_set_new(c, "topology", topology_to_json(s->topo));
     json_object_set_new(c, "cluster", cluster);
     json_object_set_new(c, "delays", delays);

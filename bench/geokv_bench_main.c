@@ -4,6 +4,8 @@
  *   geokv-bench compare|report|fit|plots|predict ...
  *                                  handed to geokv-model (same directory),
  *                                  which owns the statistics and the report
+ *   geokv-bench schema [--update FILE]
+ *                                  results/SCHEMA.md's column tables
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,12 +16,14 @@
 #include <unistd.h>
 
 #include "bench/bench_opts.h"
+#include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: geokv-bench [run] [options]\n"
           "       geokv-bench compare|report|fit|plots|predict [args]   (runs geokv-model)\n"
+          "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -70,12 +74,14 @@ int main(int argc, char **argv)
         return bench_sweep_main(argc - 2, argv + 2);
     if (strncmp(cmd, "--", 2) == 0 || argc == 1)
         return bench_sweep_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "schema") == 0)
+        return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
         strcmp(cmd, "plots") == 0 || strcmp(cmd, "predict") == 0) {
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema; see --help)\n",
             cmd);
     return 2;
 }

@@ -1,6 +1,6 @@
 # bench/module.mk: the benchmark targets of the bench driver.
 #
-#   make bench        the default sweep (N 10..50, before/after/lockless, 3 reps,
+#   make bench        the default sweep (N 10..50, every mode, 3 reps,
 #                     full delays), then `make fit plots report`; prints the wall time
 #   make bench-quick  N 10 and 20, one repetition, --rtt-scale 0.2 (smoke test)
 #

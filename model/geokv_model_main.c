@@ -206,6 +206,23 @@ static int load_table(const opts *o, csv_table *t, const char **x, const char **
     return 0;
 }
 
+/* A run's modes in its display order (runfit_mode_order); the groups of a
+ * --csv table, or of another column, stay in order of first appearance. */
+static void order_run_groups(const opts *o, const csv_table *t, const char *group, groupfit *gf)
+{
+    char rb[4096], path[4200], order[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN];
+    const char *names[RUNFIT_MAX_MODES];
+    if (o->csv || !group || strcmp(group, "mode") != 0)
+        return;
+    snprintf(path, sizeof path, "%s/config.json", rooted(rb, sizeof rb, o->run ? o->run : "results/latest"));
+    json_t *cfg = json_load_file(path, 0, NULL);
+    size_t n = runfit_mode_order(cfg, t, order, RUNFIT_MAX_MODES);
+    for (size_t i = 0; i < n; i++)
+        names[i] = order[i];
+    groupfit_order(gf, names, n);
+    json_decref(cfg);
+}
+
 static int split_where(const opts *o, char *col, size_t len, const char **val)
 {
     if (!o->where)
@@ -235,6 +252,7 @@ static int cmd_fit_csv(const opts *o)
         fprintf(stderr, "geokv-model: %s\n", err);
         goto cleanup;
     }
+    order_run_groups(o, &t, group, &gf);
     if (o->json) {
         json_t *j = groupfit_json(&gf);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
@@ -316,6 +334,7 @@ static int cmd_predict(const opts *o)
         csv_free(&t);
         return 1;
     }
+    order_run_groups(&oo, &t, group, &gf);
     json_t *arr = json_array();
     int failed = 0;
     if (!o->json)
@@ -466,13 +485,13 @@ static int cmd_fit_patent(const opts *o)
 
 /* Runs gnuplot on one script; 0 when it exited with status 0. */
 static int run_gnuplot(const char *scriptdir, const char *script, const char *fitdir,
-                       const char *outbase, const char *term, const char *modes, int cdf_n,
-                       int synthetic)
+                       const char *outbase, const char *term, const char *modes,
+                       const char *allmodes, int cdf_n, int synthetic)
 {
-    char expr[14336];
+    char expr[14848];
     snprintf(expr, sizeof expr, "scriptdir='%.4000s'; fitdir='%.4200s'; outbase='%.4300s'; "
-             "fmt='%.15s'; modes='%.500s'; cdfn=%d; synthetic=%d",
-             scriptdir, fitdir, outbase, term, modes, cdf_n, synthetic);
+             "fmt='%.15s'; modes='%.500s'; allmodes='%.500s'; cdfn=%d; synthetic=%d",
+             scriptdir, fitdir, outbase, term, modes, allmodes, cdf_n, synthetic);
     char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
     pid_t pid;
     int err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
@@ -494,7 +513,7 @@ static int cmd_plots(const opts *o)
     runfit rf;
     if (load_run(o, &rf) != 0)
         return 1;
-    char sb[4096], plotdir[4200], fitdir[4200], err[512], modes[512] = "";
+    char sb[4096], plotdir[4200], fitdir[4200], err[512], modes[512] = "", allmodes[512] = "";
     const char *scripts = rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
     snprintf(plotdir, sizeof plotdir, "%s/plots", rf.dir);
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf.dir);
@@ -506,6 +525,11 @@ static int cmd_plots(const opts *o)
     for (size_t i = 0; i < rf.nmodes; i++) {
         strncat(modes, i ? " " : "", sizeof modes - strlen(modes) - 1);
         strncat(modes, rf.modes[i], sizeof modes - strlen(modes) - 1);
+    }
+    /* every mode known, in order: a mode's colour is its place in this list */
+    for (size_t i = 0; i < rf.norder; i++) {
+        strncat(allmodes, i ? " " : "", sizeof allmodes - strlen(allmodes) - 1);
+        strncat(allmodes, rf.order[i], sizeof allmodes - strlen(allmodes) - 1);
     }
     struct { const char *name; int have; const char *why; } plots[] = {
         {"setup-time", rf.m[0].ok, "no setup_s"},
@@ -528,7 +552,8 @@ static int cmd_plots(const opts *o)
             size_t len = strcspn(f, ",");
             char term[16];
             snprintf(term, sizeof term, "%.*s", (int)len, f);
-            if (run_gnuplot(scripts, script, fitdir, outbase, term, modes, rf.cdf_n, rf.synthetic) != 0) {
+            if (run_gnuplot(scripts, script, fitdir, outbase, term, modes, allmodes, rf.cdf_n,
+                            rf.synthetic) != 0) {
                 fprintf(stderr, "geokv-model: gnuplot failed on %s (%s)\n", script, term);
                 rc = 1;
             } else {

@@ -99,20 +99,6 @@ static int build(const csv_table *t, const char *xcol, const char *ycol, const c
                     ycol, t->nrows, where_col ? " after the filter" : "");
         return -1;
     }
-    /* the project's modes first, in their natural order; then the rest as found */
-    static const char *order[] = {"before", "after", "lockless"};
-    size_t placed = 0;
-    for (int k = 0; k < 3; k++) {
-        for (size_t gi = placed; gi < gf->ngroups; gi++) {
-            if (strcmp(gf->g[gi].name, order[k]) == 0) {
-                gf_group tmp = gf->g[placed];
-                gf->g[placed] = gf->g[gi];
-                gf->g[gi] = tmp;
-                placed++;
-                break;
-            }
-        }
-    }
     gf->normalized = normalize;
     for (size_t gi = 0; gi < gf->ngroups; gi++) {
         gf_group *g = &gf->g[gi];
@@ -161,6 +147,24 @@ void groupfit_free(groupfit *gf)
         free(g->y);
     }
     memset(gf, 0, sizeof *gf);
+}
+
+void groupfit_order(groupfit *gf, const char *const *order, size_t n)
+{
+    size_t placed = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t gi = placed; gi < gf->ngroups; gi++) {
+            if (strcmp(gf->g[gi].name, order[k]) != 0)
+                continue;
+            if (gi != placed) {
+                gf_group tmp = gf->g[gi];
+                memmove(&gf->g[placed + 1], &gf->g[placed], (gi - placed) * sizeof gf->g[0]);
+                gf->g[placed] = tmp;
+            }
+            placed++;
+            break;
+        }
+    }
 }
 
 const gf_group *groupfit_find(const groupfit *gf, const char *name)

@@ -48,6 +48,9 @@ int groupfit_build_normalized(const csv_table *t, const char *xcol, const char *
                               const char *gcol, const char *where_col, const char *where_val,
                               groupfit *gf, char *err, size_t errlen);
 void groupfit_free(groupfit *gf);
+/* Puts the groups named in order[n] first, in that order; the others keep
+ * theirs (groups are otherwise in order of first appearance in the table). */
+void groupfit_order(groupfit *gf, const char *const *order, size_t n);
 const gf_group *groupfit_find(const groupfit *gf, const char *name);
 
 /* Tables: per group, per x: n, mean ± sd, median, 95% CI; then the models and

@@ -207,11 +207,13 @@ void report_markdown(FILE *out, const runfit *rf)
     figure_table(out, rf, 0);
     figure_table(out, rf, 1);
     for (int w = 0; w < 2; w++) {
-        if (!rf->m[w].lockless_ok)
-            continue;
-        fprintf(out, "### %s: lockless against before\n\n", rf->m[w].label);
-        compare_print(out, &rf->m[w].cmp_lockless, 1);
-        fprintf(out, "\n");
+        for (size_t k = 0; k < rf->norder; k++) {
+            if (!rf->m[w].other[k])
+                continue;
+            fprintf(out, "### %s: %s against %s\n\n", rf->m[w].label, rf->order[k], RUNFIT_BASE_MODE);
+            compare_print(out, rf->m[w].other[k], 1);
+            fprintf(out, "\n");
+        }
     }
     models_section(out, rf);
     fprintf(out, "## Fits in raw units, and which shape the data support\n\n");

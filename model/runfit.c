@@ -34,23 +34,66 @@ static void note(runfit *rf, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Modes in a fixed order (before, after, lockless, then any other). */
+static size_t add_mode(char order[][RUNFIT_MODE_LEN], size_t n, size_t max, const char *mode)
+{
+    if (!mode || !*mode || n >= max)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(order[i], mode) == 0)
+            return n;
+    snprintf(order[n], RUNFIT_MODE_LEN, "%s", mode);
+    return n + 1;
+}
+
+size_t runfit_mode_order(const json_t *config, const csv_table *summary,
+                         char order[][RUNFIT_MODE_LEN], size_t max)
+{
+    size_t n = 0, i, nv;
+    const char **vals;
+    json_t *list = json_object_get(config, "mode_order"), *v;
+    if (!json_is_array(list))
+        list = json_object_get(json_object_get(config, "options"), "modes");
+    json_array_foreach(list, i, v)
+        n = add_mode(order, n, max, json_string_value(v));
+    int col = summary ? csv_column(summary, "mode") : -1;
+    if (col >= 0 && csv_distinct(summary, col, &vals, &nv, NULL, 0) == 0) {
+        for (i = 0; i < nv; i++)
+            n = add_mode(order, n, max, vals[i]);
+        free(vals);
+    }
+    return n;
+}
+
+/* The modes of the data, in the display order. */
 static void collect_modes(runfit *rf)
 {
     int col = csv_column(&rf->summary, "mode");
-    static const char *known[] = {"before", "after", "lockless"};
     const char **vals;
     size_t nv;
+    rf->norder = runfit_mode_order(rf->config, &rf->summary, rf->order, RUNFIT_MAX_MODES);
     if (col < 0 || csv_distinct(&rf->summary, col, &vals, &nv, NULL, 0) != 0)
         return;
-    for (int k = 0; k < 3; k++)
+    for (size_t k = 0; k < rf->norder; k++)
         for (size_t i = 0; i < nv; i++)
-            if (strcmp(vals[i], known[k]) == 0 && rf->nmodes < 8)
+            if (strcmp(vals[i], rf->order[k]) == 0)
                 snprintf(rf->modes[rf->nmodes++], sizeof rf->modes[0], "%s", vals[i]);
-    for (size_t i = 0; i < nv && rf->nmodes < 8; i++)
-        if (strcmp(vals[i], "before") && strcmp(vals[i], "after") && strcmp(vals[i], "lockless"))
-            snprintf(rf->modes[rf->nmodes++], sizeof rf->modes[0], "%s", vals[i]);
+    if (nv > rf->nmodes)
+        note(rf, "more than %d modes: only the first %d are analysed", RUNFIT_MAX_MODES, RUNFIT_MAX_MODES);
     free(vals);
+}
+
+/* Groups of a per-mode fit in the display order. */
+static void order_groups(const runfit *rf, groupfit *gf)
+{
+    const char *names[RUNFIT_MAX_MODES];
+    for (size_t i = 0; i < rf->nmodes; i++)
+        names[i] = rf->modes[i];
+    groupfit_order(gf, names, rf->nmodes);
+}
+
+static int is_base_or_patent(const char *mode)
+{
+    return strcmp(mode, RUNFIT_BASE_MODE) == 0 || strcmp(mode, RUNFIT_PATENT_MODE) == 0;
 }
 
 static int mode_index(const runfit *rf, const char *mode)
@@ -86,8 +129,8 @@ static void fit_patent_figure(runfit *rf, int which)
         snprintf(pf->note, sizeof pf->note, "patent fit failed: %.200s", err);
         return;
     }
-    const gf_group *g[2] = {m->ok ? groupfit_find(&m->gf, "before") : NULL,
-                            m->ok ? groupfit_find(&m->gf, "after") : NULL};
+    const gf_group *g[2] = {m->ok ? groupfit_find(&m->gf, RUNFIT_BASE_MODE) : NULL,
+                            m->ok ? groupfit_find(&m->gf, RUNFIT_PATENT_MODE) : NULL};
     if (!g[0] || !g[1] || g[0]->nlev < 3 || g[1]->nlev < 3) {
         snprintf(pf->note, sizeof pf->note, "needs modes before and after with at least 3 values of N "
                  "each in %s", m->column);
@@ -259,8 +302,18 @@ int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, cha
             note(rf, "%s: %s", m->column, sub);
             continue;
         }
-        build_compare(m, "before", "after", &m->cmp, &m->cmp_ok);
-        build_compare(m, "before", "lockless", &m->cmp_lockless, &m->lockless_ok);
+        order_groups(rf, &m->gf);
+        build_compare(m, RUNFIT_BASE_MODE, RUNFIT_PATENT_MODE, &m->cmp, &m->cmp_ok);
+        for (size_t k = 0; k < rf->norder; k++) {
+            int ok = 0;
+            if (is_base_or_patent(rf->order[k]) || !(m->other[k] = malloc(sizeof *m->other[k])))
+                continue;
+            build_compare(m, RUNFIT_BASE_MODE, rf->order[k], m->other[k], &ok);
+            if (!ok) {
+                free(m->other[k]);
+                m->other[k] = NULL;
+            }
+        }
     }
     if (!rf->m[0].ok) {
         util_seterr(err, errlen, "%s/summary.csv: cannot analyse setup_s against n: %s", dir,
@@ -289,9 +342,12 @@ int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, cha
 
 void runfit_free(runfit *rf)
 {
-    for (int i = 0; i < RUNFIT_NMETRICS; i++)
+    for (int i = 0; i < RUNFIT_NMETRICS; i++) {
         if (rf->m[i].ok)
             groupfit_free(&rf->m[i].gf);
+        for (int k = 0; k < RUNFIT_MAX_MODES; k++)
+            free(rf->m[i].other[k]);
+    }
     for (int i = 0; i < 2; i++) {
         if (rf->fig[i].ok) {
             fit_result_free(&rf->fig[i].ours[0]);
@@ -299,7 +355,7 @@ void runfit_free(runfit *rf)
         }
         patent_figure_fit_free(&rf->fig[i].pf);
     }
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < RUNFIT_MAX_MODES; i++)
         free(rf->cdf_vals[i]);
     if (rf->config)
         json_decref(rf->config);
@@ -465,9 +521,15 @@ json_t *runfit_json(const runfit *rf)
         json_t *mj = json_object();
         json_object_set_new(mj, "unit", json_string(m->unit));
         json_object_set_new(mj, "fits", groupfit_json(&m->gf));
-        json_object_set_new(mj, "before_vs_after", m->cmp_ok ? compare_json(&m->cmp) : json_null());
-        json_object_set_new(mj, "before_vs_lockless",
-                            m->lockless_ok ? compare_json(&m->cmp_lockless) : json_null());
+        json_object_set_new(mj, RUNFIT_BASE_MODE "_vs_" RUNFIT_PATENT_MODE,
+                            m->cmp_ok ? compare_json(&m->cmp) : json_null());
+        for (size_t k = 0; k < rf->norder; k++) {
+            char key[96];
+            if (is_base_or_patent(rf->order[k]))
+                continue;
+            snprintf(key, sizeof key, "%s_vs_%s", RUNFIT_BASE_MODE, rf->order[k]);
+            json_object_set_new(mj, key, m->other[k] ? compare_json(m->other[k]) : json_null());
+        }
         json_object_set_new(ms, m->column, mj);
     }
     json_object_set_new(o, "metrics", ms);
@@ -511,9 +573,11 @@ void runfit_print(FILE *out, const runfit *rf)
             fprintf(out, "\n");
             compare_print(out, &m->cmp, 0);
         }
-        if (m->lockless_ok) {
+        for (size_t k = 0; k < rf->norder; k++) {
+            if (!m->other[k])
+                continue;
             fprintf(out, "\n");
-            compare_print(out, &m->cmp_lockless, 0);
+            compare_print(out, m->other[k], 0);
         }
     }
     for (int w = 0; w < 2; w++) {

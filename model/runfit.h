@@ -4,7 +4,15 @@
  * fits beside the patent's FIG. 9 / FIG. 10 models, the per-agent completion
  * CDF and the time breakdown; written to <run>/fit/ as JSON and gnuplot data.
  * Missing optional inputs (config.json, runs.jsonl, timelines, breakdown
- * columns, a mode) are noted, never fatal; summary.csv is required. */
+ * columns, a mode) are noted, never fatal; summary.csv is required.
+ *
+ * Modes come from the data: the mode column of summary.csv, shown in the
+ * order of config.json's mode_order (the registry's order, written by
+ * geokv-bench), else of its options.modes, then any other mode as it first
+ * appears. Two names have a role: the patent's FIG. 7-10 series are its
+ * "before" and "after" (results/reference/), compared with this run's modes
+ * of those names; every other mode is compared against "before", the
+ * control group. */
 #ifndef GEOKV_MODEL_RUNFIT_H
 #define GEOKV_MODEL_RUNFIT_H
 
@@ -18,6 +26,10 @@
 
 #define RUNFIT_NMETRICS 5
 #define RUNFIT_MAX_NOTES 32
+#define RUNFIT_MAX_MODES 8
+#define RUNFIT_MODE_LEN 32
+#define RUNFIT_BASE_MODE "before"    /* the control group, and the patent's first series */
+#define RUNFIT_PATENT_MODE "after"   /* the patent's mode, its second series */
 
 typedef struct runfit_metric {
     const char *column, *unit, *label;
@@ -25,8 +37,8 @@ typedef struct runfit_metric {
     groupfit gf;
     int cmp_ok;
     compare_result cmp;         /* before -> after */
-    int lockless_ok;
-    compare_result cmp_lockless; /* before -> lockless */
+    compare_result *other[RUNFIT_MAX_MODES]; /* before -> order[i] for every other mode but after;
+                                               NULL: no such comparison (malloc'd) */
 } runfit_metric;
 
 typedef struct runfit_patentfig {
@@ -45,20 +57,27 @@ typedef struct runfit {
     json_t *config;             /* NULL when config.json is missing or unreadable */
     size_t runs_lines;          /* records in runs.jsonl (0 when missing) */
     int synthetic;              /* config.json says "synthetic": true */
+    size_t norder;
+    char order[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN]; /* every mode known: of config.json, then of the data */
     size_t nmodes;
-    char modes[8][32];
+    char modes[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN]; /* the modes in the data, in that order */
     runfit_metric m[RUNFIT_NMETRICS]; /* m[0] setup_s, m[1] grpc_bytes, ... */
     int have_ref;
     patent_ref ref;
     runfit_patentfig fig[2];    /* FIG. 9 (setup_s), FIG. 10 (grpc_bytes) */
     int cdf_n;                  /* N used for the completion CDF (0 = none) */
-    size_t cdf_count[8];        /* per mode: agents with start and rule_complete */
-    double *cdf_vals[8];        /* their completion times (s), sorted */
+    size_t cdf_count[RUNFIT_MAX_MODES]; /* per mode: agents with start and rule_complete */
+    double *cdf_vals[RUNFIT_MAX_MODES]; /* their completion times (s), sorted */
     int have_breakdown;
     size_t checker_fail;
     size_t nnotes;
     char notes[RUNFIT_MAX_NOTES][256];
 } runfit;
+
+/* The display order of a run's modes (see above) into order[max]: config
+ * may be NULL, summary's mode column may be missing. Returns the count. */
+size_t runfit_mode_order(const json_t *config, const csv_table *summary,
+                         char order[][RUNFIT_MODE_LEN], size_t max);
 
 /* Reads and fits the run in dir; ref_dir holds the patent's reference data
  * (a missing ref_dir only skips the patent comparison). cdf_n: N of the

@@ -1,6 +1,9 @@
 # geokv-plot-common.gp: terminal, output and colours shared by the plot
-# scripts. Expects fitdir, outbase, fmt ('png' or 'svg'), modes set with -e
+# scripts. Expects fitdir, outbase, fmt ('png' or 'svg'), modes (this run's)
+# and allmodes (every mode known, in the registry's order) set with -e
 # (geokv-model plots does that); synthetic=1 stamps the plot as synthetic.
+# A mode's colour is its place in allmodes, so it keeps its colour whichever
+# modes a run has; modes past the last colour are grey.
 if (!exists("fmt")) fmt = 'png'
 if (!exists("wide")) wide = 0
 if (fmt eq 'svg') {
@@ -9,7 +12,10 @@ if (fmt eq 'svg') {
     set terminal pngcairo size (wide ? 1800 : 1200), 780 enhanced font 'Sans,14' background rgb 'white'
 }
 set output outbase.'.'.fmt
-colname(m) = (m eq 'before') ? '#d62728' : (m eq 'after') ? '#1f77b4' : (m eq 'lockless') ? '#2ca02c' : '#7f7f7f'
+if (!exists("allmodes")) allmodes = exists("modes") ? modes : ''
+modecolours = '#d62728 #1f77b4 #2ca02c #9467bd #ff7f0e #8c564b #e377c2 #17becf'
+modeidx(m) = sum [i=1:words(allmodes)] ((word(allmodes, i) eq m) ? i : 0)
+colname(m) = (modeidx(m) >= 1 && modeidx(m) <= words(modecolours)) ? word(modecolours, modeidx(m)) : '#7f7f7f'
 fexists(f) = int(system('test -s "'.f.'" && echo 1 || echo 0'))
 set grid lc rgb '#dddddd' lw 1
 set border lw 1.2

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "bench/bench_opts.h"
+#include "sim/cb/cb_run.h"
 
 static const char *const modes[] = { "before", "after", "lockless", NULL };
 
@@ -31,8 +35,17 @@ static void test_defaults(void **state)
     assert_int_equal(o.n_n, 5);
     assert_int_equal(o.n[0], 10);
     assert_int_equal(o.n[4], 50);
-    assert_int_equal(o.n_modes, 3);
-    assert_string_equal(o.modes[2], "lockless");
+    /* every mode of the registry, in its order */
+    {
+        const char *const *reg = cb_mode_names();
+        size_t k = 0;
+        for (; reg[k]; k++) {
+            assert_true(k < o.n_modes);
+            assert_string_equal(o.modes[k], reg[k]);
+        }
+        assert_int_equal(o.n_modes, k);
+        assert_true(k <= BENCH_MAX_MODES);   /* else the default sweep would drop modes */
+    }
     assert_int_equal(o.reps, 3);
     assert_true(o.rtt_scale == 1.0);
     assert_true(o.delay_scale == 1.0);
@@ -119,6 +132,26 @@ static void test_help(void **state)
     assert_int_equal(parse(&o, err, sizeof err, 3, "--n", "4", "--help"), 1);
 }
 
+/* --help lists every mode of the registry with its description, and the
+ * default of --modes is all of them. */
+static void test_usage_lists_modes(void **state)
+{
+    char *buf = NULL, all[256], line[512];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    (void)state;
+    bench_opts_usage(f);
+    fclose(f);
+    cb_mode_join(all, sizeof all, ",");
+    snprintf(line, sizeof line, "(default %s)", all);
+    assert_non_null(strstr(buf, line));
+    for (const char *const *m = cb_mode_names(); *m; m++) {
+        snprintf(line, sizeof line, "\n  %-10s %s\n", *m, cb_mode_description(*m));
+        assert_non_null(strstr(buf, line));
+    }
+    free(buf);
+}
+
 static void test_durations(void **state)
 {
     double v;
@@ -199,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_resume_dir),
         cmocka_unit_test(test_start_random),
         cmocka_unit_test(test_help),
+        cmocka_unit_test(test_usage_lists_modes),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_errors),
     };

@@ -140,6 +140,61 @@ size_t bench_t_csv_fields(const char *line)
     return n;
 }
 
+/* Field k of one CSV line (RFC 4180 quoting undone) into out; -1 when the
+ * line has fewer fields. *next (may be NULL) gets the start of the next line. */
+static int csv_field(const char *line, size_t k, char *out, size_t outlen, const char **next)
+{
+    size_t idx = 0, o = 0;
+    bool quoted = false;
+    const char *p = line;
+    for (;; p++) {
+        char ch = *p;
+        if (quoted) {
+            if (ch == '\0')
+                break;
+            if (ch == '"' && p[1] == '"') {
+                if (idx == k && o + 1 < outlen)
+                    out[o++] = '"';
+                p++;
+            } else if (ch == '"') {
+                quoted = false;
+            } else if (idx == k && o + 1 < outlen) {
+                out[o++] = ch;
+            }
+            continue;
+        }
+        if (ch == '"') {
+            quoted = true;
+        } else if (ch == ',' || ch == '\n' || ch == '\0') {
+            if (idx == k) {
+                out[o] = '\0';
+                if (next) {
+                    while (*p && *p != '\n')
+                        p++;
+                    *next = *p ? p + 1 : p;
+                }
+                return 0;
+            }
+            if (ch != ',')
+                return -1;
+            idx++;
+        } else if (idx == k && o + 1 < outlen) {
+            out[o++] = ch;
+        }
+    }
+    return -1;
+}
+
+int bench_t_csv_cell(const char *text, const char *column, char *out, size_t outlen)
+{
+    char name[128];
+    const char *row = NULL;
+    for (size_t k = 0; csv_field(text, k, name, sizeof name, &row) == 0; k++)
+        if (strcmp(name, column) == 0)
+            return csv_field(row, k, out, outlen, NULL);
+    return -1;
+}
+
 int bench_t_check_summary(const char *dir, size_t n_rows, char *why, size_t why_len)
 {
     char path[1200], header[2048] = "";

@@ -27,6 +27,10 @@ void bench_t_dump_log(const char *log);
  * quotes do not separate. */
 size_t bench_t_csv_fields(const char *line);
 
+/* The cell of `column` in the first data row of CSV text (header line,
+ * then rows), quoting undone, into out; -1 when there is no such column. */
+int bench_t_csv_cell(const char *text, const char *column, char *out, size_t outlen);
+
 /* Path of a program in $GEOKV_BIN (or build/bin). */
 void bench_t_program(const char *name, char *out, size_t out_len);
 

@@ -89,7 +89,9 @@ static void test_full_run_pipeline(void **state)
     assert_int_equal(rf.m[0].cmp.nrows, 5);
     assert_true(rf.m[0].cmp.rows[4].change_pct < 0);
     assert_true(rf.m[0].cmp.mean_change_pct < 0);
-    assert_true(rf.m[0].lockless_ok);
+    assert_string_equal(rf.order[2], "lockless");
+    assert_non_null(rf.m[0].other[2]);   /* lockless against before */
+    assert_null(rf.m[0].other[1]);       /* after: in cmp */
 
     /* FIG. 9 / 10 comparison possible; CDF from every agent of 3 reps */
     assert_true(rf.fig[0].ok);
@@ -155,9 +157,92 @@ static void test_sparse_run_degrades_gracefully(void **state)
     assert_non_null(strstr(err, "summary.csv"));
 }
 
+static size_t order_of(const char *csv, const char *config, char order[][RUNFIT_MODE_LEN], size_t max)
+{
+    csv_table t;
+    json_t *cfg = config ? json_loads(config, 0, NULL) : NULL;
+    assert_int_equal(csv_parse(csv, strlen(csv), &t, NULL, 0), 0);
+    size_t n = runfit_mode_order(cfg, &t, order, max);
+    csv_free(&t);
+    json_decref(cfg);
+    return n;
+}
+
+/* The display order is config.json's mode_order, else its options.modes,
+ * then the data's other modes as they first appear: never a list of its own. */
+static void test_mode_order(void **state)
+{
+    (void)state;
+    const char *csv = "mode,n\nlockless,1\nx4,1\nbefore,1\nafter,1\nx4,2\n";
+    char o[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN];
+    assert_int_equal(order_of(csv, NULL, o, RUNFIT_MAX_MODES), 4);
+    assert_string_equal(o[0], "lockless");
+    assert_string_equal(o[1], "x4");
+    assert_string_equal(o[3], "after");
+    assert_int_equal(order_of(csv, "{\"options\":{\"modes\":[\"after\",\"before\"]}}", o, RUNFIT_MAX_MODES), 4);
+    assert_string_equal(o[0], "after");
+    assert_string_equal(o[1], "before");
+    assert_string_equal(o[2], "lockless");
+    assert_string_equal(o[3], "x4");
+    assert_int_equal(order_of(csv, "{\"mode_order\":[\"before\",\"after\",\"lockless\",\"y\"],"
+                                   "\"options\":{\"modes\":[\"after\"]}}", o, RUNFIT_MAX_MODES), 5);
+    assert_string_equal(o[0], "before");
+    assert_string_equal(o[2], "lockless");
+    assert_string_equal(o[3], "y");    /* known, not in the data */
+    assert_string_equal(o[4], "x4");
+    assert_int_equal(order_of(csv, NULL, o, 2), 2);
+}
+
+/* A mode the model has never heard of, in a shuffled order, with the
+ * registry's order in config.json: shown in that order, compared against
+ * before, in fits.json and the report, without any edit of the model. */
+static void test_new_mode_flows_through(void **state)
+{
+    (void)state;
+    char dir[512], err[512], path[1024];
+    snprintf(dir, sizeof dir, "%s/synthetic-fourth", tmpdir);
+    const int ns[3] = {10, 20, 30};
+    synth_opts so = {.seed = 9, .ns = ns, .nn = 3, .reps = 2, .with_lockless = 1, .with_timelines = 1,
+                    .extra_mode = "quick"};
+    assert_int_equal(synth_write_run(dir, &so), 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"synthetic\": true, \"mode_order\": [\"quick\", \"before\", \"after\", \"lockless\"]}\n", f);
+    fclose(f);
+
+    runfit rf;
+    assert_int_equal(runfit_load(dir, ref_dir(), 30, &rf, err, sizeof err), 0);
+    assert_int_equal(rf.nmodes, 4);
+    assert_string_equal(rf.modes[0], "quick");
+    assert_string_equal(rf.m[0].gf.g[0].name, "quick");
+    assert_string_equal(rf.m[0].gf.g[3].name, "lockless");
+    assert_non_null(rf.m[0].other[0]);
+    assert_non_null(rf.m[0].other[3]);
+    json_t *j = runfit_json(&rf);
+    json_t *setup = json_object_get(json_object_get(j, "metrics"), "setup_s");
+    assert_true(json_is_object(json_object_get(setup, "before_vs_quick")));
+    assert_true(json_is_object(json_object_get(setup, "before_vs_lockless")));
+    assert_true(json_is_object(json_object_get(setup, "before_vs_after")));
+    json_decref(j);
+    assert_int_equal(runfit_write(&rf, err, sizeof err), 0);
+    assert_int_equal(report_write(&rf, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = util_slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, ": quick against before"));
+    assert_non_null(strstr(md, "| quick | 6 | 6 | 0 |"));
+    free(md);
+    snprintf(path, sizeof path, "%s/fit/cdf-quick.dat", dir);
+    assert_true(util_file_exists(path));
+    runfit_free(&rf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mode_order),
+        cmocka_unit_test(test_new_mode_flows_through),
         cmocka_unit_test(test_full_run_pipeline),
         cmocka_unit_test(test_sparse_run_degrades_gracefully),
     };

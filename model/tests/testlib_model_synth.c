@@ -53,9 +53,14 @@ int synth_write_run(const char *dir, const synth_opts *o)
                  "ops_txn,ops_lease,ops_watch,ops_lock,lock_wait_sum_s,lock_wait_max_s,"
                  "watch_events,t_lock_s,t_fixed_s,t_other_s,checker_ok,checker_msg\n");
     int order = 0, nmodes = o->with_lockless ? 3 : 2;
+    const char *names[4] = {mode_names[0], mode_names[1], mode_names[2], o->extra_mode};
+    if (o->extra_mode)
+        names[nmodes++] = o->extra_mode;
     for (int rep = 1; rep <= o->reps; rep++) {
         for (size_t i = 0; i < o->nn; i++) {
-            for (int m = 0; m < nmodes; m++) {
+            for (int mi = 0; mi < nmodes; mi++) {
+                const char *mode = names[mi];
+                int m = mi < 3 ? mi : 2;
                 double n = o->ns[i];
                 double setup = synth_setup_s(m, n) * (1 + gsl_ran_gaussian(rng, 0.05));
                 double grpc = synth_grpc_bytes(m, n) * (1 + gsl_ran_gaussian(rng, 0.04));
@@ -66,17 +71,17 @@ int synth_write_run(const char *dir, const synth_opts *o)
                 fprintf(csv, "synthetic,%s,%g,%d,%d,%lu,1,,seoul-aws,%.4f,%.4f,%.4f,%.4f,%.0f,%.0f,"
                              "%.0f,%.0f,%.0f,%.0f,%ld,%ld,%ld,0,%ld,%ld,%ld,%ld,%.4f,%.4f,%ld,%.4f,"
                              "%.4f,%.4f,1,\n",
-                        mode_names[m], n, rep, order, o->seed, setup, setup * 0.5, setup * 0.85,
+                        mode, n, rep, order, o->seed, setup, setup * 0.5, setup * 0.85,
                         setup * 0.97, grpc, grpc * 0.3, grpc * 0.7, grpc * 1.6, grpc * 2.1,
                         grpc * 0.9, ops, ops / 2, ops / 4, ops / 8, ops / 16, (long)n * 2,
                         m == 2 ? 0L : (long)n, t_lock * n, t_lock * 1.5, (long)(n * n * 2),
                         t_lock, t_fixed, t_other);
                 fprintf(jl, "{\"run_id\":\"synthetic\",\"mode\":\"%s\",\"n\":%g,\"rep\":%d,"
                             "\"setup_s\":%.4f,\"grpc_bytes\":%.0f,\"checker_ok\":1,"
-                            "\"synthetic\":true}\n", mode_names[m], n, rep, setup, grpc);
+                            "\"synthetic\":true}\n", mode, n, rep, setup, grpc);
                 if (!o->with_timelines)
                     continue;
-                snprintf(path, sizeof path, "%s/timelines/%s-n%d-r%d.jsonl", dir, mode_names[m],
+                snprintf(path, sizeof path, "%s/timelines/%s-n%d-r%d.jsonl", dir, mode,
                          o->ns[i], rep);
                 FILE *tl = fopen(path, "w");
                 if (!tl)

@@ -16,6 +16,7 @@ typedef struct synth_opts {
     int reps;
     int with_lockless;
     int with_timelines;
+    const char *extra_mode;  /* non-NULL: one more mode of that name, on lockless's curves */
 } synth_opts;
 
 /* The noise-free curves the generator draws from (mode: 0 before, 1 after,

@@ -273,8 +273,8 @@ void cb_controller_free(cb_controller *c);
 
 /* ---- modes ---- */
 
+/* A mode: named and described in the registry (cb_modes.c). */
 struct cb_mode_ops {
-    const char *name;
     int spec_cache_default;
     int init_lock_default;
     bool controller_builds_rules;    /* the controller watches peers and writes every rule */
@@ -282,7 +282,7 @@ struct cb_mode_ops {
     int (*agent_event)(cb_agent *a, int src, const etcd_event *ev);   /* one PUT/DELETE event */
 };
 
-extern const cb_mode_ops cb_mode_before, cb_mode_after, cb_mode_lockless;
+/* The registry's mode of that name, NULL when there is none (cb_modes.c). */
 const cb_mode_ops *cb_mode_find(const char *name);
 
 /* Shared by after and lockless (cb_mode_after.c): session, secret and

@@ -119,7 +119,6 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev)
 }
 
 const cb_mode_ops cb_mode_after = {
-    .name = "after",
     .spec_cache_default = 0,
     .init_lock_default = 1,
     .controller_builds_rules = false,

@@ -100,26 +100,9 @@ static int before_event(cb_agent *a, int src, const etcd_event *ev)
 }
 
 const cb_mode_ops cb_mode_before = {
-    .name = "before",
     .spec_cache_default = 0,
     .init_lock_default = 0,
     .controller_builds_rules = true,
     .agent_setup = before_setup,
     .agent_event = before_event,
 };
-
-static const cb_mode_ops *const modes[] = {&cb_mode_before, &cb_mode_after, &cb_mode_lockless};
-
-const cb_mode_ops *cb_mode_find(const char *name)
-{
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (name && strcmp(modes[i]->name, name) == 0)
-            return modes[i];
-    return NULL;
-}
-
-const char *const *cb_mode_names(void)
-{
-    static const char *const names[] = {"before", "after", "lockless", NULL};
-    return names;
-}

@@ -25,7 +25,6 @@ static int lockless_setup(cb_agent *a)
 }
 
 const cb_mode_ops cb_mode_lockless = {
-    .name = "lockless",
     .spec_cache_default = 1,
     .init_lock_default = 0,
     .controller_builds_rules = false,

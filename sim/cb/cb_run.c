@@ -323,7 +323,9 @@ static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops,
     cb_rule_type rule_type;
     *ops = cb_mode_find(cfg->mode);
     if (!*ops) {
-        snprintf(msg, sizeof msg, "unknown mode '%s' (before, after, lockless)", cfg->mode ? cfg->mode : "");
+        char known[128];
+        cb_mode_join(known, sizeof known, ", ");
+        snprintf(msg, sizeof msg, "unknown mode '%s' (%s)", cfg->mode ? cfg->mode : "", known);
         return set_st(st, ETCD_ERR_INVAL, msg);
     }
     if (n < 1 || !cfg->agents || !cfg->controller.endpoints || cfg->controller.n_endpoints == 0)

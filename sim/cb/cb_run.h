@@ -5,7 +5,8 @@
  * cb_run_config (where every agent lives, which endpoints it reaches etcd
  * through, the mode, delays, start schedule), calls cb_run(), and records the
  * cb_run_result. Nothing outside sim/cb_*.c branches on the mode: modes are a
- * table of operations (cb_mode_ops) looked up by name.
+ * table of operations (cb_mode_ops) looked up by name in the registry
+ * (sim/cb/cb_modes.c).
  *
  * Engine (sim/cb/cb_agent.c, cb_controller.c, cb_ctx.c, cb_run.c): every agent is one
  * thread (256 KiB stack) with its own etcd_client (its place's endpoints,
@@ -30,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/cb/cb_counters.h"
 #include "sim/etcd/etcd_client.h"
 
 #define CB_KEY_ROOT "/registry/cloud-adaptive-network"
@@ -68,7 +70,7 @@ typedef struct cb_place {
 typedef void (*cb_progress_fn)(int agents_done, int n_agents, void *ud);
 
 typedef struct cb_run_config {
-    const char *mode;                 /* "before", "after", "lockless" */
+    const char *mode;                 /* a mode of the registry (cb_mode_names()) */
     int n_agents;
     const cb_place *agents;           /* n_agents entries */
     cb_place controller;
@@ -114,29 +116,17 @@ void cb_run_config_default(cb_run_config *cfg);
 /* Per-run measurements (see results/SCHEMA.md for their meaning). */
 typedef struct cb_run_result {
     bool completed;                   /* every agent complete before timeout/stop */
-    double setup_s;                   /* first agent start -> last agent complete */
     int n_agents;
     double *agent_complete_s;         /* per agent, since its own start, -1 if it never completed
                                          (malloc'd, n_agents) */
-    double agent_p50_s, agent_p90_s, agent_max_s;
     etcd_stats stats;                 /* summed over every client of the run */
-    double lock_wait_sum_s, lock_wait_max_s;
-    uint64_t lock_acquisitions;
-    double t_lock_s, t_fixed_s, t_other_s;  /* mean per agent */
     bool checker_ok;
     char checker_msg[512];
     char error[256];                  /* why the run failed, empty if it did not */
-    /* Faults: what was injected and how the engine recovered: */
-    int redeploys;                    /* agents killed and started again (cb_run_redeploy) */
-    int redeploy_agent;               /* index of the last one redeployed, -1: none */
-    char redeploy_region[64];         /* where it went */
-    double redeploy_s;                /* its redeploy -> complete again, -1 if it never was */
-    int freezes;                      /* lock holders frozen past their TTL (cb_run_freeze_holder) */
-    int freeze_lock_passed;           /* of which the lock was taken by another while frozen */
-    int watch_resumes;                /* watch streams re-established after they ended */
-    int watch_relists;                /* of which after a compaction: re-listed by a range first */
-    int lock_retries;                 /* lock waits ended by a fault (member gone, compaction) and retried */
-    int sessions_renewed;             /* sessions lost to a fault (keepalives cut off a TTL) and opened again */
+    /* The plain counters, one field per line of sim/cb/cb_counters.h:
+     * setup_s, agent_p50_s, ..., lock_wait_sum_s, ..., t_lock_s, ...,
+     * redeploys, ..., sessions_renewed. */
+    CB_COUNTERS(CB_COUNTER_FIELD)
 } cb_run_result;
 
 /* Deletes every key a previous run left (peers, host information, rules,
@@ -184,7 +174,14 @@ int cb_run_redeploy(cb_run_ctl *ctl, int agent, const cb_place *place, char *err
  * expires, the lock passes on; then it opens a new session and goes on. */
 int cb_run_freeze_holder(cb_run_ctl *ctl, double stall_s, char *err, size_t err_len);
 
-/* Names of the modes, NULL-terminated, for --help and validation. */
+/* ---- the registry of modes (sim/cb/cb_modes.c) ---- */
+
+/* Names of the modes, NULL-terminated, in the registry's order (the display
+ * order of results): for --help, validation and the default sweep. */
 const char *const *cb_mode_names(void);
+/* The mode's one-line description, NULL for a name not in the registry. */
+const char *cb_mode_description(const char *name);
+/* Every name, in order, separated by sep ("before, after, lockless"). */
+void cb_mode_join(char *out, size_t len, const char *sep);
 
 #endif

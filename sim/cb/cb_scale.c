@@ -79,7 +79,6 @@ static int hold_event(cb_agent *a, int src, const etcd_event *ev)
 }
 
 static const cb_mode_ops hold_ops = {
-    .name = "hold",
     .spec_cache_default = 1,
     .init_lock_default = 0,
     .agent_setup = hold_setup,

@@ -21,11 +21,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
+    char modes[256];
+    cb_mode_join(modes, sizeof modes, ", ");
     fprintf(f,
             "usage: cb-sim [options]\n"
             "Runs one controller and N simulated cb-network agents against etcd, once per mode,\n"
             "checks the final keyspace, prints one JSON object per run, then a table.\n\n"
-            "  --mode LIST         before, after, lockless or a comma list (default after)\n"
+            "  --mode LIST         %s or a comma list (default after)\n", modes);
+    fprintf(f,
             "  -n, --agents N      agents (default 10)\n"
             "  --endpoints LIST    etcd client URLs, comma-separated; without it a local\n"
             "                      cluster is started on 127.0.0.1 (--members, default 3)\n"

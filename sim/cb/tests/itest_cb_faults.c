@@ -211,8 +211,8 @@ static void test_kill_restart(void **state)
 static void test_redeploy(void **state)
 {
     (void)state;
-    const char *modes[] = {"before", "after", "lockless"};
-    for (int m = 0; m < 3; m++) {
+    const char *const *modes = cb_mode_names();   /* every mode of the registry */
+    for (int m = 0; modes[m]; m++) {
         cb_run_result r;
         run_fault(modes[m], "redeploy:agent3@0.1s>gcp-asia-east1", &r);
         assert_int_equal(r.redeploys, 1);
@@ -283,7 +283,7 @@ static void test_resume_after_compaction_loses_nothing(void **state)
     etcd_put_result pr = {0};
     const char *pfx = "/itest-resume/";
     cb_run_config_default(&cfg);
-    assert_int_equal(cb_ctx_init(&x, &cfg, &cb_mode_after, err, sizeof err), 0);
+    assert_int_equal(cb_ctx_init(&x, &cfg, cb_mode_find("after"), err, sizeof err), 0);
     cb_queue_init(&q);
     assert_int_equal(etcd_rig_client(g_rig, &c, &st), ETCD_OK);
     assert_int_equal(etcd_put(c, "/itest-resume/a", 15, "1", 1, NULL, &pr, &st), ETCD_OK);
