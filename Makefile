@@ -9,7 +9,7 @@
 #   <dir>/module.mk        optional extra targets of a module (bench-*, plots, ...)
 # where <dir> is one of SRC_DIRS.
 
-# Subsystems, lowest layer first. Each is one archive; LIBS_<dir> below is
+# Subsystems, lowest layer first. Each is one archive; LAYERS_<dir> below is
 # both its link line and the list of folders its files may include from
 # (sim/util/tests/test_layering checks every #include against it).
 SRC_DIRS := sim/util sim/fault sim/etcd sim/wan sim/rig sim/cb sim/cookie model bench
