@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,8 +381,8 @@ static json_t *text_value(const prof_param *d, const char *value, char *err, siz
     }
 }
 
-int cb_profile_set(cb_profile *p, const char *key, const char *value, const char *source, char *err,
-                   size_t err_len)
+static int profile_set(cb_profile *p, const char *key, const char *value, const char *source, bool classes,
+                       char *err, size_t err_len)
 {
     int i = param_index(key);
     char msg[512];
@@ -402,10 +403,27 @@ int cb_profile_set(cb_profile *p, const char *key, const char *value, const char
     cb_profile q = *p;   /* a class-name parameter must name a class: check before keeping it */
     int rc = set_param(&q, &params[i], v, q.name, err, err_len);
     json_decref(v);
-    if (rc == 0 && (rc = check_classes(&q, q.name, err, err_len)) == 0) {
+    if (rc == 0 && (!classes || (rc = check_classes(&q, q.name, err, err_len)) == 0)) {
         snprintf(q.src[i], sizeof q.src[i], "%s", source ? source : "override");
         *p = q;
     }
+    return rc;
+}
+
+int cb_profile_set(cb_profile *p, const char *key, const char *value, const char *source, char *err,
+                   size_t err_len)
+{
+    return profile_set(p, key, value, source, true, err, err_len);
+}
+
+int cb_profile_check_set(const char *key, const char *value, char *err, size_t err_len)
+{
+    static cb_profile scratch;   /* large: not on the caller's stack */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    cb_profile_ideal(&scratch);
+    int rc = profile_set(&scratch, key, value, "check", false, err, err_len);
+    pthread_mutex_unlock(&mu);
     return rc;
 }
 

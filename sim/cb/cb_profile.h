@@ -95,6 +95,11 @@ const char *cb_profile_param_name(size_t i);
 int cb_profile_set(cb_profile *p, const char *key, const char *value, const char *source, char *err,
                    size_t err_len);
 
+/* The checks of cb_profile_set that need no profile: the name, the value's
+ * type and range (not whether a VM class exists: that depends on the
+ * profile). For a command line parsed before the profile is read. */
+int cb_profile_check_set(const char *key, const char *value, char *err, size_t err_len);
+
 /* The profile as JSON, in the file's format plus "path" (the parser ignores
  * it): name, path, description, every parameter's value and source, every
  * VM class. A new reference, NULL without memory. */
