@@ -105,6 +105,8 @@ static void check_records(const char *dir, bool cost)
         assert_string_equal(json_string_value(json_object_get(rec, "profile")), cost ? "patent-2022" : "ideal");
         assert_string_equal(json_string_value(json_object_get(rec, "end_criterion")), "rule");
         double rule = num(rec, "setup_rule_s"), ips = num(rec, "setup_ips_s"), tun = num(rec, "setup_tunneling_s");
+        /* a change is a txn: the last txn is not before the last change */
+        assert_true(num(rec, "setup_txn_s") >= rule);
         print_message("%s %s: setup_s %.3f rule %.3f ips %.3f tunneling %.3f; app_bytes %.0f first %.0f "
                       "quiescent %.0f grpc %.0f; ctl lines %.0f cpu %.3f s, agent cpu mean %.3f max %.3f s\n",
                       cost ? "patent-2022" : "ideal", mode, num(rec, "setup_s"), rule, ips, tun,
