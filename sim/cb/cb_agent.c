@@ -501,6 +501,8 @@ int cb_agent_put_tunneling(cb_agent *a, const cb_peer *own)
         a->tunneling_put = true;
         pthread_mutex_lock(&a->x->mu);
         a->x->n_tunneling++;
+        if (a->x->n_tunneling == a->x->n_agents)
+            a->x->all_tunneling = util_now_s();
         pthread_cond_broadcast(&a->x->cv);
         pthread_mutex_unlock(&a->x->mu);
     }
@@ -555,9 +557,11 @@ int cb_agent_cas_rule(cb_agent *a, const cb_rule *r)
     if (rc != ETCD_OK)
         return agent_err(a, "rule CAS txn", &st);
     cb_fid_bytes_put(a->x, len);
+    double now = util_now_s();   /* one time for both stamps: a change is a txn */
+    cb_fid_rule_txn(a->x, now);
     /* compare failed: the Else put wrote a changed rule */
     if (!tr.succeeded)
-        cb_fid_rule_written(a->x, a, util_now_s());
+        cb_fid_rule_written(a->x, a, now);
     etcd_txn_result_free(&tr);
     cb_agent_check_complete(a, r);
     return 0;
@@ -646,6 +650,8 @@ void cb_agent_check_complete(cb_agent *a, const cb_rule *r)
     a->x->n_complete++;
     if (a->t_complete > a->x->last_complete)
         a->x->last_complete = a->t_complete;
+    if (a->x->n_complete == a->x->n_agents)
+        a->x->app_bytes_all_ips = cb_fid_app_bytes(a->x);
     pthread_cond_broadcast(&a->x->cv);
     pthread_mutex_unlock(&a->x->mu);
 }

@@ -115,6 +115,9 @@ typedef struct cb_ctx {
     volatile int stop;
     int n_complete, n_tunneling;
     double first_start, last_complete;
+    double all_tunneling;                    /* when n_tunneling last reached n_agents, 0: never */
+    double last_rule_txn;                    /* the last rule CAS txn anyone sent, changed or not, 0: none */
+    uint64_t app_bytes_all_ips;              /* app_bytes when n_complete last reached n_agents */
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;
     char error[256];                         /* first fatal error of any agent or controller */
@@ -139,7 +142,8 @@ typedef struct cb_ctx {
 
 /* Builds the context of a run of cfg->n_agents agents (>= 0) in mode ops:
  * delays scaled, ablation switches resolved against the mode's defaults,
- * cladnet, CIDR, rule type and session TTL from cfg, room for the agents
+ * cladnet, CIDR, rule type and session TTL from cfg, the profile attached
+ * (cb_cost_attach: cfg->profile or the built-in ideal), room for the agents
  * (each then made by cb_ctx_add_agent), no timeline, no ud (a harness sets
  * them after). cfg must outlive x. 0, or -1 with a message in err (unknown
  * rule type, out of memory): then x holds nothing to destroy. */
@@ -271,6 +275,10 @@ bool cb_controller_idle(cb_controller *c);
 void cb_controller_stop(cb_controller *c);         /* joins, closes sessions and watches */
 void cb_controller_free(cb_controller *c);
 
+/* CPU seconds the controller's VM spent and the log lines it wrote (0 with
+ * the cost model off). */
+void cb_controller_cost(cb_controller *c, double *cpu_s, double *lines);
+
 /* ---- modes ---- */
 
 /* A mode: named and described in the registry (cb_modes.c). */
@@ -295,6 +303,9 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev);
 /* A write of a's rule that changed it (CAS compare failed: the Else put
  * ran), at time t: the original's end of setup for that agent is its last. */
 void cb_fid_rule_written(cb_ctx *x, cb_agent *a, double t);
+/* A rule CAS txn was sent at time t (whatever its outcome): the original
+ * logs "TransactionRequest size" before every one. */
+void cb_fid_rule_txn(cb_ctx *x, double t);
 /* I/O as the original logged it: a Get response's protobuf size (header +
  * key-values), a Put or Txn's value length. */
 void cb_fid_bytes_get(cb_ctx *x, const etcd_range_result *r);
