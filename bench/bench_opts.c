@@ -48,7 +48,7 @@ void bench_opts_default(bench_opts *o)
     o->spec_cache = -1;
     o->init_lock = -1;
     snprintf(o->profile, sizeof o->profile, "ideal");
-    snprintf(o->end, sizeof o->end, "rule");
+    snprintf(o->end, sizeof o->end, "txn");
 }
 
 static int parse_double(const char *s, double *out)
@@ -468,7 +468,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--end") == 0) {
             cb_end e;
             if (cb_end_parse(val, &e) != 0) {
-                util_seterr(err, err_len, "--end: '%s' is not rule, ips or tunneling", val);
+                util_seterr(err, err_len, "--end: '%s' is not txn, rule, ips or tunneling", val);
                 return -1;
             }
             snprintf(o->end, sizeof o->end, "%s", val);
@@ -502,9 +502,11 @@ void bench_opts_usage(FILE *f)
         "                      patent-2022: the original's logging/JSON CPU and smaller behaviours)\n"
         "  --profile-set KEY=VALUE   override one parameter of the profile's \"params\" (repeatable),\n"
         "                      e.g. c_line_us=55; recorded in config.json (profile_overrides, profile)\n"
-        "  --end rule|ips|tunneling  what setup_s measures (default rule): the last write that changed\n"
-        "                      a rule (the original's end, FIG. 7), every agent knowing every peer's IP,\n"
-        "                      or every peer tunneling; each is also its own column (setup_rule_s, ...)\n"
+        "  --end txn|rule|ips|tunneling  what setup_s and app_bytes measure (default txn): the last\n"
+        "                      rule CAS sent, changed or not (the original logs a line before each: its\n"
+        "                      last trace of setup, FIG. 7's end), the last write that changed a rule,\n"
+        "                      every agent knowing every peer's IP, or every peer tunneling; each is\n"
+        "                      also its own column (setup_txn_s, setup_rule_s, ...)\n"
         "  --out DIR           where run directories go (default results)\n"
         "  --resume [DIR]      continue the sweep in DIR (default <out>/latest), skipping finished runs;\n"
         "                      the sweep's own options (config.json) are used, other options are ignored\n"

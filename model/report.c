@@ -115,9 +115,9 @@ static void figure_table(FILE *out, const runfit *rf, int mi, int which)
                 rf->m[RUNFIT_M_APP].ok ? " The original's own count, `app_bytes`, follows." : "");
     if (mi == RUNFIT_M_SETUP)
         fprintf(out, "Our column is `setup_s`, first agent start to the end of setup by the criterion "
-                     "**%s** (config.json `end_criterion`: rule = the last write that changed a rule, the "
-                     "original's end; ips = every agent knowing every peer's IP; a run without it measured "
-                     "ips).\n\n", rf->end_criterion);
+                     "**%s** (config.json `end_criterion`: txn = the last rule CAS sent, changed or not, the "
+                     "original's last trace of setup; rule = the last write that changed a rule; ips = every "
+                     "agent knowing every peer's IP; a run without it measured ips).\n\n", rf->end_criterion);
     if (!m->cmp_ok) {
         fprintf(out, "No before/after comparison: this run lacks one of the modes for `%s`.\n\n", m->column);
         return;

@@ -60,7 +60,7 @@ static void test_defaults(void **state)
     assert_string_equal(o.controller_region, "");   /* the topology's */
     assert_string_equal(o.profile, "ideal");
     assert_int_equal(o.n_profile_set, 0);
-    assert_string_equal(o.end, "rule");
+    assert_string_equal(o.end, "txn");
 }
 
 /* The fidelity options: profile, overrides in order, deploy start, end. */
@@ -239,7 +239,7 @@ static void test_errors(void **state)
         { "--profile-set", "c_line_us", "not KEY=VALUE" },
         { "--profile-set", "=5", "not KEY=VALUE" },
         { "--profile-set", "c_line_us=", "not KEY=VALUE" },
-        { "--end", "last", "--end: 'last' is not rule, ips or tunneling" },
+        { "--end", "last", "--end: 'last' is not txn, rule, ips or tunneling" },
         { "--start", "deploy:5s", "--start" },
     };
     (void)state;

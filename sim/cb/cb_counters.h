@@ -55,8 +55,11 @@
  * requests, watches and their deliveries. */
 #define CB_COUNTERS_IO(X)                                                                                      \
     X(app_bytes, U64, "B", COMPLETED, SUMMARY,                                                               \
-      "the sizes the original logged, up to the last rule change (setup_rule_s's moment; FIG. 8 as the "     \
-      "original summed it); app_bytes_first_end when no rule was ever written")                             \
+      "the sizes the original logged, up to the end of setup by the run's criterion (setup_s's moment; "     \
+      "FIG. 8 as the original summed it)")                                                                  \
+    X(app_bytes_rule, U64, "B", COMPLETED, SUMMARY,                                                          \
+      "the same sizes, up to the last rule change (setup_rule_s's moment); app_bytes_first_end when no "     \
+      "rule was ever written")                                                                              \
     X(app_bytes_first_end, U64, "B", COMPLETED, SUMMARY,                                                     \
       "the same sizes, up to the moment every agent knew every peer's IP (setup_ips_s's moment)")           \
     X(app_bytes_quiescent, U64, "B", ALWAYS, SUMMARY, "the same sizes, up to the run's end (quiescence)")

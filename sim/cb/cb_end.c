@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const end_names[] = {[CB_END_RULE] = "rule", [CB_END_IPS] = "ips",
-                                        [CB_END_TUNNELING] = "tunneling"};
+                                        [CB_END_TUNNELING] = "tunneling", [CB_END_TXN] = "txn"};
 
 int cb_end_parse(const char *name, cb_end *out)
 {
@@ -49,7 +49,9 @@ void cb_end_compute(const cb_end_stamps *s, cb_end_times *out)
         out->rule_s = out->ips_s;
         out->app_bytes = s->bytes_all_ips;
     }
+    out->rule_bytes = out->app_bytes;
     out->txn_s = s->last_txn > 0 ? since(s->last_txn, s->first_start) : out->rule_s;
+    out->txn_bytes = s->last_txn > 0 ? s->bytes_at_txn : out->rule_bytes;
 }
 
 double cb_end_pick(cb_end e, const cb_end_times *t)
@@ -59,8 +61,25 @@ double cb_end_pick(cb_end e, const cb_end_times *t)
         return t->ips_s;
     case CB_END_TUNNELING:
         return t->tunneling_s;
+    case CB_END_TXN:
+        return t->txn_s;
     case CB_END_RULE:
     default:
         return t->rule_s;
+    }
+}
+
+uint64_t cb_end_pick_bytes(cb_end e, const cb_end_times *t, uint64_t bytes_all_ips, uint64_t bytes_quiescent)
+{
+    switch (e) {
+    case CB_END_IPS:
+        return bytes_all_ips;
+    case CB_END_TUNNELING:
+        return bytes_quiescent;
+    case CB_END_TXN:
+        return t->txn_bytes;
+    case CB_END_RULE:
+    default:
+        return t->rule_bytes;
     }
 }

@@ -2,10 +2,11 @@
  * among them (pure: cb_run.c feeds it the run's stamps; unit-tested).
  *
  * The original logged no "setup complete". Its last trace of setup is the
- * last write that changed a rule (the "TransactionRequest size" line of the
- * controller in before mode, of the agent in after mode): that is the end of
- * FIG. 7 (CB_END_RULE). The simulation's own earlier measure, every agent
- * knowing every peer's IP, and every peer tunneling are kept beside it. */
+ * last "TransactionRequest size" line, which it logs before every rule CAS
+ * (the controller's in before mode, the agents' in after mode), changed or
+ * not: that is the end of FIG. 7 (CB_END_TXN, see cb_run.h). The last write
+ * that changed a rule, the simulation's own earlier measure (every agent
+ * knowing every peer's IP) and every peer tunneling are kept beside it. */
 #ifndef GEOKV_CB_END_H
 #define GEOKV_CB_END_H
 
@@ -19,6 +20,7 @@ typedef struct cb_end_stamps {
     double all_ips;                     /* the last agent completion (every IP known by all) */
     double all_tunneling;               /* n_tunneling reached N */
     double last_txn;                    /* the last rule CAS txn sent, changed or not */
+    uint64_t bytes_at_txn;              /* app_bytes when it was sent */
     const double *rule_changed;         /* per agent: its last rule change, 0: none */
     const uint64_t *bytes_at_change;    /* per agent: app_bytes at that change */
     int n;
@@ -31,6 +33,8 @@ typedef struct cb_end_times {
     double rule_s, ips_s, tunneling_s, txn_s;
     int last_agent;                     /* whose rule changed last, -1: no rule was ever written */
     uint64_t app_bytes;                 /* bytes_at_change[last_agent], or bytes_all_ips */
+    uint64_t rule_bytes;                /* the same (app_bytes at the rule end) */
+    uint64_t txn_bytes;                 /* app_bytes at the txn end (the rule end's when no txn) */
 } cb_end_times;
 
 /* Index of the largest stamp > 0 of t[0..n), the first of equals; -1 if none. */
@@ -43,5 +47,10 @@ void cb_end_compute(const cb_end_stamps *s, cb_end_times *out);
 
 /* setup_s under criterion e. */
 double cb_end_pick(cb_end e, const cb_end_times *t);
+
+/* The original's I/O (app_bytes) at criterion e's moment: the rule and txn
+ * ends from t, the ips end bytes_all_ips, the tunneling end (which has no
+ * stamp of its own) bytes_quiescent. */
+uint64_t cb_end_pick_bytes(cb_end e, const cb_end_times *t, uint64_t bytes_all_ips, uint64_t bytes_quiescent);
 
 #endif

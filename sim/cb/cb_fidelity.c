@@ -21,8 +21,10 @@ void cb_fid_rule_written(cb_ctx *x, cb_agent *a, double t)
 void cb_fid_rule_txn(cb_ctx *x, double t)
 {
     pthread_mutex_lock(&x->mu);
-    if (t > x->last_rule_txn)
+    if (t > x->last_rule_txn) {
         x->last_rule_txn = t;
+        x->app_bytes_at_txn = cb_fid_app_bytes(x);
+    }
     pthread_mutex_unlock(&x->mu);
 }
 

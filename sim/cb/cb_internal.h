@@ -117,6 +117,7 @@ typedef struct cb_ctx {
     double first_start, last_complete;
     double all_tunneling;                    /* when n_tunneling last reached n_agents, 0: never */
     double last_rule_txn;                    /* the last rule CAS txn anyone sent, changed or not, 0: none */
+    uint64_t app_bytes_at_txn;               /* app_bytes then */
     uint64_t app_bytes_all_ips;              /* app_bytes when n_complete last reached n_agents */
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;

@@ -31,6 +31,7 @@ void cb_run_config_default(cb_run_config *cfg)
     cfg->ablation.init_lock = -1;
     cfg->ablation.break_lock = 0;
     cfg->start = CB_START_ALL;
+    cfg->end = CB_END_TXN;
     cfg->seed = 1;
     cfg->timeout_s = 600;
     cfg->controller_replicas = 1;
@@ -336,7 +337,7 @@ static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops,
             return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
     if (cb_rule_type_parse(cfg->rule_type, &rule_type) != 0)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
-    if (cfg->end != CB_END_RULE && cfg->end != CB_END_IPS && cfg->end != CB_END_TUNNELING)
+    if (cfg->end != CB_END_RULE && cfg->end != CB_END_IPS && cfg->end != CB_END_TUNNELING && cfg->end != CB_END_TXN)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: end must be rule, ips or tunneling");
     if (cfg->start == CB_START_DEPLOY && !cfg->profile)
         return set_st(st, ETCD_ERR_INVAL,
@@ -658,6 +659,7 @@ static void run_ends(run_state *r)
     }
     cb_end_stamps s = {.first_start = x->first_start, .all_ips = x->last_complete,
                        .all_tunneling = x->all_tunneling, .last_txn = x->last_rule_txn,
+                       .bytes_at_txn = x->app_bytes_at_txn,
                        .rule_changed = changed, .bytes_at_change = bytes,
                        .n = changed && bytes ? r->n : 0, .bytes_all_ips = x->app_bytes_all_ips};
     pthread_mutex_unlock(&x->mu);
@@ -667,8 +669,9 @@ static void run_ends(run_state *r)
     res->setup_tunneling_s = t.tunneling_s;
     res->setup_txn_s = t.txn_s;
     res->setup_s = cb_end_pick(r->cfg->end, &t);
-    res->app_bytes = t.app_bytes;
     res->app_bytes_first_end = x->app_bytes_all_ips;
+    res->app_bytes_rule = t.rule_bytes;
+    res->app_bytes = cb_end_pick_bytes(r->cfg->end, &t, res->app_bytes_first_end, res->app_bytes_quiescent);
     free(changed);
     free(bytes);
 }

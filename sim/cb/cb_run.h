@@ -59,13 +59,17 @@ typedef struct cb_ablation {
 typedef enum cb_start { CB_START_ALL = 0, CB_START_GAP, CB_START_RANDOM, CB_START_DEPLOY } cb_start;
 
 /* When setup ends, for setup_s (every criterion is also measured on its own):
- * CB_END_RULE: the last write that changed any agent's rule (the original's
- * last "TransactionRequest" log line: FIG. 7's end; setup_rule_s);
+ * CB_END_TXN: the last rule CAS txn anyone sent, whether it changed the rule
+ * or not (setup_txn_s). The original logs its "TransactionRequest size"
+ * line before every rule CAS (cb-larva controller.go:672 at 1ddd38e,
+ * agent.go:709/757 at 34cebd4), so its last such line, the last trace of
+ * setup in its logs, is this moment: FIG. 7's end, and the default;
+ * CB_END_RULE: the last write that changed any agent's rule (setup_rule_s);
  * CB_END_IPS: every agent knows every peer's IP (setup_ips_s);
  * CB_END_TUNNELING: every peer put itself tunneling (setup_tunneling_s). */
-typedef enum cb_end { CB_END_RULE = 0, CB_END_IPS, CB_END_TUNNELING } cb_end;
+typedef enum cb_end { CB_END_RULE = 0, CB_END_IPS, CB_END_TUNNELING, CB_END_TXN } cb_end;
 
-/* "rule", "ips", "tunneling" <-> cb_end (sim/cb/cb_end.c). parse: 0, or -1
+/* "rule", "ips", "tunneling", "txn" <-> cb_end (sim/cb/cb_end.c). parse: 0, or -1
  * for another name. */
 int cb_end_parse(const char *name, cb_end *out);
 const char *cb_end_name(cb_end e);

@@ -45,7 +45,7 @@ static void usage(FILE *f)
             "  --profile NAME|FILE fidelity profile: sim/cb/profiles/NAME.json (under $GEOKV_ROOT when\n"
             "                      set) or a file (default: the built-in ideal)\n"
             "  --profile-set K=V   override one parameter of the profile (repeatable)\n"
-            "  --end CRITERION     what setup_s measures: rule (default) | ips | tunneling\n"
+            "  --end CRITERION     what setup_s measures: txn (default) | rule | ips | tunneling\n"
             "  --seed N            host ids, random starts (default 1)\n"
             "  --policy P          round-robin | pinned | nearest (default round-robin)\n"
             "  --transport T       unary requests: native (built-in HTTP/1.1, default) | curl\n"
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
             break;
         case 'E':
             if (cb_end_parse(optarg, &cfg.end) != 0) {
-                fprintf(stderr, "cb-sim: --end %s: use rule, ips or tunneling\n", optarg);
+                fprintf(stderr, "cb-sim: --end %s: use txn, rule, ips or tunneling\n", optarg);
                 return 2;
             }
             break;

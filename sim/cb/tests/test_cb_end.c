@@ -1,6 +1,6 @@
 /* test_cb_end.c: the end of setup by each criterion (cb_end.h): the last
- * rule change, the fallback when no rule was written, the choice of
- * setup_s, the names of the criteria. */
+ * rule change, the last rule txn, the fallback when no rule was written,
+ * the choice of setup_s and of app_bytes, the names of the criteria. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@ static void test_compute(void **state)
     const double changed[] = {120.0, 131.0, 0, 127.0};
     const uint64_t bytes[] = {1000, 5000, 0, 4000};
     cb_end_stamps s = {.first_start = 100.0, .all_ips = 125.0, .all_tunneling = 128.0, .last_txn = 140.0,
-                       .rule_changed = changed,
+                       .bytes_at_txn = 9000, .rule_changed = changed,
                        .bytes_at_change = bytes, .n = 4, .bytes_all_ips = 3500};
     cb_end_times t;
     cb_end_compute(&s, &t);
@@ -41,6 +41,13 @@ static void test_compute(void **state)
     assert_true(cb_end_pick(CB_END_RULE, &t) == t.rule_s);
     assert_true(cb_end_pick(CB_END_IPS, &t) == t.ips_s);
     assert_true(cb_end_pick(CB_END_TUNNELING, &t) == t.tunneling_s);
+    assert_true(cb_end_pick(CB_END_TXN, &t) == t.txn_s);
+    /* the I/O at each criterion's moment */
+    assert_true(t.rule_bytes == 5000 && t.txn_bytes == 9000);
+    assert_true(cb_end_pick_bytes(CB_END_TXN, &t, 3500, 9900) == 9000);
+    assert_true(cb_end_pick_bytes(CB_END_RULE, &t, 3500, 9900) == 5000);
+    assert_true(cb_end_pick_bytes(CB_END_IPS, &t, 3500, 9900) == 3500);
+    assert_true(cb_end_pick_bytes(CB_END_TUNNELING, &t, 3500, 9900) == 9900);
 }
 
 static void test_no_rule_written(void **state)
@@ -56,6 +63,7 @@ static void test_no_rule_written(void **state)
     assert_true(t.app_bytes == 777);
     assert_true(t.tunneling_s == -1);   /* never reached: missing */
     assert_true(t.txn_s == t.rule_s);   /* no txn sent */
+    assert_true(t.txn_bytes == t.rule_bytes && t.rule_bytes == 777);
     s.first_start = 0;                  /* nobody started */
     cb_end_compute(&s, &t);
     assert_true(t.rule_s == -1 && t.ips_s == -1);
@@ -71,15 +79,18 @@ static void test_names(void **state)
     assert_int_equal(e, CB_END_TUNNELING);
     assert_int_equal(cb_end_parse("ips", &e), 0);
     assert_int_equal(e, CB_END_IPS);
+    assert_int_equal(cb_end_parse("txn", &e), 0);
+    assert_int_equal(e, CB_END_TXN);
+    assert_string_equal(cb_end_name(CB_END_TXN), "txn");
     assert_int_equal(cb_end_parse("last", &e), -1);
     assert_int_equal(cb_end_parse(NULL, &e), -1);
     assert_string_equal(cb_end_name(CB_END_RULE), "rule");
     assert_string_equal(cb_end_name(CB_END_TUNNELING), "tunneling");
     assert_string_equal(cb_end_name((cb_end)9), "?");
-    /* the default of a zeroed config is the original's end */
+    /* the default is the original's end: its last "TransactionRequest" line */
     cb_run_config cfg;
     cb_run_config_default(&cfg);
-    assert_int_equal(cfg.end, CB_END_RULE);
+    assert_int_equal(cfg.end, CB_END_TXN);
 }
 
 int main(void)
