@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/util/util_err.h"
@@ -46,6 +47,8 @@ void bench_opts_default(bench_opts *o)
     o->etcd_fsync = true;
     o->spec_cache = -1;
     o->init_lock = -1;
+    snprintf(o->profile, sizeof o->profile, "ideal");
+    snprintf(o->end, sizeof o->end, "rule");
 }
 
 static int parse_double(const char *s, double *out)
@@ -206,12 +209,40 @@ static int parse_start(const char *s, bench_opts *o, char *err, size_t err_len)
     } else if (s != NULL && strncmp(s, "random:", 7) == 0 && bench_parse_duration(s + 7, &v) == 0) {
         o->start = BENCH_START_RANDOM;
         o->start_param_s = v;
+    } else if (s != NULL && strcmp(s, "deploy") == 0) {
+        o->start = BENCH_START_DEPLOY;
+        o->start_param_s = 0;
     } else {
-        util_seterr(err, err_len, "--start: '%s' is not all, gap:<duration> or random:<duration> (e.g. gap:2s, random:30s)",
-                      s ? s : "");
+        util_seterr(err, err_len,
+                    "--start: '%s' is not all, gap:<duration>, random:<duration> or deploy (e.g. gap:2s, random:30s)",
+                    s ? s : "");
         return -1;
     }
     snprintf(o->start_spec, sizeof o->start_spec, "%s", s);
+    return 0;
+}
+
+/* KEY=VALUE of --profile-set: the key a parameter of a profile's "params"
+ * and the value of its type and range (the sweep applies it to the loaded
+ * profile, which checks a VM class name too). */
+static int parse_profile_set(const char *s, bench_opts *o, char *err, size_t err_len)
+{
+    char key[BENCH_PROFILE_SET_LEN], msg[768];
+    const char *eq = strchr(s, '=');
+    if (eq == NULL || eq == s || eq[1] == '\0' || strlen(s) >= BENCH_PROFILE_SET_LEN) {
+        util_seterr(err, err_len, "--profile-set: '%s' is not KEY=VALUE (e.g. c_line_us=55)", s);
+        return -1;
+    }
+    if (o->n_profile_set == BENCH_MAX_PROFILE_SET) {
+        util_seterr(err, err_len, "--profile-set: at most %d overrides", BENCH_MAX_PROFILE_SET);
+        return -1;
+    }
+    snprintf(key, sizeof key, "%.*s", (int)(eq - s), s);
+    if (cb_profile_check_set(key, eq + 1, msg, sizeof msg) != 0) {
+        util_seterr(err, err_len, "--profile-set %s: %s", s, msg);
+        return -1;
+    }
+    snprintf(o->profile_set[o->n_profile_set++], BENCH_PROFILE_SET_LEN, "%s", s);
     return 0;
 }
 
@@ -304,7 +335,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         static const char *const with_value[] = {
             "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
             "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
-            "--init-lock", "--wan-spin", "--controller-region", NULL
+            "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end", NULL
         };
         if (!name_in(name, with_value)) {
             util_seterr(err, err_len, "unknown option '%s' (see --help)", name);
@@ -427,6 +458,20 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--init-lock") == 0) {
             if (parse_switch(name, val, &o->init_lock, err, err_len) != 0)
                 return -1;
+        } else if (strcmp(name, "--profile") == 0) {
+            /* read when the sweep starts: a name of sim/cb/profiles/ or a file */
+            if (copy_path(name, val, o->profile, sizeof o->profile, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--profile-set") == 0) {
+            if (parse_profile_set(val, o, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--end") == 0) {
+            cb_end e;
+            if (cb_end_parse(val, &e) != 0) {
+                util_seterr(err, err_len, "--end: '%s' is not rule, ips or tunneling", val);
+                return -1;
+            }
+            snprintf(o->end, sizeof o->end, "%s", val);
         }
     }
     return 0;
@@ -448,7 +493,18 @@ void bench_opts_usage(FILE *f)
         "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json)\n"
         "  --controller-region ID   put the controller in region ID instead of the topology's\n"
         "                      controller_region (an id or short name of one of its regions)\n"
-        "  --start SPEC        agent starts: all | gap:2s | random:30s (default all)\n"
+        "  --start SPEC        agent starts: all | gap:2s | random:30s | deploy (default all); deploy:\n"
+        "                      the original's install script on every VM at once (SSH from the profile's\n"
+        "                      deploy_region, sleep 5, the agent binary downloaded over one shared\n"
+        "                      uplink), its parameters from the profile, scaled by --delay-scale\n"
+        "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (under $GEOKV_ROOT when set)\n"
+        "                      or a .json file (default ideal: no VM CPU, the simulation as before;\n"
+        "                      patent-2022: the original's logging/JSON CPU and smaller behaviours)\n"
+        "  --profile-set KEY=VALUE   override one parameter of the profile's \"params\" (repeatable),\n"
+        "                      e.g. c_line_us=55; recorded in config.json (profile_overrides, profile)\n"
+        "  --end rule|ips|tunneling  what setup_s measures (default rule): the last write that changed\n"
+        "                      a rule (the original's end, FIG. 7), every agent knowing every peer's IP,\n"
+        "                      or every peer tunneling; each is also its own column (setup_rule_s, ...)\n"
         "  --out DIR           where run directories go (default results)\n"
         "  --resume [DIR]      continue the sweep in DIR (default <out>/latest), skipping finished runs;\n"
         "                      the sweep's own options (config.json) are used, other options are ignored\n"

@@ -18,7 +18,10 @@
 #define BENCH_PATH_LEN   1024
 #define BENCH_MAX_AGENTS 1000
 
-typedef enum bench_start_kind { BENCH_START_ALL = 0, BENCH_START_GAP, BENCH_START_RANDOM } bench_start_kind;
+#define BENCH_MAX_PROFILE_SET 32
+#define BENCH_PROFILE_SET_LEN 160
+
+typedef enum bench_start_kind { BENCH_START_ALL = 0, BENCH_START_GAP, BENCH_START_RANDOM, BENCH_START_DEPLOY } bench_start_kind;
 
 typedef struct bench_opts {
     int n[BENCH_MAX_N];             /* agent counts, in the order given */
@@ -48,6 +51,10 @@ typedef struct bench_opts {
     bool etcd_fsync;                /* members fsync their WAL (etcd default) */
     int spec_cache, init_lock;      /* ablation switches, -1: the mode's default */
     bool dry_run;                   /* print the run order and exit */
+    char profile[BENCH_PATH_LEN];   /* fidelity profile: a name in sim/cb/profiles/ or a .json file */
+    char profile_set[BENCH_MAX_PROFILE_SET][BENCH_PROFILE_SET_LEN];   /* KEY=VALUE overrides, in order */
+    size_t n_profile_set;
+    char end[16];                   /* end of setup for setup_s: rule | ips | tunneling */
 } bench_opts;
 
 /* Member names of the patent's cluster, in rig order. */

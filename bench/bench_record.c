@@ -36,11 +36,15 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     D(leader_changed, ALWAYS, DETAIL, "", "leadership moved during the run")                               \
     D(completed, ALWAYS, DETAIL, "", "every agent completed before the timeout")                            \
     CB(TIMING, ALWAYS)                                                                                       \
+    D(profile, ALWAYS, SUMMARY, "", "the fidelity profile (`--profile`; config.json holds its values)")      \
+    D(end_criterion, ALWAYS, SUMMARY, "",                                                                    \
+      "what setup_s measures: rule, ips or tunneling (`--end`); runs without it measured ips")              \
     D(grpc_bytes, ALWAYS, SUMMARY, "B",                                                                      \
       "sum over members of the delta of `etcd_network_client_grpc_sent_bytes_total + _received_bytes_total` " \
       "(the patent's FIG. 8 quantity, protobuf sizes); null when a member's counters have no delta")        \
     D(grpc_sent_bytes, ALWAYS, SUMMARY, "B", "the sent part of `grpc_bytes`")                               \
     D(grpc_received_bytes, ALWAYS, SUMMARY, "B", "the received part of `grpc_bytes`")                       \
+    CB(IO, ALWAYS)                                                                                           \
     D(http_bytes, ALWAYS, SUMMARY, "B", "HTTP wire bytes (headers + bodies, both ways) counted by every client of the run") \
     D(http_sent_bytes, RAN, DETAIL, "B", "the sent part of `http_bytes`")                                   \
     D(http_received_bytes, RAN, DETAIL, "B", "the received part of `http_bytes`")                           \
@@ -61,6 +65,7 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     CB(LOCK, RAN)                                                                                            \
     D(watch_events, RAN, SUMMARY, "events", "events delivered to watch callbacks")                          \
     CB(BREAKDOWN, RAN)                                                                                       \
+    CB(COST, RAN)                                                                                            \
     D(checker_ok, ALWAYS, SUMMARY, "0/1", "the checker's verdict on the final keyspace")                   \
     D(checker_msg, ALWAYS, SUMMARY, "", "first problem the checker found, empty when ok")                  \
     D(agent_complete_s, RAN, NESTED, "s", "per agent, its completion time since its start; null if it never completed") \
@@ -117,6 +122,8 @@ static json_t *rec_seed(const bench_meas *m)
 static json_t *rec_rtt_scale(const bench_meas *m) { return json_real(m->rtt_scale); }
 static json_t *rec_delay_scale(const bench_meas *m) { return json_real(m->delay_scale); }
 static json_t *rec_fault(const bench_meas *m) { return text(m->fault); }
+static json_t *rec_profile(const bench_meas *m) { return text(m->profile); }
+static json_t *rec_end_criterion(const bench_meas *m) { return text(m->end_criterion); }
 static json_t *rec_leader(const bench_meas *m) { return text(m->leader); }
 static json_t *rec_leader_changed(const bench_meas *m) { return json_boolean(m->leader_changed); }
 static json_t *rec_completed(const bench_meas *m) { return json_boolean(m->res && m->res->completed); }

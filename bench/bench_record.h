@@ -69,6 +69,8 @@ typedef struct bench_meas {
     double rtt_scale;
     double delay_scale;
     const char *fault;                   /* "" when none */
+    const char *profile;                 /* the fidelity profile's name */
+    const char *end_criterion;           /* what setup_s measures: rule | ips | tunneling */
     const char *leader;                  /* member that led during the run */
     bool leader_changed;                 /* leadership moved during the run */
     const cb_run_result *res;            /* NULL: the run did not execute */

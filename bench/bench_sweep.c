@@ -34,6 +34,7 @@
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
 #include "bench/bench_wan.h"
+#include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
@@ -64,6 +65,9 @@ typedef struct sweep {
     int runs_done, runs_failed;
     char repo_root[PATH_MAX];
     bench_fault *fault;        /* --fault (bench_fault.c), NULL: none */
+    cb_profile profile;        /* --profile with the --profile-set overrides applied */
+    cb_end end;                /* --end */
+    int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -166,7 +170,18 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "etcd_fsync", json_boolean(o->etcd_fsync));
     json_object_set_new(j, "spec_cache", json_integer(o->spec_cache));
     json_object_set_new(j, "init_lock", json_integer(o->init_lock));
+    json_object_set_new(j, "profile", json_string(o->profile));
+    json_object_set_new(j, "end", json_string(o->end));
     return j;
+}
+
+/* --profile-set, as given, in order. */
+static json_t *profile_overrides_json(const bench_opts *o)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < o->n_profile_set; i++)
+        json_array_append_new(a, json_string(o->profile_set[i]));
+    return a;
 }
 
 /* Every mode geokv-bench knows, in the registry's order: geokv-model reads
@@ -228,6 +243,11 @@ static int write_config(sweep *s, char *err, size_t err_len)
     json_object_set_new(c, "topology", topology_to_json(s->topo));
     json_object_set_new(c, "cluster", cluster);
     json_object_set_new(c, "delays", delays);
+    /* the end of setup setup_s measures; runs before this key measured "ips" */
+    json_object_set_new(c, "end_criterion", json_string(cb_end_name(s->end)));
+    /* the profile as the runs used it: every value with its source */
+    json_object_set_new(c, "profile", cb_profile_json(&s->profile));
+    json_object_set_new(c, "profile_overrides", profile_overrides_json(&s->o));
     json_object_set_new(c, "order", order);
     json_object_set_new(c, "versions", bench_env_versions(getenv("GEOKV_ETCD") ? getenv("GEOKV_ETCD") : "etcd"));
     bench_env_git_describe(s->repo_root, git, sizeof git);
@@ -280,6 +300,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cb_run_result r;
     cb_place *places = NULL;
     int *regions = NULL;
+    double *deploy_rtt = NULL;
     bench_counters before[ETCD_RIG_MAX_MEMBERS], after[ETCD_RIG_MAX_MEMBERS];
     bench_link_bytes *links = NULL;
     size_t n_links = 0;
@@ -341,7 +362,21 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     if (s->o.init_lock >= 0)
         cfg.ablation.init_lock = s->o.init_lock;
     cfg.start = s->o.start == BENCH_START_GAP ? CB_START_GAP
-              : s->o.start == BENCH_START_RANDOM ? CB_START_RANDOM : CB_START_ALL;
+              : s->o.start == BENCH_START_RANDOM ? CB_START_RANDOM
+              : s->o.start == BENCH_START_DEPLOY ? CB_START_DEPLOY : CB_START_ALL;
+    if (cfg.start == CB_START_DEPLOY) {
+        /* from the deploy host's region to each agent's, as the run's WAN has them */
+        deploy_rtt = calloc((size_t)t->n, sizeof *deploy_rtt);
+        if (!deploy_rtt) {
+            snprintf(err, sizeof err, "out of memory");
+            goto record;
+        }
+        for (int i = 0; i < t->n; i++)
+            deploy_rtt[i] = s->o.no_wan ? 0 : topology_rtt_ms(s->topo, s->deploy_region, regions[i]);
+        cfg.deploy_rtt_ms = deploy_rtt;
+    }
+    cfg.profile = &s->profile;
+    cfg.end = s->end;
     cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s : 0;
     cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s : 0;
     cfg.seed = cc.seed;
@@ -395,6 +430,8 @@ record:
     m.rtt_scale = s->o.no_wan ? 0 : s->o.rtt_scale;
     m.delay_scale = s->o.delay_scale;
     m.fault = s->o.fault;
+    m.profile = s->profile.name;
+    m.end_criterion = cb_end_name(s->end);
     /* a copy: the record is built after bench_cluster_stop frees c->names */
     snprintf(leader_name, sizeof leader_name, "%s", c ? c->names[leader_after >= 0 ? leader_after : c->leader] : "");
     m.leader = leader_name;
@@ -433,8 +470,43 @@ record:
     free(links);
     free(places);
     free(regions);
+    free(deploy_rtt);
     cb_run_result_free(&r);
     return rc;
+}
+
+/* --profile read (a name under $GEOKV_ROOT/sim/cb/profiles, else under the
+ * current directory as the default topology is, or a file), the
+ * --profile-set overrides applied in order, --end resolved; --start deploy
+ * needs the profile's deploy_region in the topology. 0, or -1 (err). */
+static int load_profile(sweep *s, char *err, size_t err_len)
+{
+    char msg[768];
+    if (cb_profile_load(s->o.profile, &s->profile, msg, sizeof msg) != 0) {
+        snprintf(err, err_len, "--profile: %s", msg);
+        return -1;
+    }
+    for (size_t i = 0; i < s->o.n_profile_set; i++) {
+        char key[BENCH_PROFILE_SET_LEN], src[BENCH_PROFILE_SET_LEN + 32];
+        const char *kv = s->o.profile_set[i], *eq = strchr(kv, '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+        snprintf(src, sizeof src, "--profile-set %s", kv);
+        if (cb_profile_set(&s->profile, key, eq + 1, src, msg, sizeof msg) != 0) {
+            snprintf(err, err_len, "--profile-set %s: %s", kv, msg);
+            return -1;
+        }
+    }
+    if (cb_end_parse(s->o.end, &s->end) != 0) {
+        snprintf(err, err_len, "--end: '%s' is not rule, ips or tunneling", s->o.end);
+        return -1;
+    }
+    s->deploy_region = topology_region_index(s->topo, s->profile.deploy_region);
+    if (s->o.start == BENCH_START_DEPLOY && s->deploy_region < 0) {
+        snprintf(err, err_len, "--start deploy: profile %s: its deploy_region \"%s\" is not a region of topology %s",
+                 s->profile.name, s->profile.deploy_region, s->topo->path);
+        return -1;
+    }
+    return 0;
 }
 
 static int load_resume(sweep *s, char *err, size_t err_len)
@@ -576,6 +648,10 @@ int bench_sweep_main(int argc, char **argv)
             }
             s.topo->controller_region = r;
         }
+    }
+    if (load_profile(&s, err, sizeof err) != 0) {
+        fprintf(stderr, "geokv-bench: %s\n", err);
+        goto cleanup;   /* status 2: bad input */
     }
     if (s.o.fault[0]) {
         int min_n = s.o.n_n ? s.o.n[0] : 0;   /* a redeployed agent must exist in every run */

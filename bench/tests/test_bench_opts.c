@@ -58,6 +58,32 @@ static void test_defaults(void **state)
     assert_string_equal(o.fault, "");
     assert_true(o.wan_spin_us == 0);   /* automatic */
     assert_string_equal(o.controller_region, "");   /* the topology's */
+    assert_string_equal(o.profile, "ideal");
+    assert_int_equal(o.n_profile_set, 0);
+    assert_string_equal(o.end, "rule");
+}
+
+/* The fidelity options: profile, overrides in order, deploy start, end. */
+static void test_fidelity_options(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 9, "--profile", "patent-2022", "--profile-set", "c_line_us=55",
+                           "--profile-set=cost_model=off", "--start", "deploy", "--end", "tunneling"),
+                     0);
+    assert_string_equal(o.profile, "patent-2022");
+    assert_int_equal(o.n_profile_set, 2);
+    assert_string_equal(o.profile_set[0], "c_line_us=55");
+    assert_string_equal(o.profile_set[1], "cost_model=off");
+    assert_int_equal(o.start, BENCH_START_DEPLOY);
+    assert_string_equal(o.start_spec, "deploy");
+    assert_string_equal(o.end, "tunneling");
+    assert_int_equal(parse(&o, err, sizeof err, 4, "--profile", "my/p.json", "--end", "ips"), 0);
+    assert_string_equal(o.profile, "my/p.json");
+    assert_string_equal(o.end, "ips");
+    /* a VM class name is checked against the loaded profile later, not here */
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--profile-set", "aws_vm=m5.large"), 0);
 }
 
 static void test_all_options(void **state)
@@ -205,6 +231,16 @@ static void test_errors(void **state)
         { "--bogus", "1", "unknown option '--bogus'" },
         { "stray", "1", "unexpected argument 'stray'" },
         { "--topology", "", "--topology" },
+        { "--profile", "", "--profile" },
+        { "--profile-set", "c_line=5", "unknown profile parameter 'c_line'" },
+        { "--profile-set", "c_line_us=fast", "'fast' is not a number" },
+        { "--profile-set", "c_line_us=-1", "out of range" },
+        { "--profile-set", "cost_model=maybe", "not true or false" },
+        { "--profile-set", "c_line_us", "not KEY=VALUE" },
+        { "--profile-set", "=5", "not KEY=VALUE" },
+        { "--profile-set", "c_line_us=", "not KEY=VALUE" },
+        { "--end", "last", "--end: 'last' is not rule, ips or tunneling" },
+        { "--start", "deploy:5s", "--start" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -229,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_fidelity_options),
         cmocka_unit_test(test_resume_dir),
         cmocka_unit_test(test_start_random),
         cmocka_unit_test(test_help),

@@ -565,6 +565,18 @@ void cb_controller_stop(cb_controller *c)
     loop_close(&c->peer);
 }
 
+void cb_controller_cost(cb_controller *c, double *cpu_s, double *lines)
+{
+    *cpu_s = 0;
+    *lines = 0;
+    if (!c || !c->vm.ready)
+        return;
+    pthread_mutex_lock(&c->vm.mu);
+    *cpu_s = c->vm.spent_s;
+    *lines = c->vm.lines;
+    pthread_mutex_unlock(&c->vm.mu);
+}
+
 void cb_controller_free(cb_controller *c)
 {
     cb_controller_stop(c);

@@ -26,13 +26,45 @@
 
 #include <stdint.h>
 
-/* Setup time: the patent's FIG. 7 quantity and the per-agent spread. */
+/* Setup time: the patent's FIG. 7 quantity, its three end criteria and the
+ * per-agent spread. */
 #define CB_COUNTERS_TIMING(X)                                                                                  \
     X(setup_s, F64, "s", COMPLETED, SUMMARY,                                                                 \
-      "first agent start to last agent complete (the patent's FIG. 7 quantity)")                            \
+      "the patent's FIG. 7 quantity: first agent start to the end of setup by the run's end criterion "    \
+      "(config.json end_criterion, `--end`: rule = setup_rule_s by default, ips = setup_ips_s, "             \
+      "tunneling = setup_tunneling_s); runs without end_criterion measured ips")                           \
+    X(setup_rule_s, F64, "s", COMPLETED, SUMMARY,                                                            \
+      "first agent start to the last write that changed any agent's rule (before: the controller's, "      \
+      "after: the agent's own CAS), seen once the run is quiescent: the original's end of setup "            \
+      "(its last TransactionRequest log line); setup_ips_s when no rule was ever written (N = 1)")          \
+    X(setup_ips_s, F64, "s", COMPLETED, SUMMARY,                                                             \
+      "first agent start to the moment every agent knew every peer's IP (its rule listed them all)")         \
+    X(setup_tunneling_s, F64, "s", COMPLETED, SUMMARY,                                                       \
+      "first agent start to the moment every agent had put itself tunneling")                              \
     X(agent_p50_s, F64, "s", COMPLETED, SUMMARY, "median per-agent completion time since that agent's start") \
     X(agent_p90_s, F64, "s", COMPLETED, SUMMARY, "90th percentile of the per-agent completion times")         \
     X(agent_max_s, F64, "s", COMPLETED, SUMMARY, "slowest per-agent completion time")
+
+/* Store I/O counted the original's way: the sizes it logged (a Get
+ * response's protobuf header + key-values, a Put or Txn's value length),
+ * summed over controller and agents; not counted: claims, lock and session
+ * requests, watches and their deliveries. */
+#define CB_COUNTERS_IO(X)                                                                                      \
+    X(app_bytes, U64, "B", COMPLETED, SUMMARY,                                                               \
+      "the sizes the original logged, up to the last rule change (setup_rule_s's moment; FIG. 8 as the "     \
+      "original summed it); app_bytes_first_end when no rule was ever written")                             \
+    X(app_bytes_first_end, U64, "B", COMPLETED, SUMMARY,                                                     \
+      "the same sizes, up to the moment every agent knew every peer's IP (setup_ips_s's moment)")           \
+    X(app_bytes_quiescent, U64, "B", ALWAYS, SUMMARY, "the same sizes, up to the run's end (quiescence)")
+
+/* The VMs' CPU (the profile's cost model; 0 with it off, e.g. the ideal profile). */
+#define CB_COUNTERS_COST(X)                                                                                    \
+    X(ctl_cost_lines, U64, "lines", ALWAYS, SUMMARY,                                                         \
+      "log lines the controller process wrote (summed over replicas)")                                      \
+    X(ctl_cpu_s, F64, "s", ALWAYS, SUMMARY,                                                                  \
+      "CPU time the controller's VM spent on log lines and JSON (summed over replicas)")                    \
+    X(agent_cpu_mean_s, F64, "s", ALWAYS, SUMMARY, "mean over the agents: CPU time its VM spent")            \
+    X(agent_cpu_max_s, F64, "s", ALWAYS, SUMMARY, "largest CPU time of one agent's VM")
 
 /* The peer lock. */
 #define CB_COUNTERS_LOCK(X)                                                                                    \
@@ -63,7 +95,9 @@
     X(sessions_renewed, INT, "", ALWAYS, DETAIL,                                                             \
       "sessions lost to a fault (keepalives cut off a TTL) and opened again")
 
-#define CB_COUNTERS(X) CB_COUNTERS_TIMING(X) CB_COUNTERS_LOCK(X) CB_COUNTERS_BREAKDOWN(X) CB_COUNTERS_FAULT(X)
+#define CB_COUNTERS(X)                                                                                       \
+    CB_COUNTERS_TIMING(X) CB_COUNTERS_IO(X) CB_COUNTERS_LOCK(X) CB_COUNTERS_BREAKDOWN(X) CB_COUNTERS_COST(X) \
+    CB_COUNTERS_FAULT(X)
 
 /* C declarations of the types; a struct field: CB_COUNTERS(CB_COUNTER_FIELD). */
 #define CB_COUNTER_CTYPE_F64 double

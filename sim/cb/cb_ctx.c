@@ -1,6 +1,7 @@
 /* cb_ctx.c: the run context's life, one constructor and one destructor for
  * every harness that runs agents (cb_run.c, the scale harness cb_scale.c), so
- * a new context field is set in one place. (The context's helpers that the
+ * a new context field is set in one place (the profile's cost model and
+ * switches too: cb_cost_attach). (The context's helpers that the
  * agents and the controller call while running are in cb_agent.c.) */
 #include "sim/cb/cb_internal.h"
 
@@ -51,6 +52,17 @@ int cb_ctx_init(cb_ctx *x, const cb_run_config *cfg, const cb_mode_ops *ops, cha
         }
     }
     cb_sync_init(&x->mu, &x->cv);
+    /* the profile (built-in ideal without one): before any agent or
+     * controller, which set up their VMs from it */
+    if (cb_cost_attach(x) != 0) {
+        pthread_mutex_destroy(&x->mu);
+        pthread_cond_destroy(&x->cv);
+        free(x->agent_store);
+        free(x->agents);
+        free(x->by_host);
+        snprintf(err, err_len, "out of memory for the cost model");
+        return -1;
+    }
     return 0;
 }
 
@@ -77,6 +89,7 @@ void cb_ctx_destroy(cb_ctx *x)
     x->agent_store = NULL;
     x->agents = NULL;
     x->by_host = NULL;
+    cb_cost_detach(x);
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);
 }

@@ -115,6 +115,8 @@ typedef struct cb_ctx {
     volatile int stop;
     int n_complete, n_tunneling;
     double first_start, last_complete;
+    double all_tunneling;                    /* when n_tunneling last reached n_agents, 0: never */
+    uint64_t app_bytes_all_ips;              /* app_bytes when n_complete last reached n_agents */
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;
     char error[256];                         /* first fatal error of any agent or controller */
@@ -139,7 +141,8 @@ typedef struct cb_ctx {
 
 /* Builds the context of a run of cfg->n_agents agents (>= 0) in mode ops:
  * delays scaled, ablation switches resolved against the mode's defaults,
- * cladnet, CIDR, rule type and session TTL from cfg, room for the agents
+ * cladnet, CIDR, rule type and session TTL from cfg, the profile attached
+ * (cb_cost_attach: cfg->profile or the built-in ideal), room for the agents
  * (each then made by cb_ctx_add_agent), no timeline, no ud (a harness sets
  * them after). cfg must outlive x. 0, or -1 with a message in err (unknown
  * rule type, out of memory): then x holds nothing to destroy. */
@@ -270,6 +273,10 @@ int cb_controller_start(cb_controller *c);
 bool cb_controller_idle(cb_controller *c);
 void cb_controller_stop(cb_controller *c);         /* joins, closes sessions and watches */
 void cb_controller_free(cb_controller *c);
+
+/* CPU seconds the controller's VM spent and the log lines it wrote (0 with
+ * the cost model off). */
+void cb_controller_cost(cb_controller *c, double *cpu_s, double *lines);
 
 /* ---- modes ---- */
 

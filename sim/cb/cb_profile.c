@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +52,24 @@ static const prof_param params[] = {
     PBOOL("mutex_get_after_wait", mutex_get_after_wait),
 };
 
+#define N_PARAMS (sizeof params / sizeof params[0])
+_Static_assert(sizeof params / sizeof params[0] <= CB_PROFILE_MAX_PARAMS, "raise CB_PROFILE_MAX_PARAMS");
+
+static const char ideal_src[] = "built-in ideal (cb_profile_ideal)";
+
+const char *cb_profile_param_name(size_t i)
+{
+    return i < N_PARAMS ? params[i].name : NULL;
+}
+
 void cb_profile_ideal(cb_profile *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "ideal");
+    snprintf(p->description, sizeof p->description,
+             "built-in: only etcd round trips and the original's fixed delays cost time");
+    for (size_t i = 0; i < N_PARAMS; i++)
+        snprintf(p->src[i], sizeof p->src[i], "%s", ideal_src);
     p->file_hook_factor = 1.0;
     p->controller_speed = 1.0;
     snprintf(p->controller_vm, sizeof p->controller_vm, "t2.micro");
@@ -63,6 +78,10 @@ void cb_profile_ideal(cb_profile *p)
     p->classes[0] = (cb_vm_class){.name = "t2.micro", .vcpus = 1, .speed = 1.0};
     p->classes[1] = (cb_vm_class){.name = "e2-small", .vcpus = 2, .speed = 1.0};
     p->n_classes = 2;
+    for (int i = 0; i < p->n_classes; i++) {
+        snprintf(p->classes[i].vcpus_src, sizeof p->classes[i].vcpus_src, "%s", ideal_src);
+        snprintf(p->classes[i].speed_src, sizeof p->classes[i].speed_src, "%s", ideal_src);
+    }
     snprintf(p->deploy_region, sizeof p->deploy_region, "aws-ap-northeast-2");
     p->deploy = (cb_deploy_params){.k_ssh = 9, .script_s = 0.2, .sleep_s = 5.0, .binary_bytes = 18e6,
                                    .uplink_Bps = 90e6, .window_bytes = 4e6, .init_cwnd_bytes = 14600,
@@ -77,8 +96,9 @@ static int perr(char *err, size_t n, const char *src, const char *fmt, const cha
     return -1;
 }
 
-/* {"value": v, "source": "..."}: checks the source, returns the value. */
-static json_t *sourced(json_t *e, const char *src, const char *name, char *err, size_t n)
+/* {"value": v, "source": "..."}: checks the source (copied to out_src,
+ * CB_PROFILE_SRC bytes), returns the value. */
+static json_t *sourced(json_t *e, const char *src, const char *name, char *out_src, char *err, size_t n)
 {
     if (!json_is_object(e)) {
         perr(err, n, src, "%s: expected {\"value\": ..., \"source\": \"...\"}", name);
@@ -102,7 +122,17 @@ static json_t *sourced(json_t *e, const char *src, const char *name, char *err, 
     v = json_object_get(e, "value");
     if (!v)
         perr(err, n, src, "%s: no \"value\"", name);
+    else
+        snprintf(out_src, CB_PROFILE_SRC, "%s", json_string_value(s));
     return v;
+}
+
+static int param_index(const char *name)
+{
+    for (size_t i = 0; name && i < N_PARAMS; i++)
+        if (strcmp(params[i].name, name) == 0)
+            return (int)i;
+    return -1;
 }
 
 static int set_param(cb_profile *p, const prof_param *d, json_t *v, const char *src, char *err, size_t n)
@@ -152,13 +182,20 @@ static int parse_classes(cb_profile *p, json_t *cl, const char *src, char *err, 
         snprintf(k->name, sizeof k->name, "%s", name);
         k->vcpus = 1;
         k->speed = 1.0;
+        snprintf(k->vcpus_src, sizeof k->vcpus_src, "not in the file: 1");
+        snprintf(k->speed_src, sizeof k->speed_src, "not in the file: 1");
         const char *f;
         json_t *e;
         json_object_foreach(c, f, e) {
+            char fsrc[CB_PROFILE_SRC];
             snprintf(what, sizeof what, "vm_classes.%.60s.%.40s", name, f);
-            json_t *v = sourced(e, src, what, err, n);
+            json_t *v = sourced(e, src, what, fsrc, err, n);
             if (!v)
                 return -1;
+            if (strcmp(f, "vcpus") == 0)
+                snprintf(k->vcpus_src, sizeof k->vcpus_src, "%s", fsrc);
+            else if (strcmp(f, "speed") == 0)
+                snprintf(k->speed_src, sizeof k->speed_src, "%s", fsrc);
             if (strcmp(f, "vcpus") == 0) {
                 if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 256)
                     return perr(err, n, src, "%s: expected an integer in [1, 256]", what);
@@ -203,11 +240,16 @@ int cb_profile_parse(const char *text, const char *src, cb_profile *p, char *err
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v) {
-        if (strcmp(k, "name") && strcmp(k, "description") && strcmp(k, "params") && strcmp(k, "vm_classes")) {
+        if (strcmp(k, "name") && strcmp(k, "description") && strcmp(k, "params") && strcmp(k, "vm_classes") &&
+            strcmp(k, "path")) {
             perr(err, err_len, src, "unknown top-level field \"%s\" (name, description, params, vm_classes)", k);
             goto cleanup;
         }
     }
+    json_t *desc = json_object_get(root, "description");
+    p->description[0] = '\0';
+    if (json_is_string(desc))
+        snprintf(p->description, sizeof p->description, "%s", json_string_value(desc));
     json_t *name = json_object_get(root, "name");
     if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) >= CB_PROFILE_STR) {
         perr(err, err_len, src, "%s", "\"name\": expected a non-empty string (< 64 characters)");
@@ -223,17 +265,16 @@ int cb_profile_parse(const char *text, const char *src, cb_profile *p, char *err
         goto cleanup;
     }
     json_object_foreach(ps, k, v) {
-        const prof_param *d = NULL;
-        for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
-            if (strcmp(params[i].name, k) == 0)
-                d = &params[i];
-        if (!d) {
+        int i = param_index(k);
+        if (i < 0) {
             perr(err, err_len, src, "unknown parameter \"%s\"", k);
             goto cleanup;
         }
-        json_t *val = sourced(v, src, k, err, err_len);
-        if (!val || set_param(p, d, val, src, err, err_len) != 0)
+        char vsrc[CB_PROFILE_SRC];
+        json_t *val = sourced(v, src, k, vsrc, err, err_len);
+        if (!val || set_param(p, &params[i], val, src, err, err_len) != 0)
             goto cleanup;
+        snprintf(p->src[i], sizeof p->src[i], "%s", vsrc);
     }
     if (check_classes(p, src, err, err_len) != 0)
         goto cleanup;
@@ -312,4 +353,109 @@ const cb_vm_class *cb_profile_region_class(const cb_profile *p, const char *regi
     if (region && strncmp(region, "gcp-", 4) == 0)
         return cb_profile_class(p, p->gcp_vm);
     return cb_profile_class(p, p->aws_vm);
+}
+
+/* A value given as text, as the JSON value of the parameter's type; NULL
+ * (err filled) when it is not one. */
+static json_t *text_value(const prof_param *d, const char *value, char *err, size_t n)
+{
+    char *end = NULL;
+    switch (d->type) {
+    case P_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "1"))
+            return json_true();
+        if (!strcmp(value, "false") || !strcmp(value, "off") || !strcmp(value, "0"))
+            return json_false();
+        snprintf(err, n, "%s: '%s' is not true or false (on/off, 1/0)", d->name, value);
+        return NULL;
+    case P_STR:
+        return json_string(value);
+    default: {
+        double x = strtod(value, &end);
+        if (end == value || *end != '\0' || !isfinite(x)) {
+            snprintf(err, n, "%s: '%s' is not a number", d->name, value);
+            return NULL;
+        }
+        return json_real(x);
+    }
+    }
+}
+
+static int profile_set(cb_profile *p, const char *key, const char *value, const char *source, bool classes,
+                       char *err, size_t err_len)
+{
+    int i = param_index(key);
+    char msg[512];
+    if (i < 0) {
+        size_t used = 0;
+        used += (size_t)snprintf(msg + used, sizeof msg - used, "unknown profile parameter '%s' (known:",
+                                 key ? key : "");
+        for (size_t k = 0; k < N_PARAMS && used < sizeof msg; k++)
+            used += (size_t)snprintf(msg + used, sizeof msg - used, " %s", params[k].name);
+        if (used < sizeof msg)
+            snprintf(msg + used, sizeof msg - used, ")");
+        snprintf(err, err_len, "%s", msg);
+        return -1;
+    }
+    json_t *v = text_value(&params[i], value ? value : "", err, err_len);
+    if (!v)
+        return -1;
+    cb_profile q = *p;   /* a class-name parameter must name a class: check before keeping it */
+    int rc = set_param(&q, &params[i], v, q.name, err, err_len);
+    json_decref(v);
+    if (rc == 0 && (!classes || (rc = check_classes(&q, q.name, err, err_len)) == 0)) {
+        snprintf(q.src[i], sizeof q.src[i], "%s", source ? source : "override");
+        *p = q;
+    }
+    return rc;
+}
+
+int cb_profile_set(cb_profile *p, const char *key, const char *value, const char *source, char *err,
+                   size_t err_len)
+{
+    return profile_set(p, key, value, source, true, err, err_len);
+}
+
+int cb_profile_check_set(const char *key, const char *value, char *err, size_t err_len)
+{
+    static cb_profile scratch;   /* large: not on the caller's stack */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    cb_profile_ideal(&scratch);
+    int rc = profile_set(&scratch, key, value, "check", false, err, err_len);
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
+static json_t *param_json(const cb_profile *p, const prof_param *d)
+{
+    const char *base = (const char *)p + d->off;
+    switch (d->type) {
+    case P_BOOL:
+        return json_boolean(*(const bool *)base);
+    case P_STR:
+        return json_string(base);
+    default:
+        return json_real(*(const double *)base);
+    }
+}
+
+static json_t *with_source(json_t *v, const char *src)
+{
+    return json_pack("{s:o,s:s}", "value", v, "source", src);
+}
+
+json_t *cb_profile_json(const cb_profile *p)
+{
+    json_t *ps = json_object(), *cl = json_object();
+    for (size_t i = 0; ps && i < N_PARAMS; i++)
+        json_object_set_new(ps, params[i].name, with_source(param_json(p, &params[i]), p->src[i]));
+    for (int i = 0; cl && i < p->n_classes; i++) {
+        const cb_vm_class *k = &p->classes[i];
+        json_object_set_new(cl, k->name, json_pack("{s:o,s:o}", "vcpus",
+                                                   with_source(json_integer(k->vcpus), k->vcpus_src), "speed",
+                                                   with_source(json_real(k->speed), k->speed_src)));
+    }
+    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", p->name, "path", p->path, "description", p->description,
+                     "params", ps, "vm_classes", cl);
 }

@@ -6,7 +6,8 @@
  * (cb_schedule.h) and switches for the smaller deviations from the original.
  * "ideal" turns all of it off (the simulation as it was before profiles).
  *
- * File format: an object with "name", optional "description", and
+ * File format: an object with "name", optional "description" and "path"
+ * (ignored: written by cb_profile_json), and
  *   "params": { "<param>": {"value": <number|bool|string>, "source": "<provenance>"}, ... }
  *   "vm_classes": { "<class>": {"vcpus": {"value": .., "source": ..},
  *                               "speed": {"value": .., "source": ..}}, ... }
@@ -25,16 +26,24 @@
 
 #define CB_PROFILE_STR 64
 #define CB_PROFILE_MAX_CLASSES 8
+#define CB_PROFILE_MAX_PARAMS 40
+#define CB_PROFILE_SRC 320          /* a value's provenance, truncated beyond */
 
 typedef struct cb_vm_class {
     char name[CB_PROFILE_STR];      /* "t2.micro", "e2-small" */
     int vcpus;
     double speed;                   /* 1 = the speed the per-line costs are given at */
+    char vcpus_src[CB_PROFILE_SRC], speed_src[CB_PROFILE_SRC];
 } cb_vm_class;
 
 typedef struct cb_profile {
     char name[CB_PROFILE_STR];
     char path[512];                 /* the file it was read from ("" for the built-in ideal) */
+    char description[1024];
+    /* where each parameter's value comes from, by its index in the table
+     * (cb_profile_param_name): the file's "source", "built-in ideal" for one
+     * the file does not name, "--profile-set" for an override */
+    char src[CB_PROFILE_MAX_PARAMS][CB_PROFILE_SRC];
 
     /* cost model (all costs in microseconds at speed 1) */
     bool cost_model;                /* off: nothing below in this block is spent */
@@ -74,6 +83,28 @@ int cb_profile_parse(const char *text, const char *src, cb_profile *p, char *err
 /* Loads NAME (sim/cb/profiles/NAME.json under $GEOKV_ROOT, or the current
  * directory) or a FILE (anything with a '/' or ending ".json"). 0 or -1. */
 int cb_profile_load(const char *name_or_file, cb_profile *p, char *err, size_t err_len);
+
+/* The parameters' names, in the table's order: name i, NULL past the last. */
+const char *cb_profile_param_name(size_t i);
+
+/* Overrides one parameter by its name in "params" with a value given as text
+ * (a number; true/false/on/off/1/0; a string), its source set to source
+ * (e.g. "--profile-set c_line_us=55"). The same checks as the file's (type,
+ * range, VM classes known). 0, or -1 with one line in err: an unknown name
+ * (the known ones listed) or a bad value. */
+int cb_profile_set(cb_profile *p, const char *key, const char *value, const char *source, char *err,
+                   size_t err_len);
+
+/* The checks of cb_profile_set that need no profile: the name, the value's
+ * type and range (not whether a VM class exists: that depends on the
+ * profile). For a command line parsed before the profile is read. */
+int cb_profile_check_set(const char *key, const char *value, char *err, size_t err_len);
+
+/* The profile as JSON, in the file's format plus "path" (the parser ignores
+ * it): name, path, description, every parameter's value and source, every
+ * VM class. A new reference, NULL without memory. */
+struct json_t;
+struct json_t *cb_profile_json(const cb_profile *p);
 
 /* The class named name, or NULL. */
 const cb_vm_class *cb_profile_class(const cb_profile *p, const char *name);

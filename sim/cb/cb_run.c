@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/cb/cb_check.h"
+#include "sim/cb/cb_end.h"
 #include "sim/cb/cb_schedule.h"
 
 void cb_delays_default(cb_delays *d)
@@ -335,6 +336,16 @@ static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops,
             return set_st(st, ETCD_ERR_INVAL, "cb_run: every agent needs a region and endpoints");
     if (cb_rule_type_parse(cfg->rule_type, &rule_type) != 0)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
+    if (cfg->end != CB_END_RULE && cfg->end != CB_END_IPS && cfg->end != CB_END_TUNNELING)
+        return set_st(st, ETCD_ERR_INVAL, "cb_run: end must be rule, ips or tunneling");
+    if (cfg->start == CB_START_DEPLOY && !cfg->profile)
+        return set_st(st, ETCD_ERR_INVAL,
+                      "cb_run: the deploy start schedule needs a profile with deploy parameters "
+                      "(cfg.profile, e.g. sim/cb/profiles/patent-2022.json); none was given");
+    if (cfg->start == CB_START_DEPLOY && !cfg->deploy_rtt_ms)
+        return set_st(st, ETCD_ERR_INVAL,
+                      "cb_run: the deploy start schedule needs the RTT from the deploy region to every agent "
+                      "(cfg.deploy_rtt_ms)");
     return ETCD_OK;
 }
 
@@ -356,7 +367,15 @@ static etcd_code run_open(run_state *r, const cb_mode_ops *ops)
     r->res->agent_complete_s = calloc((size_t)n, sizeof *r->res->agent_complete_s);
     if (!r->clients || !r->owns || !r->offsets || !r->ctl || !r->ctl_clients || !r->res->agent_complete_s)
         return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
-    if (cb_schedule_offsets(cfg->start, cfg->start_gap_s, cfg->start_window_s, cfg->seed, n, r->offsets) != 0)
+    if (cfg->start == CB_START_DEPLOY) {
+        cb_deploy_params dp;
+        cb_deploy_scaled(&cfg->profile->deploy, cfg->delay_scale, &dp);
+        if (cb_schedule_deploy(&dp, cfg->deploy_rtt_ms, n, cfg->seed, r->offsets) != 0) {
+            snprintf(msg, sizeof msg, "cb_run: profile %s: its deploy parameters or the deploy RTTs are not usable "
+                     "(negative, not finite, or no uplink/binary size)", cfg->profile->name);
+            return set_st(r->st, ETCD_ERR_INVAL, msg);
+        }
+    } else if (cb_schedule_offsets(cfg->start, cfg->start_gap_s, cfg->start_window_s, cfg->seed, n, r->offsets) != 0)
         return set_st(r->st, ETCD_ERR_INVAL, "cb_run: bad start schedule (negative gap or window)");
     return ETCD_OK;
 }
@@ -593,16 +612,75 @@ static void run_counters(run_state *r)
     res->sessions_renewed = x->sessions_renewed;
 }
 
+/* The CPU the VMs spent (cost model; zeros with it off). */
+static void run_cost(run_state *r)
+{
+    cb_run_result *res = r->res;
+    double lines = 0, sum = 0, max = 0;
+    for (int k = 0; k < r->n_ctl; k++) {
+        double c, l;
+        cb_controller_cost(r->ctl[k], &c, &l);
+        res->ctl_cpu_s += c;
+        lines += l;
+    }
+    res->ctl_cost_lines = (uint64_t)(lines + 0.5);
+    for (int i = 0; i < r->n; i++) {
+        cb_vm *vm = &r->x.agents[i]->vm;
+        double c = 0;
+        if (vm->ready) {
+            pthread_mutex_lock(&vm->mu);
+            c = vm->spent_s;
+            pthread_mutex_unlock(&vm->mu);
+        }
+        sum += c;
+        if (c > max)
+            max = c;
+    }
+    res->agent_cpu_mean_s = r->n > 0 ? sum / r->n : 0;
+    res->agent_cpu_max_s = max;
+}
+
+/* The end of setup by each criterion, setup_s by the run's, and the I/O
+ * counted the original's way at those moments. The run waited for
+ * quiescence, so the last rule change has been seen. */
+static void run_ends(run_state *r)
+{
+    cb_run_result *res = r->res;
+    cb_ctx *x = &r->x;
+    double *changed = calloc((size_t)r->n, sizeof *changed);
+    uint64_t *bytes = calloc((size_t)r->n, sizeof *bytes);
+    cb_end_times t;
+    res->app_bytes_quiescent = cb_fid_app_bytes(x);
+    pthread_mutex_lock(&x->mu);
+    for (int i = 0; changed && bytes && i < r->n; i++) {
+        changed[i] = x->agents[i]->t_rule_changed;
+        bytes[i] = x->agents[i]->app_bytes_at_rule_change;
+    }
+    cb_end_stamps s = {.first_start = x->first_start, .all_ips = x->last_complete,
+                       .all_tunneling = x->all_tunneling, .rule_changed = changed, .bytes_at_change = bytes,
+                       .n = changed && bytes ? r->n : 0, .bytes_all_ips = x->app_bytes_all_ips};
+    pthread_mutex_unlock(&x->mu);
+    cb_end_compute(&s, &t);
+    res->setup_rule_s = t.rule_s;
+    res->setup_ips_s = t.ips_s;
+    res->setup_tunneling_s = t.tunneling_s;
+    res->setup_s = cb_end_pick(r->cfg->end, &t);
+    res->app_bytes = t.app_bytes;
+    res->app_bytes_first_end = x->app_bytes_all_ips;
+    free(changed);
+    free(bytes);
+}
+
 /* What the stopped run measured; a run that failed is not complete. */
 static void run_measure(run_state *r)
 {
     cb_run_result *res = r->res;
-    if (res->completed && !r->x.error[0])
-        res->setup_s = r->x.last_complete - r->x.first_start;
-    else
+    if (!res->completed || r->x.error[0])
         res->completed = false;
+    run_ends(r);
     run_agent_times(r);
     run_counters(r);
+    run_cost(r);
 }
 
 /* The timeline file, and the verdict on the final keyspace. */

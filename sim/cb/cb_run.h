@@ -58,6 +58,18 @@ typedef struct cb_ablation {
  * parameters from the profile. */
 typedef enum cb_start { CB_START_ALL = 0, CB_START_GAP, CB_START_RANDOM, CB_START_DEPLOY } cb_start;
 
+/* When setup ends, for setup_s (every criterion is also measured on its own):
+ * CB_END_RULE: the last write that changed any agent's rule (the original's
+ * last "TransactionRequest" log line: FIG. 7's end; setup_rule_s);
+ * CB_END_IPS: every agent knows every peer's IP (setup_ips_s);
+ * CB_END_TUNNELING: every peer put itself tunneling (setup_tunneling_s). */
+typedef enum cb_end { CB_END_RULE = 0, CB_END_IPS, CB_END_TUNNELING } cb_end;
+
+/* "rule", "ips", "tunneling" <-> cb_end (sim/cb/cb_end.c). parse: 0, or -1
+ * for another name. */
+int cb_end_parse(const char *name, cb_end *out);
+const char *cb_end_name(cb_end e);
+
 /* Where one process (agent or controller) lives and how it reaches etcd. */
 typedef struct cb_place {
     const char *region;               /* topology region id, e.g. "aws-ap-northeast-2" */
@@ -83,6 +95,11 @@ typedef struct cb_run_config {
     cb_start start;
     double start_gap_s;               /* CB_START_GAP: gap between agent starts */
     double start_window_s;            /* CB_START_RANDOM: uniform in [0, window) */
+    const double *deploy_rtt_ms;      /* CB_START_DEPLOY: per agent, the RTT from the profile's
+                                         deploy_region to the agent's region as the run's WAN has it
+                                         (n_agents entries); its parameters come from profile, the
+                                         time-only ones scaled by delay_scale (cb_deploy_scaled) */
+    cb_end end;                       /* what setup_s measures (default CB_END_RULE) */
     uint64_t seed;                    /* host ids, random start offsets */
     const char *cladnet_id;           /* NULL -> CB_DEFAULT_CLADNET (14 chars: a rule with no entries is the original's ~110 B) */
     const char *ipv4_cidr;            /* NULL -> "192.168.0.0/16" */
@@ -107,7 +124,8 @@ typedef struct cb_run_config {
     struct cb_run_ctl *ctl;           /* fault hooks (cb_run_ctl_new), NULL: none */
     /* Fidelity (sim/cb/cb_profile.h): the VM cost model, the deploy start
      * schedule's parameters and the switches of the smaller deviations from
-     * the original. NULL: the "ideal" profile, today's behaviour. */
+     * the original. NULL: the built-in "ideal" profile (no VM CPU, every
+     * deviation as before); CB_START_DEPLOY needs one. */
     const struct cb_profile *profile;
 } cb_run_config;
 

@@ -156,6 +156,18 @@ cleanup:
     return rc;
 }
 
+void cb_deploy_scaled(const cb_deploy_params *p, double f, cb_deploy_params *out)
+{
+    *out = *p;
+    if (!(f > 0))
+        f = 1.0;
+    out->script_s = p->script_s * f;
+    out->sleep_s = p->sleep_s * f;
+    out->post_s = p->post_s * f;
+    out->jitter_s = p->jitter_s * f;
+    out->uplink_Bps = p->uplink_Bps / f;
+}
+
 int cb_schedule_deploy(const cb_deploy_params *p, const double *rtt_ms, int n, uint64_t seed, double *offsets)
 {
     if (n < 0 || !deploy_params_ok(p))

@@ -44,6 +44,13 @@ typedef struct cb_deploy_params {
 int cb_schedule_deploy(const cb_deploy_params *p, const double *rtt_ms, int n, uint64_t seed,
                        double *offsets);
 
+/* p for a run whose fixed delays are scaled by f (delay_scale; <= 0: 1): the
+ * parts that are only time (script fetch, the sleep, post, jitter) times f,
+ * the uplink divided by f so the shared download takes f times as long; the
+ * parts bound to round trips (SSH, the window cap, slow start, last mile)
+ * follow the RTTs the caller passes (the run's WAN, already --rtt-scaled). */
+void cb_deploy_scaled(const cb_deploy_params *p, double f, cb_deploy_params *out);
+
 /* The download part alone (seconds from each flow's start to its end, slow
  * start included), for flows starting at start_s[i]: exposed for tests. */
 int cb_schedule_fluid(const cb_deploy_params *p, const double *rtt_s, const double *start_s, int n,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
 #include "sim/rig/etcd_rig.h"
 
@@ -37,7 +38,14 @@ static void usage(FILE *f)
             "  --public-ip-s S     public-IP lookup delay before scaling (default 0.25)\n"
             "  --watch-sleep-s S   sleep after each watch set-up before scaling (default 0.2)\n"
             "  --iface-s S         tunnel interface configuration before scaling (default 2)\n"
-            "  --start SPEC        all | gap:SECONDS | random:WINDOW (default all)\n"
+            "  --start SPEC        all | gap:SECONDS | random:WINDOW | deploy (default all); deploy:\n"
+            "                      the profile's deploy schedule, every agent --deploy-rtt-ms away\n"
+            "                      from the deploy host (no topology here)\n"
+            "  --deploy-rtt-ms MS  RTT from the deploy host to every agent (default 0)\n"
+            "  --profile NAME|FILE fidelity profile: sim/cb/profiles/NAME.json (under $GEOKV_ROOT when\n"
+            "                      set) or a file (default: the built-in ideal)\n"
+            "  --profile-set K=V   override one parameter of the profile (repeatable)\n"
+            "  --end CRITERION     what setup_s measures: rule (default) | ips | tunneling\n"
             "  --seed N            host ids, random starts (default 1)\n"
             "  --policy P          round-robin | pinned | nearest (default round-robin)\n"
             "  --transport T       unary requests: native (built-in HTTP/1.1, default) | curl\n"
@@ -93,7 +101,13 @@ int main(int argc, char **argv)
 {
     cb_run_config cfg;
     cb_run_config_default(&cfg);
-    const char *modes = "after", *endpoints = NULL, *timeline = NULL;
+    const char *modes = "after", *endpoints = NULL, *timeline = NULL, *profile_name = NULL;
+    const char *sets[32];
+    int n_sets = 0;
+    double deploy_rtt = 0;
+    double *deploy_rtts = NULL;
+    static cb_profile profile;   /* large: not on the stack */
+    char perr[768];
     int members = 3, n = 10;
     static struct option opts[] = {
         {"mode", 1, 0, 'm'}, {"agents", 1, 0, 'n'}, {"endpoints", 1, 0, 'e'}, {"members", 1, 0, 'M'},
@@ -101,7 +115,8 @@ int main(int argc, char **argv)
         {"watch-sleep-s", 1, 0, 'W'}, {"iface-s", 1, 0, 'I'}, {"start", 1, 0, 's'}, {"seed", 1, 0, 'S'},
         {"policy", 1, 0, 'p'}, {"rule-type", 1, 0, 'r'}, {"spec-cache", 1, 0, 'c'}, {"init-lock", 1, 0, 'l'},
         {"break-lock", 0, 0, 'b'}, {"replicas", 1, 0, 'R'}, {"share-clients", 0, 0, 'C'},
-        {"transport", 1, 0, 'X'},
+        {"transport", 1, 0, 'X'}, {"profile", 1, 0, 'F'}, {"profile-set", 1, 0, 'K'}, {"end", 1, 0, 'E'},
+        {"deploy-rtt-ms", 1, 0, 'D'},
         {"timeline", 1, 0, 't'}, {"timeout", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
@@ -121,8 +136,31 @@ int main(int argc, char **argv)
                 cfg.start = CB_START_GAP, cfg.start_gap_s = atof(optarg + 4);
             else if (strncmp(optarg, "random:", 7) == 0)
                 cfg.start = CB_START_RANDOM, cfg.start_window_s = atof(optarg + 7);
+            else if (strcmp(optarg, "deploy") == 0)
+                cfg.start = CB_START_DEPLOY;
             else {
-                fprintf(stderr, "cb-sim: --start %s: use all, gap:S or random:W\n", optarg);
+                fprintf(stderr, "cb-sim: --start %s: use all, gap:S, random:W or deploy\n", optarg);
+                return 2;
+            }
+            break;
+        case 'F': profile_name = optarg; break;
+        case 'K':
+            if (n_sets == (int)(sizeof sets / sizeof sets[0])) {
+                fprintf(stderr, "cb-sim: --profile-set: at most %zu\n", sizeof sets / sizeof sets[0]);
+                return 2;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case 'E':
+            if (cb_end_parse(optarg, &cfg.end) != 0) {
+                fprintf(stderr, "cb-sim: --end %s: use rule, ips or tunneling\n", optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            deploy_rtt = atof(optarg);
+            if (!(deploy_rtt >= 0)) {
+                fprintf(stderr, "cb-sim: --deploy-rtt-ms %s: use a non-negative number\n", optarg);
                 return 2;
             }
             break;
@@ -156,6 +194,40 @@ int main(int argc, char **argv)
     if (n < 1 || members < 1 || members > ETCD_RIG_MAX_MEMBERS) {
         fprintf(stderr, "cb-sim: need -n >= 1 and 1 <= --members <= %d\n", ETCD_RIG_MAX_MEMBERS);
         return 2;
+    }
+    /* the profile: --profile, else the built-in ideal (deploy needs one: take it then) */
+    if (profile_name || n_sets > 0 || cfg.start == CB_START_DEPLOY) {
+        if (profile_name) {
+            if (cb_profile_load(profile_name, &profile, perr, sizeof perr) != 0) {
+                fprintf(stderr, "cb-sim: --profile: %s\n", perr);
+                return 2;
+            }
+        } else {
+            cb_profile_ideal(&profile);
+        }
+        for (int i = 0; i < n_sets; i++) {
+            char key[128], src[192];
+            const char *eq = strchr(sets[i], '=');
+            if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key) {
+                fprintf(stderr, "cb-sim: --profile-set '%s' is not KEY=VALUE (e.g. c_line_us=55)\n", sets[i]);
+                return 2;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+            snprintf(src, sizeof src, "--profile-set %s", sets[i]);
+            if (cb_profile_set(&profile, key, eq + 1, src, perr, sizeof perr) != 0) {
+                fprintf(stderr, "cb-sim: --profile-set %s: %s\n", sets[i], perr);
+                return 2;
+            }
+        }
+        cfg.profile = &profile;
+    }
+    if (cfg.start == CB_START_DEPLOY) {
+        deploy_rtts = calloc((size_t)n, sizeof *deploy_rtts);
+        if (!deploy_rtts)
+            return 1;
+        for (int i = 0; i < n; i++)
+            deploy_rtts[i] = deploy_rtt;
+        cfg.deploy_rtt_ms = deploy_rtts;
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
@@ -237,6 +309,17 @@ int main(int argc, char **argv)
             "checker_ok", res.checker_ok, "checker_msg", res.checker_msg, "error", res.error, "ablation",
             "spec_cache", cfg.ablation.spec_cache, "init_lock", cfg.ablation.init_lock, "break_lock",
             cfg.ablation.break_lock > 0, "controller_replicas", cfg.controller_replicas);
+        /* the fidelity measures */
+        if (j)
+            json_object_update_new(
+                j, json_pack("{s:s, s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "profile",
+                             cfg.profile ? cfg.profile->name : "ideal", "end_criterion", cb_end_name(cfg.end),
+                             "setup_rule_s", res.setup_rule_s, "setup_ips_s", res.setup_ips_s,
+                             "setup_tunneling_s", res.setup_tunneling_s, "app_bytes", (json_int_t)res.app_bytes,
+                             "app_bytes_first_end", (json_int_t)res.app_bytes_first_end, "app_bytes_quiescent",
+                             (json_int_t)res.app_bytes_quiescent, "ctl_cost_lines",
+                             (json_int_t)res.ctl_cost_lines, "ctl_cpu_s", res.ctl_cpu_s, "agent_cpu_mean_s",
+                             res.agent_cpu_mean_s, "agent_cpu_max_s", res.agent_cpu_max_s));
         char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         if (s)
             printf("%s\n", s);
@@ -270,6 +353,7 @@ cleanup:
     free(list);
     free(places);
     free(eps_buf);
+    free(deploy_rtts);
     etcd_rig_stop(rig);
     return status;
 }

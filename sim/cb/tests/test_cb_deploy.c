@@ -154,6 +154,37 @@ static void test_bad_args(void **state)
     assert_int_equal(cb_schedule_offsets(CB_START_DEPLOY, 0, 0, 1, 1, o), -1);
 }
 
+/* delay_scale compresses the deploy's time-only parts and its shared
+ * download; with equal RTTs and no window cap, no slow start and no SSH
+ * rounds, the whole schedule scales by the factor. */
+static void test_scaled(void **state)
+{
+    (void)state;
+    cb_deploy_params p = prior(), q;
+    cb_deploy_scaled(&p, 0.2, &q);
+    assert_true(fabs(q.sleep_s - 1.0) < 1e-12 && fabs(q.script_s - 0.04) < 1e-12);
+    assert_true(fabs(q.post_s - 0.04) < 1e-12 && fabs(q.jitter_s - 0.06) < 1e-12);
+    assert_true(fabs(q.uplink_Bps - 450e6) < 1);
+    /* round-trip parts untouched */
+    assert_true(q.k_ssh == p.k_ssh && q.window_bytes == p.window_bytes && q.last_mile_ms == p.last_mile_ms &&
+                q.init_cwnd_bytes == p.init_cwnd_bytes && q.binary_bytes == p.binary_bytes);
+    cb_deploy_scaled(&p, 0, &q);   /* unset: 1 */
+    assert_memory_equal(&p, &q, sizeof p);
+
+    p.k_ssh = 0;
+    p.window_bytes = 0;
+    p.init_cwnd_bytes = 0;
+    p.last_mile_ms = 0;
+    double rtt[6] = {10, 10, 10, 10, 10, 10}, full[6], fast[6];
+    cb_deploy_scaled(&p, 1.0, &q);
+    assert_int_equal(cb_schedule_deploy(&q, rtt, 6, 3, full), 0);
+    cb_deploy_scaled(&p, 0.25, &q);
+    assert_int_equal(cb_schedule_deploy(&q, rtt, 6, 3, fast), 0);
+    for (int i = 0; i < 6; i++)
+        assert_true(fabs(fast[i] - 0.25 * full[i]) < 1e-9);
+    assert_true(spread(full, 6) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_fluid_exact),
         cmocka_unit_test(test_seeded),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_scaled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cb/cb_profile.h"
@@ -107,6 +109,75 @@ static void test_bad_inputs(void **state)
     assert_non_null(strstr(err, "cannot read"));
 }
 
+/* --profile-set: one parameter by name, checked as the file's are, its
+ * source recorded; an unknown name or a bad value is one line. */
+static void test_set(void **state)
+{
+    (void)state;
+    cb_profile p;
+    char err[1024] = "";
+    cb_profile_ideal(&p);
+    assert_int_equal(cb_profile_set(&p, "c_line_us", "55", "--profile-set c_line_us=55", err, sizeof err), 0);
+    assert_true(p.c_line_us == 55);
+    assert_int_equal(cb_profile_set(&p, "cost_model", "on", "s", err, sizeof err), 0);
+    assert_true(p.cost_model);
+    assert_int_equal(cb_profile_set(&p, "controller_vm", "e2-small", "s", err, sizeof err), 0);
+    assert_string_equal(p.controller_vm, "e2-small");
+    int i;
+    for (i = 0; cb_profile_param_name((size_t)i) && strcmp(cb_profile_param_name((size_t)i), "c_line_us"); i++)
+        ;
+    assert_string_equal(p.src[i], "--profile-set c_line_us=55");
+
+    assert_int_equal(cb_profile_set(&p, "c_line", "55", "s", err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown profile parameter 'c_line'"));
+    assert_non_null(strstr(err, "c_line_us"));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(cb_profile_set(&p, "c_line_us", "fast", "s", err, sizeof err), -1);
+    assert_non_null(strstr(err, "'fast' is not a number"));
+    assert_int_equal(cb_profile_set(&p, "c_line_us", "-3", "s", err, sizeof err), -1);
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(cb_profile_set(&p, "cost_model", "maybe", "s", err, sizeof err), -1);
+    assert_non_null(strstr(err, "not true or false"));
+    assert_int_equal(cb_profile_set(&p, "aws_vm", "m5.large", "s", err, sizeof err), -1);
+    assert_non_null(strstr(err, "m5.large"));
+    /* a refused value changes nothing */
+    assert_true(p.c_line_us == 55);
+    assert_string_equal(p.aws_vm, "t2.micro");
+}
+
+/* The JSON form holds every parameter with its source and reads back as
+ * the same profile. */
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    cb_profile p, q;
+    char err[512] = "";
+    assert_int_equal(cb_profile_load("patent-2022", &p, err, sizeof err), 0);
+    assert_int_equal(cb_profile_set(&p, "deploy_uplink_Bps", "5e7", "--profile-set deploy_uplink_Bps=5e7", err,
+                                    sizeof err), 0);
+    json_t *j = cb_profile_json(&p);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "name")), "patent-2022");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "path")), "patent-2022.json"));
+    json_t *ps = json_object_get(j, "params");
+    size_t n = 0;
+    while (cb_profile_param_name(n))
+        n++;
+    assert_int_equal(json_object_size(ps), n);
+    json_t *c = json_object_get(ps, "c_line_us");
+    assert_true(json_number_value(json_object_get(c, "value")) == 40);
+    assert_non_null(strstr(json_string_value(json_object_get(c, "source")), "prior"));
+    c = json_object_get(ps, "deploy_uplink_Bps");
+    assert_string_equal(json_string_value(json_object_get(c, "source")), "--profile-set deploy_uplink_Bps=5e7");
+    char *text = json_dumps(j, 0);
+    assert_int_equal(cb_profile_parse(text, "embedded", &q, err, sizeof err), 0);
+    assert_true(q.deploy.uplink_Bps == 5e7 && q.c_line_us == 40 && q.cost_model && q.mutex_get_after_wait);
+    assert_string_equal(q.src[0], p.src[0]);
+    assert_true(cb_profile_class(&q, "t2.micro")->vcpus == 1);
+    free(text);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +185,8 @@ int main(void)
         cmocka_unit_test(test_shipped_files),
         cmocka_unit_test(test_good_minimal),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_json_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
