@@ -74,10 +74,19 @@ void bench_argv_format(const bench_argv *a, char *out, size_t out_len)
     }
 }
 
+/* The shortest of %.15g and %.17g that reads back as v. */
+static const char *num(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, len, "%.17g", v);
+    return buf;
+}
+
 void bench_calib_run_argv(const bench_calib_opts *o, const char *self, const char *mode, const char *profile,
                           const char *const *sets, size_t nsets, const char *out_dir, bench_argv *a)
 {
-    char list[512] = "";
+    char list[512] = "", b[40];
     size_t used = 0;
     for (size_t i = 0; i < o->run.n_n && used < sizeof list; i++)
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? "," : "", o->run.n[i]);
@@ -104,14 +113,18 @@ void bench_calib_run_argv(const bench_calib_opts *o, const char *self, const cha
     }
     if (o->run.rtt_scale != 1.0) {
         bench_argv_add(a, "--rtt-scale");
-        bench_argv_add(a, "%.17g", o->run.rtt_scale);
+        bench_argv_add(a, "%s", num(o->run.rtt_scale, b, sizeof b));
     }
     if (o->run.delay_scale != 1.0) {
         bench_argv_add(a, "--delay-scale");
-        bench_argv_add(a, "%.17g", o->run.delay_scale);
+        bench_argv_add(a, "%s", num(o->run.delay_scale, b, sizeof b));
+    }
+    if (!o->run.etcd_fsync) {
+        bench_argv_add(a, "--etcd-fsync");
+        bench_argv_add(a, "off");
     }
     bench_argv_add(a, "--timeout");
-    bench_argv_add(a, "%.17gs", o->run.timeout_s);
+    bench_argv_add(a, "%ss", num(o->run.timeout_s, b, sizeof b));
     bench_argv_add(a, "--out");
     bench_argv_add(a, "%s", out_dir);
 }
@@ -209,7 +222,7 @@ static int own_option(const char *name, const char *val, bench_calib_opts *o, ch
 int bench_calib_opts_parse(int argc, char *const *argv, bench_calib_opts *o, char *err, size_t err_len)
 {
     static const char *const passed_on[] = {"--n", "--reps", "--seed", "--rtt-scale", "--delay-scale", "--timeout",
-                                            NULL};
+                                            "--etcd-fsync", NULL};
     char *run_argv[64];
     int run_argc = 0;
     if (err && err_len)
@@ -270,7 +283,7 @@ void bench_calib_usage(FILE *f)
     fputs("usage: geokv-bench calibrate [--n LIST] [--reps R] [--seed S] [--profile NAME|FILE] [--dry-run]\n"
           "                             [--c0 US] [--c1 US] [--uplink on|off] [--b2 BPS] [--iterations 1|2]\n"
           "                             [--max-rel-resid F] [--c-bounds LO,HI] [--ref DIR] [--out DIR]\n"
-          "                             [--rtt-scale F] [--delay-scale F] [--timeout DUR]\n"
+          "                             [--rtt-scale F] [--delay-scale F] [--timeout DUR] [--etcd-fsync on|off]\n"
           "\n"
           "Fits the cost model's free parameters to the patent's FIG. 7 *before* series alone, then\n"
           "PREDICTS the after series and both FIG. 8 series with them (never refitted):\n"
@@ -300,7 +313,8 @@ void bench_calib_usage(FILE *f)
           "  --c-bounds LO,HI    bounds of c_line_us in us (default 5,500)\n"
           "  --ref DIR           the patent's numbers (default results/reference)\n"
           "  --out DIR           where the calibration directory goes (default results)\n"
-          "  --rtt-scale F, --delay-scale F, --timeout DUR   passed on to every sweep (see run --help)\n"
+          "  --rtt-scale F, --delay-scale F, --timeout DUR, --etcd-fsync on|off\n"
+          "                      passed on to every sweep (see run --help)\n"
           "  --dry-run           print the plan (every command) and exit\n"
           "\n"
           "exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
@@ -565,11 +579,14 @@ static int run_child(char *const *argv, const char *out_path)
     return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
 }
 
-/* A value for a command line; "<fitted>" in a plan, where it is not known yet. */
+/* A value for a command line (fmt NULL: exact, num()); "<fitted>" in a
+ * plan, where it is not known yet. */
 static void value_text(double v, const char *fmt, char *out, size_t len)
 {
     if (isnan(v))
         snprintf(out, len, "<fitted>");
+    else if (fmt == NULL)
+        num(v, out, len);
     else
         snprintf(out, len, fmt, v);
 }
@@ -800,19 +817,19 @@ static int verify(calib_ctx *c, calib_iter *it, const calib_iter *prev, int k)
     bench_argv_add(extra, "--base");
     bench_argv_add(extra, "%s", it->verify_dir);
     char v[32];
-    value_text(it->c, "%.17g", v, sizeof v);
+    value_text(it->c, NULL, v, sizeof v);
     bench_argv_add(extra, "--base-c");
     bench_argv_add(extra, "%s", v);
-    value_text(it->b, "%.17g", v, sizeof v);
+    value_text(it->b, NULL, v, sizeof v);
     bench_argv_add(extra, "--base-b");
     bench_argv_add(extra, "%s", v);
     if (prev) {
         bench_argv_add(extra, "--secant");
         bench_argv_add(extra, "%s", prev->verify_dir);
-        value_text(prev->c, "%.17g", v, sizeof v);
+        value_text(prev->c, NULL, v, sizeof v);
         bench_argv_add(extra, "--secant-c");
         bench_argv_add(extra, "%s", v);
-        value_text(prev->b, "%.17g", v, sizeof v);
+        value_text(prev->b, NULL, v, sizeof v);
         bench_argv_add(extra, "--secant-b");
         bench_argv_add(extra, "%s", v);
     }
@@ -998,11 +1015,11 @@ static json_t *steps_new(calib_ctx *c)
     json_t *nl = json_array();
     for (size_t i = 0; i < c->o.run.n_n; i++)
         json_array_append_new(nl, json_integer(c->o.run.n[i]));
-    json_t *opts = json_pack("{s:o,s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:i,s:f,s:f,s:f,s:s}", "n", nl, "reps", c->o.run.reps,
+    json_t *opts = json_pack("{s:o,s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:i,s:f,s:f,s:f,s:s,s:b}", "n", nl, "reps", c->o.run.reps,
                              "c0", c->o.c0, "c1", c->o.c1, "b0", c->b0, "b2", c->o.b2, "uplink", c->o.uplink,
                              "max_rel_resid", c->o.max_rel_resid, "iterations", c->o.iterations, "rtt_scale",
                              c->o.run.rtt_scale, "delay_scale", c->o.run.delay_scale, "timeout_s", c->o.run.timeout_s,
-                             "ref", c->o.ref);
+                             "ref", c->o.ref, "etcd_fsync", c->o.run.etcd_fsync);
     json_object_set_new(opts, "c_bounds", json_pack("[f,f]", c->o.c_lo, c->o.c_hi));
     return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:{s:s,s:s,s:b,s:s},s:[],s:[],s:{}}", "calib_id", c->id, "created",
                      created, "git_describe", c->git, "seed", (json_int_t)c->o.run.seed, "status", "running",
@@ -1135,7 +1152,7 @@ static int calibrate(calib_ctx *c)
         status = fatal(c, 2, "the report");
         goto cleanup;
     }
-    status = accepted && verified && !c->runs_failed ? 0 : 1;
+    status = c->o.dry_run || (accepted && verified && !c->runs_failed) ? 0 : 1;
 cleanup:
     for (int k = 0; k < 2; k++) {
         json_decref(it[k].fit);
