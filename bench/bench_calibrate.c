@@ -23,10 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_calib_opts.h"
+#include "bench/bench_calib_profile.h"
 #include "bench/bench_env.h"
 #include "bench/bench_results.h"
 #include "sim/cb/cb_profile.h"
-#include "sim/cb/cb_run.h"
 #include "sim/util/util_err.h"
 #include "sim/util/util_fs.h"
 #include "sim/util/util_proc.h"
@@ -34,449 +35,10 @@
 #define C_NAME "c_line_us"
 #define B_NAME "deploy_uplink_Bps"
 
-/* ---- command lines ---- */
-
-void bench_argv_init(bench_argv *a)
-{
-    a->n = 0;
-    a->overflow = false;
-    a->v[0] = NULL;
-}
-
-void bench_argv_add(bench_argv *a, const char *fmt, ...)
-{
-    va_list ap;
-    if (a->n == BENCH_CALIB_ARGS) {
-        a->overflow = true;
-        return;
-    }
-    va_start(ap, fmt);
-    int len = vsnprintf(a->s[a->n], BENCH_CALIB_ARG_LEN, fmt, ap);
-    va_end(ap);
-    if (len < 0 || len >= BENCH_CALIB_ARG_LEN)
-        a->overflow = true;
-    a->v[a->n] = a->s[a->n];
-    a->v[++a->n] = NULL;
-}
-
-void bench_argv_format(const bench_argv *a, char *out, size_t out_len)
-{
-    size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < a->n && used + 1 < out_len; i++) {
-        const char *s = a->v[i];
-        int plain = *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                            "-_./=,:+@%") == strlen(s);
-        int n = snprintf(out + used, out_len - used, plain ? "%s%s" : "%s'%s'", i ? " " : "", s);
-        if (n < 0)
-            return;
-        used += (size_t)n;
-    }
-}
-
-/* The shortest of %.15g and %.17g that reads back as v. */
-static const char *num(double v, char *buf, size_t len)
-{
-    snprintf(buf, len, "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, len, "%.17g", v);
-    return buf;
-}
-
-void bench_calib_run_argv(const bench_calib_opts *o, const char *self, const char *mode, const char *profile,
-                          const char *const *sets, size_t nsets, const char *out_dir, bench_argv *a)
-{
-    char list[512] = "", b[40];
-    size_t used = 0;
-    for (size_t i = 0; i < o->run.n_n && used < sizeof list; i++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? "," : "", o->run.n[i]);
-    bench_argv_init(a);
-    bench_argv_add(a, "%s", self);
-    bench_argv_add(a, "run");
-    bench_argv_add(a, "--modes");
-    bench_argv_add(a, "%s", mode);
-    bench_argv_add(a, "--n");
-    bench_argv_add(a, "%s", list);
-    bench_argv_add(a, "--reps");
-    bench_argv_add(a, "%d", o->run.reps);
-    bench_argv_add(a, "--seed");
-    bench_argv_add(a, "%llu", (unsigned long long)o->run.seed);
-    bench_argv_add(a, "--start");
-    bench_argv_add(a, "deploy");
-    bench_argv_add(a, "--end");
-    bench_argv_add(a, "rule");
-    bench_argv_add(a, "--profile");
-    bench_argv_add(a, "%s", profile);
-    for (size_t i = 0; i < nsets; i++) {
-        bench_argv_add(a, "--profile-set");
-        bench_argv_add(a, "%s", sets[i]);
-    }
-    if (o->run.rtt_scale != 1.0) {
-        bench_argv_add(a, "--rtt-scale");
-        bench_argv_add(a, "%s", num(o->run.rtt_scale, b, sizeof b));
-    }
-    if (o->run.delay_scale != 1.0) {
-        bench_argv_add(a, "--delay-scale");
-        bench_argv_add(a, "%s", num(o->run.delay_scale, b, sizeof b));
-    }
-    if (!o->run.etcd_fsync) {
-        bench_argv_add(a, "--etcd-fsync");
-        bench_argv_add(a, "off");
-    }
-    bench_argv_add(a, "--timeout");
-    bench_argv_add(a, "%ss", num(o->run.timeout_s, b, sizeof b));
-    bench_argv_add(a, "--out");
-    bench_argv_add(a, "%s", out_dir);
-}
-
-/* ---- options ---- */
-
-void bench_calib_opts_default(bench_calib_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    bench_opts_default(&o->run);
-    o->run.reps = 1;
-    snprintf(o->profile, sizeof o->profile, "patent-2022");
-    snprintf(o->ref, sizeof o->ref, "results/reference");
-    snprintf(o->out, sizeof o->out, "results");
-    o->c0 = 30;
-    o->c1 = 90;
-    o->uplink = true;
-    o->b2 = 30e6;
-    o->iterations = 2;
-    o->c_lo = 5;
-    o->c_hi = 500;
-}
-
-static int number(const char *s, double *v)
-{
-    char *end = NULL;
-    if (s == NULL || *s == '\0')
-        return -1;
-    errno = 0;
-    *v = strtod(s, &end);
-    return errno != 0 || *end != '\0' || !isfinite(*v) ? -1 : 0;
-}
-
-/* One option of calibrate's own: 1 consumed (with *used values), 0 not
- * ours, -1 error. */
-static int own_option(const char *name, const char *val, bench_calib_opts *o, char *err, size_t err_len)
-{
-    double v, w;
-    char buf[128];
-    if (strcmp(name, "--profile") == 0 || strcmp(name, "--ref") == 0 || strcmp(name, "--out") == 0) {
-        char *dst = name[2] == 'p' ? o->profile : name[2] == 'r' ? o->ref : o->out;
-        if (*val == '\0' || strlen(val) >= BENCH_PATH_LEN) {
-            util_seterr(err, err_len, "%s: expected a path of 1 to %d characters", name, BENCH_PATH_LEN - 1);
-            return -1;
-        }
-        snprintf(dst, BENCH_PATH_LEN, "%s", val);
-    } else if (strcmp(name, "--c0") == 0 || strcmp(name, "--c1") == 0) {
-        if (number(val, &v) != 0 || v < 0 || v > 1e5) {
-            util_seterr(err, err_len, "%s: '%s' is not a per-line cost in us (0 to 100000)", name, val);
-            return -1;
-        }
-        *(name[3] == '0' ? &o->c0 : &o->c1) = v;
-    } else if (strcmp(name, "--b2") == 0) {
-        if (number(val, &v) != 0 || v < 1e3 || v > 1e11) {
-            util_seterr(err, err_len, "--b2: '%s' is not an uplink in bytes/s (1e3 to 1e11)", val);
-            return -1;
-        }
-        o->b2 = v;
-    } else if (strcmp(name, "--uplink") == 0) {
-        if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0) {
-            util_seterr(err, err_len, "--uplink: '%s' is not on or off", val);
-            return -1;
-        }
-        o->uplink = strcmp(val, "on") == 0;
-    } else if (strcmp(name, "--iterations") == 0) {
-        if (strcmp(val, "1") != 0 && strcmp(val, "2") != 0) {
-            util_seterr(err, err_len, "--iterations: '%s' is not 1 or 2", val);
-            return -1;
-        }
-        o->iterations = val[0] - '0';
-    } else if (strcmp(name, "--max-rel-resid") == 0) {
-        if (number(val, &v) != 0 || v <= 0 || v > 10) {
-            util_seterr(err, err_len, "--max-rel-resid: '%s' is not a fraction above 0 (0.2 = 20 %%)", val);
-            return -1;
-        }
-        o->max_rel_resid = v;
-    } else if (strcmp(name, "--c-bounds") == 0) {
-        char *comma;
-        snprintf(buf, sizeof buf, "%s", val);
-        comma = strchr(buf, ',');
-        if (comma)
-            *comma = '\0';
-        if (!comma || number(buf, &v) != 0 || number(comma + 1, &w) != 0 || !(0 <= v && v < w && w <= 1e5)) {
-            util_seterr(err, err_len, "--c-bounds: '%s' is not LO,HI in us with 0 <= LO < HI <= 100000", val);
-            return -1;
-        }
-        o->c_lo = v;
-        o->c_hi = w;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
-int bench_calib_opts_parse(int argc, char *const *argv, bench_calib_opts *o, char *err, size_t err_len)
-{
-    static const char *const passed_on[] = {"--n", "--reps", "--seed", "--rtt-scale", "--delay-scale", "--timeout",
-                                            "--etcd-fsync", NULL};
-    char *run_argv[64];
-    int run_argc = 0;
-    if (err && err_len)
-        err[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i], *eq = strchr(arg, '='), *val;
-        char name[64];
-        if (strcmp(arg, "--help") == 0)
-            return 1;
-        if (strcmp(arg, "--dry-run") == 0) {
-            o->dry_run = true;
-            continue;
-        }
-        if (strncmp(arg, "--", 2) != 0 || (eq ? (size_t)(eq - arg) : strlen(arg)) >= sizeof name) {
-            util_seterr(err, err_len, "unexpected argument '%s' (see geokv-bench calibrate --help)", arg);
-            return -1;
-        }
-        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
-        if (eq) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
-            util_seterr(err, err_len, "%s needs a value (see geokv-bench calibrate --help)", name);
-            return -1;
-        }
-        int r = own_option(name, val, o, err, err_len);
-        if (r < 0)
-            return -1;
-        if (r > 0)
-            continue;
-        bool known = false;
-        for (size_t k = 0; passed_on[k]; k++)
-            known = known || strcmp(name, passed_on[k]) == 0;
-        if (!known) {
-            util_seterr(err, err_len, "unknown option '%s' for calibrate (see geokv-bench calibrate --help)", name);
-            return -1;
-        }
-        if (run_argc + 2 > (int)(sizeof run_argv / sizeof run_argv[0])) {
-            util_seterr(err, err_len, "too many options");
-            return -1;
-        }
-        run_argv[run_argc++] = (char *)arg;   /* "--n=10,20" whole, or "--n" then its value */
-        if (!eq)
-            run_argv[run_argc++] = (char *)val;
-    }
-    if (bench_opts_parse(run_argc, run_argv, cb_mode_names(), &o->run, err, err_len) != 0)
-        return -1;
-    if (o->c0 == o->c1) {
-        util_seterr(err, err_len, "--c0 and --c1 must differ (the slope is taken between them)");
-        return -1;
-    }
-    return 0;
-}
-
-void bench_calib_usage(FILE *f)
-{
-    fputs("usage: geokv-bench calibrate [--n LIST] [--reps R] [--seed S] [--profile NAME|FILE] [--dry-run]\n"
-          "                             [--c0 US] [--c1 US] [--uplink on|off] [--b2 BPS] [--iterations 1|2]\n"
-          "                             [--max-rel-resid F] [--c-bounds LO,HI] [--ref DIR] [--out DIR]\n"
-          "                             [--rtt-scale F] [--delay-scale F] [--timeout DUR] [--etcd-fsync on|off]\n"
-          "\n"
-          "Fits the cost model's free parameters to the patent's FIG. 7 *before* series alone, then\n"
-          "PREDICTS the after series and both FIG. 8 series with them (never refitted):\n"
-          "  1. probe sweeps of mode before (start deploy) at c_line_us = c0 and c1 (and, with\n"
-          "     --uplink on, at c0 with deploy_uplink_Bps = b2), one seed for all;\n"
-          "  2. geokv-model calibrate: c_line_us (and deploy_uplink_Bps) with standard errors; rejected\n"
-          "     when outside the bounds or off the patent by more than the tolerance at some N, saying\n"
-          "     which part of the curve is missing;\n"
-          "  3. a verification sweep at the fit and a secant re-linearisation there; a second\n"
-          "     verification when that moves c_line_us by more than its s.e. and 2 % (--iterations 2);\n"
-          "  4. the value(s) written into the profile (sim/cb/profiles/NAME.json for a built-in name,\n"
-          "     else the FILE) with their source, only when the fit was accepted and verified;\n"
-          "  5. the prediction: a sweep of mode after at the fitted value(s);\n"
-          "  6. <out>/<calib-id>/calibration.md and calibration.json (printed), steps.json, fit-*.json.\n"
-          "\n"
-          "options:\n"
-          "  --n LIST            agent counts (default 10,20,30,40,50)\n"
-          "  --reps R            repetitions per sweep and N (default 1)\n"
-          "  --seed S            the one seed of every sweep (default: from the clock)\n"
-          "  --profile NAME|FILE the profile to calibrate (default patent-2022; its cost model must be on)\n"
-          "  --c0 US, --c1 US    the probes' c_line_us (default 30 and 90)\n"
-          "  --uplink on|off     also fit deploy_uplink_Bps (default on; falls back to c_line_us alone\n"
-          "                      when the before curve cannot determine it)\n"
-          "  --b2 BPS            the uplink probe's deploy_uplink_Bps (default 30e6)\n"
-          "  --iterations 1|2    verification sweeps at most (default 2)\n"
-          "  --max-rel-resid F   tolerance at every N, a fraction (default 0.2)\n"
-          "  --c-bounds LO,HI    bounds of c_line_us in us (default 5,500)\n"
-          "  --ref DIR           the patent's numbers (default results/reference)\n"
-          "  --out DIR           where the calibration directory goes (default results)\n"
-          "  --rtt-scale F, --delay-scale F, --timeout DUR, --etcd-fsync on|off\n"
-          "                      passed on to every sweep (see run --help)\n"
-          "  --dry-run           print the plan (every command) and exit\n"
-          "\n"
-          "exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
-          "failed (the report says which); 2 bad options or set-up; 128+signal when stopped.\n",
-          f);
-}
-
-/* ---- the profile file ---- */
-
-static const char *skip_ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-/* p at a '"': just past the closing quote, or NULL. */
-static const char *string_end(const char *p)
-{
-    for (p++; *p; p++) {
-        if (*p == '\\' && p[1])
-            p++;
-        else if (*p == '"')
-            return p + 1;
-    }
-    return NULL;
-}
-
-/* p at a JSON value: just past it, or NULL. */
-static const char *value_end(const char *p)
-{
-    if (*p == '"')
-        return string_end(p);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        for (; *p; p++) {
-            if (*p == '"') {
-                p = string_end(p);
-                if (!p)
-                    return NULL;
-                p--;
-            } else if (*p == '{' || *p == '[') {
-                depth++;
-            } else if (*p == '}' || *p == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-        }
-        return NULL;
-    }
-    while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
-        p++;
-    return p;
-}
-
-/* obj at a '{': the value of member key, or NULL. */
-static const char *member(const char *obj, const char *key)
-{
-    size_t klen = strlen(key);
-    const char *p = skip_ws(obj + 1);
-    while (*p == '"') {
-        const char *ke = string_end(p);
-        if (!ke)
-            return NULL;
-        const char *colon = skip_ws(ke);
-        if (*colon != ':')
-            return NULL;
-        const char *v = skip_ws(colon + 1);
-        if ((size_t)(ke - p) == klen + 2 && strncmp(p + 1, key, klen) == 0)
-            return v;
-        const char *ve = value_end(v);
-        if (!ve)
-            return NULL;
-        p = skip_ws(ve);
-        if (*p != ',')
-            return NULL;
-        p = skip_ws(p + 1);
-    }
-    return NULL;
-}
-
-int bench_calib_profile_splice(const char *text, const char *key, const char *obj_text, char **out, char *err,
-                               size_t err_len)
-{
-    const char *root = skip_ws(text), *params, *v, *ve;
-    if (*root != '{' || !(params = member(root, "params")) || *params != '{') {
-        util_seterr(err, err_len, "the profile has no \"params\" object");
-        return -1;
-    }
-    if (!(v = member(params, key)) || *v != '{' || !(ve = value_end(v))) {
-        util_seterr(err, err_len, "the profile's \"params\" has no object \"%s\"", key);
-        return -1;
-    }
-    size_t head = (size_t)(v - text), mid = strlen(obj_text), tail = strlen(ve);
-    char *s = malloc(head + mid + tail + 1);
-    if (!s) {
-        util_seterr(err, err_len, "out of memory");
-        return -1;
-    }
-    memcpy(s, text, head);
-    memcpy(s + head, obj_text, mid);
-    memcpy(s + head + mid, ve, tail + 1);
-    *out = s;
-    return 0;
-}
-
 bool bench_calib_should_refine(double c_prev, double c_next, double se)
 {
     double move = fabs(c_next - c_prev);
     return isfinite(move) && move > fmax(isfinite(se) ? se : 0, 0.02 * fabs(c_prev));
-}
-
-/* Writes text to path atomically (a temporary file beside it, fsync, rename). */
-static int write_text_atomic(const char *path, const char *text, char *err, size_t err_len)
-{
-    char tmp[PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        util_seterr(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int bad = fputs(text, f) < 0;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        util_seterr(err, err_len, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* Sets params.KEY of the profile file to {value, source}, checks that the
- * result still loads with that value, writes it. */
-static int profile_write_param(const char *path, const char *key, json_t *value, const char *source, char *err,
-                               size_t err_len)
-{
-    char *text = util_slurp(path, NULL), *obj = NULL, *out = NULL;
-    json_t *o = json_object();
-    cb_profile p;
-    int rc = -1;
-    if (!text) {
-        util_seterr(err, err_len, "cannot read %s", path);
-        goto cleanup;
-    }
-    json_object_set(o, "value", value);
-    json_object_set_new(o, "source", json_string(source));
-    obj = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    if (!obj || bench_calib_profile_splice(text, key, obj, &out, err, err_len) != 0)
-        goto cleanup;
-    if (cb_profile_parse(out, path, &p, err, err_len) != 0)
-        goto cleanup;
-    if (write_text_atomic(path, out, err, err_len) != 0)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    free(out);
-    free(obj);
-    free(text);
-    json_decref(o);
-    return rc;
 }
 
 /* ---- the orchestration ---- */
@@ -586,7 +148,7 @@ static void value_text(double v, const char *fmt, char *out, size_t len)
     if (isnan(v))
         snprintf(out, len, "<fitted>");
     else if (fmt == NULL)
-        num(v, out, len);
+        bench_calib_num(v, out, len);
     else
         snprintf(out, len, fmt, v);
 }
@@ -766,7 +328,8 @@ static bool base_within(const json_t *fit)
     size_t i;
     json_t *pt;
     json_array_foreach(json_object_get(fit, "points"), i, pt) {
-        double p = json_number_value(json_object_get(pt, "patent_s")), b = json_number_value(json_object_get(pt, "base_s"));
+        double p = json_number_value(json_object_get(pt, "patent_s"));
+        double b = json_number_value(json_object_get(pt, "base_s"));
         if (!(fabs(p - b) <= tol * fabs(p)))
             return false;
     }
@@ -872,8 +435,9 @@ static void source_text(calib_ctx *c, const calib_iter *it, double value, double
     size_t i;
     json_t *sw;
     json_array_foreach(json_object_get(c->steps, "sweeps"), i, sw) {
-        const char *role = json_string_value(json_object_get(sw, "role")),
-                   *dir = json_string_value(json_object_get(sw, "dir")), *id = json_string_value(json_object_get(sw, "run_id"));
+        const char *role = json_string_value(json_object_get(sw, "role"));
+        const char *dir = json_string_value(json_object_get(sw, "dir"));
+        const char *id = json_string_value(json_object_get(sw, "run_id"));
         if (!role || !id || used >= len)
             continue;
         bool probe = strcmp(role, "probe") == 0;
@@ -891,7 +455,7 @@ static int write_profile(calib_ctx *c, const calib_iter *it)
     json_t *prof = json_object_get(c->steps, "profile");
     source_text(c, it, it->c, it->se, "us", src, sizeof src);
     json_t *v = json_real(it->c);
-    int rc = profile_write_param(c->profile_path, C_NAME, v, src, err, sizeof err);
+    int rc = bench_calib_profile_write(c->profile_path, C_NAME, v, src, err, sizeof err);
     json_decref(v);
     json_object_set_new(prof, "source", json_string(src));
     if (rc == 0 && it->has_b) {
@@ -899,7 +463,7 @@ static int write_profile(calib_ctx *c, const calib_iter *it)
         fit_value(it->fit, B_NAME, c->b0, &se_b);
         source_text(c, it, it->b, se_b, "B/s", src, sizeof src);
         v = json_integer((json_int_t)llround(it->b));
-        rc = profile_write_param(c->profile_path, B_NAME, v, src, err, sizeof err);
+        rc = bench_calib_profile_write(c->profile_path, B_NAME, v, src, err, sizeof err);
         json_decref(v);
         json_object_set_new(prof, "source_" B_NAME, json_string(src));
     }
@@ -1015,7 +579,8 @@ static json_t *steps_new(calib_ctx *c)
     json_t *nl = json_array();
     for (size_t i = 0; i < c->o.run.n_n; i++)
         json_array_append_new(nl, json_integer(c->o.run.n[i]));
-    json_t *opts = json_pack("{s:o,s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:i,s:f,s:f,s:f,s:s,s:b}", "n", nl, "reps", c->o.run.reps,
+    json_t *opts = json_pack("{s:o,s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:i,s:f,s:f,s:f,s:s,s:b}", "n", nl, "reps",
+                             c->o.run.reps,
                              "c0", c->o.c0, "c1", c->o.c1, "b0", c->b0, "b2", c->o.b2, "uplink", c->o.uplink,
                              "max_rel_resid", c->o.max_rel_resid, "iterations", c->o.iterations, "rtt_scale",
                              c->o.run.rtt_scale, "delay_scale", c->o.run.delay_scale, "timeout_s", c->o.run.timeout_s,
@@ -1107,7 +672,8 @@ static int calibrate(calib_ctx *c)
             json_number_value(json_object_get(it[0].at_verify, "sse_base")))
             best = k;
     const calib_iter *fin = &it[best];
-    bool accepted = json_is_true(json_object_get(fin->fit, "accepted")), verified = fin->at_verify && base_within(fin->at_verify);
+    bool accepted = json_is_true(json_object_get(fin->fit, "accepted"));
+    bool verified = fin->at_verify && base_within(fin->at_verify);
     json_t *prof = json_object_get(c->steps, "profile");
     c->step++;
     if (c->o.dry_run) {
@@ -1145,8 +711,10 @@ static int calibrate(calib_ctx *c)
     }
     if (!c->o.dry_run) {
         json_object_set_new(final, "predict", json_string(pdir));
-        set_status(c, "%s", !accepted ? "rejected" : !verified ? "not verified" : c->runs_failed ? "complete, a run failed"
-                                                                                                : "complete");
+        set_status(c, "%s", !accepted         ? "rejected"
+                            : !verified       ? "not verified"
+                            : c->runs_failed  ? "complete, a run failed"
+                                              : "complete");
     }
     if (report(c) != 0) {
         status = fatal(c, 2, "the report");

@@ -236,7 +236,8 @@ static void describe_missing(const calib_problem *p, const double *resid, double
     if (nshort) {
         cat(out, len, "the model is short of the patent at N = %s", shortl);
         if (short_hi == nshort)
-            cat(out, len, ": the patent's before grows faster with N than the model's (a cost rising faster in N is missing)");
+            cat(out, len, ": the patent's before grows faster with N than the model's (a cost rising faster in N "
+                "is missing)");
         else if (short_hi == 0)
             cat(out, len, ": the patent has more time at small N (a part that does not grow with N is missing)");
     }

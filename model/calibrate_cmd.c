@@ -211,7 +211,8 @@ static int load_sweep(const char *dir, const cal_opts *o, calib_sweep *s)
  * problem with the agent counts every sweep has. */
 static int build_input(const cal_opts *o, cal_input *in)
 {
-    double pn[CALIB_SWEEP_MAX_N], pb[CALIB_SWEEP_MAX_N], t0[CALIB_MAX_PTS], t2[CALIB_MAX_PTS], tb[CALIB_MAX_PTS], tp[CALIB_MAX_PTS];
+    double pn[CALIB_SWEEP_MAX_N], pb[CALIB_SWEEP_MAX_N];
+    double t0[CALIB_MAX_PTS], t2[CALIB_MAX_PTS], tb[CALIB_MAX_PTS], tp[CALIB_MAX_PTS];
     size_t np = 0;
     char pbuf[4096], err[256];
     const char *patent = rooted(pbuf, sizeof pbuf, o->patent ? o->patent : "results/reference/patent-fig7.csv");
@@ -219,7 +220,8 @@ static int build_input(const cal_opts *o, cal_input *in)
 
     if (load_patent(patent, pn, pb, &np) != 0 || load_sweep(o->probe0, o, &in->probe[0]) != 0 ||
         load_sweep(o->probe1, o, &in->probe[1]) != 0 || (o->probe2 && load_sweep(o->probe2, o, &in->probe[2]) != 0) ||
-        (o->base && load_sweep(o->base, o, &in->base) != 0) || (o->secant && load_sweep(o->secant, o, &in->secant) != 0))
+        (o->base && load_sweep(o->base, o, &in->base) != 0) ||
+        (o->secant && load_sweep(o->secant, o, &in->secant) != 0))
         return -1;
     double b0 = o->have_b0 ? o->b0 : 0;
     in->tbase = o->base ? &in->base : &in->probe[0];

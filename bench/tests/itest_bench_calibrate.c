@@ -138,7 +138,8 @@ static void test_tiny_calibration(void **state)
 {
     (void)state;
     char ref[400], prof[400], out[400], dir[1024], path[1200];
-    char *repo_before = repo_file("sim/cb/profiles/patent-2022.json"), *models = repo_file("results/reference/patent-models.csv");
+    char *repo_before = repo_file("sim/cb/profiles/patent-2022.json");
+    char *models = repo_file("results/reference/patent-models.csv");
     assert_non_null(repo_before);
     assert_non_null(models);
 
@@ -229,7 +230,8 @@ static void test_tiny_calibration(void **state)
         assert_non_null(strstr(src, json_string_value(json_object_get(json_array_get(sweeps, 0), "run_id"))));
         assert_non_null(strstr(src, ", commit "));
         /* the prediction ran on the profile as written */
-        snprintf(path, sizeof path, "%s/config.json", json_string_value(json_object_get(json_array_get(sweeps, 3), "dir")));
+        snprintf(path, sizeof path, "%s/config.json",
+                 json_string_value(json_object_get(json_array_get(sweeps, 3), "dir")));
         json_t *cfg = json_load_file(path, 0, NULL);
         assert_non_null(cfg);
         json_t *pv = json_object_get(json_object_get(json_object_get(cfg, "profile"), "params"), "c_line_us");

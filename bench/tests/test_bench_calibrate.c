@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench_calib_opts.h"
+#include "bench/bench_calib_profile.h"
 #include "bench/bench_calibrate.h"
 #include "sim/cb/cb_profile.h"
 
@@ -141,8 +143,9 @@ static void test_profile_splice(void **state)
     assert_true(p.deploy.uplink_Bps == 90e6);
     free(out);
 
-    assert_int_equal(bench_calib_profile_splice(profile_text, "deploy_uplink_Bps", "{\"value\": 5e7, \"source\": \"f\"}",
-                                                &out, err, sizeof err), 0);
+    assert_int_equal(bench_calib_profile_splice(profile_text, "deploy_uplink_Bps",
+                                                "{\"value\": 5e7, \"source\": \"f\"}", &out, err, sizeof err),
+                     0);
     assert_int_equal(cb_profile_parse(out, "test", &p, err, sizeof err), 0);
     assert_true(p.deploy.uplink_Bps == 5e7 && p.c_line_us == 40);
     free(out);
