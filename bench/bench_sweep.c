@@ -66,6 +66,7 @@ typedef struct sweep {
     char repo_root[PATH_MAX];
     bench_fault *fault;        /* --fault (bench_fault.c), NULL: none */
     cb_profile profile;        /* --profile with the --profile-set overrides applied */
+    char *resume_profile;      /* --resume: the profile config.json embeds (JSON text), NULL: none */
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
 } sweep;
@@ -482,11 +483,24 @@ record:
 static int load_profile(sweep *s, char *err, size_t err_len)
 {
     char msg[768];
-    if (cb_profile_load(s->o.profile, &s->profile, msg, sizeof msg) != 0) {
+    if (s->resume_profile) {
+        /* a resumed sweep goes on with the profile its first runs used, even
+         * if the file changed since: config.json holds it, overrides applied */
+        json_t *j = json_loads(s->resume_profile, 0, NULL);
+        const char *path = json_string_value(json_object_get(j, "path"));
+        int rc = cb_profile_parse(s->resume_profile, "config.json", &s->profile, msg, sizeof msg);
+        if (rc == 0)
+            snprintf(s->profile.path, sizeof s->profile.path, "%s", path ? path : "");
+        json_decref(j);
+        if (rc != 0) {
+            snprintf(err, err_len, "cannot resume: the profile in config.json: %s", msg);
+            return -1;
+        }
+    } else if (cb_profile_load(s->o.profile, &s->profile, msg, sizeof msg) != 0) {
         snprintf(err, err_len, "--profile: %s", msg);
         return -1;
     }
-    for (size_t i = 0; i < s->o.n_profile_set; i++) {
+    for (size_t i = 0; !s->resume_profile && i < s->o.n_profile_set; i++) {
         char key[BENCH_PROFILE_SET_LEN], src[BENCH_PROFILE_SET_LEN + 32];
         const char *kv = s->o.profile_set[i], *eq = strchr(kv, '=');
         snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
@@ -544,6 +558,8 @@ static int load_resume(sweep *s, char *err, size_t err_len)
     }
     o.seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
     o.seed_given = true;
+    if (json_is_object(json_object_get(cfg, "profile")))
+        s->resume_profile = json_dumps(json_object_get(cfg, "profile"), 0);
     o.resume = true;
     snprintf(o.resume_dir, sizeof o.resume_dir, "%s", dir);
     snprintf(o.out, sizeof o.out, "%s", s->o.out);
@@ -779,6 +795,7 @@ cleanup:
         bench_results_close(&s.res);
     json_decref(s.pids);
     bench_fault_free(s.fault);
+    free(s.resume_profile);
     free(s.order);
     topology_free(s.topo);
     pthread_mutex_destroy(&s.progress_mu);

@@ -60,8 +60,9 @@ static const char *help_text(const char *cmd)
                "       geokv-model fit --csv FILE --x COL --y COL [--group COL] [--where COL=VAL]\n"
                "                       [--normalize] [--xlimit X] [--json]\n"
                "\n"
-               "With --run (default results/latest): fits setup_s, grpc_bytes, http_bytes,\n"
-               "wan_egress_bytes and ops_total against n per mode, compares before/after, fits\n"
+               "With --run (default results/latest): fits setup_s, grpc_bytes, app_bytes (when\n"
+               "recorded), http_bytes, wan_egress_bytes and ops_total against n per mode, compares\n"
+               "before/after, fits\n"
                "the patent's FIG. 9/10 forms on normalised means, writes DIR/fit/fits.json and\n"
                "the gnuplot data, and prints the tables (or the JSON with --json).\n"
                "With --csv: any column pair of any CSV; --group splits by a column, --where keeps\n"
@@ -83,7 +84,8 @@ static const char *help_text(const char *cmd)
                "Sample A = mode --a (default before) of --run (default results/latest); sample B =\n"
                "mode --b (default after) of --run-b if given, else of the same run. Per N: mean ±\n"
                "sd, change in percent ((B - A) / A), Welch's t p and Mann-Whitney U p (exact without\n"
-               "ties), and the overall average change. --metric defaults to setup_s and grpc_bytes.\n";
+               "ties), and the overall average change. --metric defaults to setup_s, grpc_bytes and,\n"
+               "when both runs recorded it, app_bytes (the I/O the original logged).\n";
     if (strcmp(cmd, "fit-patent") == 0)
         return "usage: geokv-model fit-patent [--ref DIR] [--json]\n"
                "\n"
@@ -407,7 +409,7 @@ static int cmd_predict(const opts *o)
 static int cmd_compare(const opts *o)
 {
     const char *ma = o->a ? o->a : "before", *mb = o->b ? o->b : "after";
-    const char *metrics[2] = {o->metric ? o->metric : "setup_s", o->metric ? NULL : "grpc_bytes"};
+    const char *metrics[3] = {o->metric ? o->metric : "setup_s", o->metric ? NULL : "grpc_bytes", NULL};
     const char *fmt = o->format ? o->format : (o->json ? "json" : "table");
     if (strcmp(fmt, "table") && strcmp(fmt, "markdown") && strcmp(fmt, "json")) {
         fprintf(stderr, "geokv-model: --format is table, markdown or json\n");
@@ -428,9 +430,14 @@ static int cmd_compare(const opts *o)
         csv_free(&ta);
         return 1;
     }
+    /* the original's own I/O count, by default when both runs have it */
+    if (!o->metric && csv_column(&ta, "app_bytes") >= 0 && csv_column(&tb, "app_bytes") >= 0)
+        metrics[2] = "app_bytes";
     json_t *all = json_array();
     int rc = 0;
-    for (int i = 0; i < 2 && metrics[i]; i++) {
+    for (int i = 0; i < 3; i++) {
+        if (!metrics[i])
+            continue;
         groupfit ga, gb;
         if (groupfit_build(&ta, "n", metrics[i], "mode", "mode", ma, &ga, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-model: %s, mode %s: %s\n", pa, ma, err);

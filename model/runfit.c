@@ -18,6 +18,7 @@ static const struct {
 } metrics[RUNFIT_NMETRICS] = {
     {"setup_s", "s", "setup time (FIG. 7)"},
     {"grpc_bytes", "B", "store I/O, gRPC bytes (FIG. 8)"},
+    {"app_bytes", "B", "store I/O as the original logged it (FIG. 8)"},
     {"http_bytes", "B", "HTTP wire bytes"},
     {"wan_egress_bytes", "B", "WAN egress bytes"},
     {"ops_total", "requests", "requests"},
@@ -290,12 +291,20 @@ int runfit_load(const char *dir, const char *ref_dir, int cdf_n, runfit *rf, cha
         if (strcmp(csv_cell(&rf->summary, r, (size_t)cc), "1") != 0)
             rf->checker_fail++;
 
+    /* runs from before the end criterion existed measured every IP known */
+    const char *end = json_string_value(json_object_get(rf->config, "end_criterion"));
+    snprintf(rf->end_criterion, sizeof rf->end_criterion, "%s", end ? end : "ips");
     collect_modes(rf);
     for (int i = 0; i < RUNFIT_NMETRICS; i++) {
         runfit_metric *m = &rf->m[i];
         m->column = metrics[i].column;
         m->unit = metrics[i].unit;
         m->label = metrics[i].label;
+        if (i == RUNFIT_M_APP && csv_column(&rf->summary, m->column) < 0) {
+            note(rf, "summary.csv has no app_bytes (recorded since the fidelity profiles): FIG. 8 "
+                     "shows grpc_bytes only");
+            continue;
+        }
         m->ok = groupfit_build(&rf->summary, "n", m->column, "mode", NULL, NULL, &m->gf, sub,
                                sizeof sub) == 0;
         if (!m->ok) {
@@ -514,6 +523,7 @@ json_t *runfit_json(const runfit *rf)
     json_object_set_new(o, "synthetic", json_boolean(rf->synthetic));
     json_object_set_new(o, "runs", json_integer((json_int_t)rf->summary.nrows));
     json_object_set_new(o, "checker_failures", json_integer((json_int_t)rf->checker_fail));
+    json_object_set_new(o, "end_criterion", json_string(rf->end_criterion));
     for (int i = 0; i < RUNFIT_NMETRICS; i++) {
         const runfit_metric *m = &rf->m[i];
         if (!m->ok)
@@ -563,7 +573,8 @@ void runfit_print(FILE *out, const runfit *rf)
     for (size_t i = 0; i < rf->nmodes; i++)
         fprintf(out, " %s", rf->modes[i]);
     fprintf(out, "%s\n", rf->synthetic ? "   ** SYNTHETIC DATA, not measurements **" : "");
-    for (int i = 0; i < 2; i++) {
+    fprintf(out, "setup_s: end of setup by criterion %s\n", rf->end_criterion);
+    for (int i = 0; i <= RUNFIT_M_APP; i++) {
         const runfit_metric *m = &rf->m[i];
         if (!m->ok)
             continue;

@@ -24,7 +24,11 @@
 #include "model/groupfit.h"
 #include "model/patent.h"
 
-#define RUNFIT_NMETRICS 5
+#define RUNFIT_NMETRICS 6
+/* The metrics of m[] with a role: FIG. 7, FIG. 8 as the members count it,
+ * FIG. 8 as the original logged it (absent from runs before the fidelity
+ * profiles: then m[RUNFIT_M_APP].ok is 0 and the rest goes on). */
+enum { RUNFIT_M_SETUP = 0, RUNFIT_M_GRPC = 1, RUNFIT_M_APP = 2 };
 #define RUNFIT_MAX_NOTES 32
 #define RUNFIT_MAX_MODES 8
 #define RUNFIT_MODE_LEN 32
@@ -61,7 +65,8 @@ typedef struct runfit {
     char order[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN]; /* every mode known: of config.json, then of the data */
     size_t nmodes;
     char modes[RUNFIT_MAX_MODES][RUNFIT_MODE_LEN]; /* the modes in the data, in that order */
-    runfit_metric m[RUNFIT_NMETRICS]; /* m[0] setup_s, m[1] grpc_bytes, ... */
+    runfit_metric m[RUNFIT_NMETRICS]; /* m[0] setup_s, m[1] grpc_bytes, m[2] app_bytes, ... */
+    char end_criterion[16];     /* what setup_s measured: config.json's end_criterion, "ips" without it */
     int have_ref;
     patent_ref ref;
     runfit_patentfig fig[2];    /* FIG. 9 (setup_s), FIG. 10 (grpc_bytes) */

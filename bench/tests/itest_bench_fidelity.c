@@ -6,8 +6,9 @@
  * the new record keys and how they relate (setup_s is setup_rule_s under the
  * default end; the original's I/O grows from the first end to quiescence;
  * the controller's VM writes lines with the cost model only; deploy spreads
- * the starts), config.json's profile and overrides, the checker green, and
- * that bad fidelity options are one line and exit status 2. */
+ * the starts), config.json's profile and overrides (read back by --resume),
+ * the checker green, and that bad fidelity options are one line and exit
+ * status 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,6 +105,8 @@ static void check_records(const char *dir, bool cost)
         assert_string_equal(json_string_value(json_object_get(rec, "profile")), cost ? "patent-2022" : "ideal");
         assert_string_equal(json_string_value(json_object_get(rec, "end_criterion")), "rule");
         double rule = num(rec, "setup_rule_s"), ips = num(rec, "setup_ips_s"), tun = num(rec, "setup_tunneling_s");
+        /* a change is a txn: the last txn is not before the last change */
+        assert_true(num(rec, "setup_txn_s") >= rule);
         print_message("%s %s: setup_s %.3f rule %.3f ips %.3f tunneling %.3f; app_bytes %.0f first %.0f "
                       "quiescent %.0f grpc %.0f; ctl lines %.0f cpu %.3f s, agent cpu mean %.3f max %.3f s\n",
                       cost ? "patent-2022" : "ideal", mode, num(rec, "setup_s"), rule, ips, tun,
@@ -189,6 +192,20 @@ static void test_profiles(void **state)
     assert_non_null(strstr(param_source(c, "deploy_sleep_s"), "code@1ddd38e"));
     assert_string_equal(json_string_value(json_object_get(json_object_get(c, "options"), "start")), "deploy");
     json_decref(c);
+
+    /* --resume reads the profile back from config.json (every run recorded:
+     * nothing runs) */
+    {
+        char bin[1024], log[600];
+        char *rargv[] = { bin, "run", "--out", out, "--resume", NULL };
+        bench_t_program("geokv-bench", bin, sizeof bin);
+        snprintf(log, sizeof log, "%s/resume.log", tmpdir);
+        int status = bench_t_wait(bench_t_spawn(rargv, log), 60);
+        if (status != 0) {
+            bench_t_dump_log(log);
+            fail_msg("geokv-bench --resume exited with %d", status);
+        }
+    }
 }
 
 /* Bad fidelity options: one line, exit status 2, nothing started. */

@@ -61,7 +61,8 @@ static int setup(void **state)
         return -1;
     snprintf(rundir, sizeof rundir, "%s/synthetic-run", tmpdir);
     const int ns[5] = {10, 20, 30, 40, 50};
-    synth_opts o = {.seed = 5, .ns = ns, .nn = 5, .reps = 2, .with_lockless = 1, .with_timelines = 1};
+    synth_opts o = {.seed = 5, .ns = ns, .nn = 5, .reps = 2, .with_lockless = 1, .with_timelines = 1,
+                    .with_app = 1};
     return synth_write_run(rundir, &o);
 }
 
@@ -94,6 +95,14 @@ static void test_plots_and_report(void **state)
     free(out);
     static const char *plots[] = {"setup-time", "store-io", "patent-models", "completion-cdf",
                                   "time-breakdown"};
+    {
+        /* the run has app_bytes: store I/O gets its second panel */
+        snprintf(path, sizeof path, "%s/plots/store-io.svg", rundir);
+        char *svg = util_slurp(path, NULL);
+        assert_non_null(svg);
+        assert_non_null(strstr(svg, "as the original logged it"));
+        free(svg);
+    }
     for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {
         snprintf(path, sizeof path, "%s/plots/%s.png", rundir, plots[i]);
         assert_true(is_png(path));
@@ -123,7 +132,8 @@ static void test_json_outputs(void **state)
     json_t *j = json_loads(out, 0, &jerr);
     free(out);
     assert_non_null(j);
-    assert_int_equal(json_array_size(j), 2); /* setup_s and grpc_bytes */
+    assert_int_equal(json_array_size(j), 3); /* setup_s, grpc_bytes and (recorded) app_bytes */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 2), "metric")), "app_bytes");
     assert_int_equal(json_array_size(json_object_get(json_array_get(j, 0), "rows")), 5);
     json_decref(j);
 

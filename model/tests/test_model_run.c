@@ -65,7 +65,8 @@ static void test_full_run_pipeline(void **state)
     char dir[512], err[512];
     snprintf(dir, sizeof dir, "%s/synthetic-full", tmpdir);
     const int ns[5] = {10, 20, 30, 40, 50};
-    synth_opts o = {.seed = 42, .ns = ns, .nn = 5, .reps = 3, .with_lockless = 1, .with_timelines = 1};
+    synth_opts o = {.seed = 42, .ns = ns, .nn = 5, .reps = 3, .with_lockless = 1, .with_timelines = 1,
+                    .with_app = 1};
     assert_int_equal(synth_write_run(dir, &o), 0);
 
     runfit rf;
@@ -93,6 +94,18 @@ static void test_full_run_pipeline(void **state)
     assert_non_null(rf.m[0].other[2]);   /* lockless against before */
     assert_null(rf.m[0].other[1]);       /* after: in cmp */
 
+    /* app_bytes analysed as grpc_bytes is: fits per mode, before against after and lockless */
+    assert_true(rf.m[RUNFIT_M_APP].ok);
+    assert_string_equal(rf.m[RUNFIT_M_APP].column, "app_bytes");
+    assert_true(rf.m[RUNFIT_M_APP].cmp_ok);
+    assert_true(rf.m[RUNFIT_M_APP].cmp.mean_change_pct < 0);
+    assert_non_null(rf.m[RUNFIT_M_APP].other[2]);
+    g = groupfit_find(&rf.m[RUNFIT_M_APP].gf, "before");
+    assert_non_null(g);
+    assert_true(fabs(g->lev[4].mean - synth_app_bytes(0, 50)) < 0.05 * synth_app_bytes(0, 50));
+    /* no end_criterion in config.json: the runs measured every IP known */
+    assert_string_equal(rf.end_criterion, "ips");
+
     /* FIG. 9 / 10 comparison possible; CDF from every agent of 3 reps */
     assert_true(rf.fig[0].ok);
     assert_true(rf.fig[1].ok);
@@ -110,9 +123,17 @@ static void test_full_run_pipeline(void **state)
     assert_non_null(strstr(md, "| 50 | 137.2 | 85.9 | -37% |"));
     assert_non_null(strstr(md, "### FIG. 10"));
     assert_non_null(strstr(md, "| before | 15 | 15 | 0 |"));
+    assert_non_null(strstr(md, "### FIG. 8: store I/O as the original counted it (`app_bytes`)"));
+    assert_non_null(strstr(md, "criterion **ips**"));
+    assert_non_null(strstr(md, "lockless against before"));
     free(md);
+    json_t *j = runfit_json(&rf);
+    assert_true(json_is_object(json_object_get(json_object_get(json_object_get(j, "metrics"), "app_bytes"),
+                                               "before_vs_after")));
+    assert_string_equal(json_string_value(json_object_get(j, "end_criterion")), "ips");
+    json_decref(j);
     const char *files[] = {"fits.json", "setup_s-before.dat", "setup_s-after-curves.dat",
-                           "grpc_bytes-lockless.dat", "fig9-curves.dat", "fig10-patent-points.dat",
+                           "grpc_bytes-lockless.dat", "app_bytes-after-curves.dat", "app_bytes-before.dat", "fig9-curves.dat", "fig10-patent-points.dat",
                            "cdf-after.dat", "breakdown-before.dat", "modes.txt"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/fit/%s", dir, files[i]);
@@ -146,8 +167,22 @@ static void test_sparse_run_degrades_gracefully(void **state)
     for (size_t i = 0; i < rf.nnotes; i++)
         saw_cdf_note |= strstr(rf.notes[i], "CDF skipped") != NULL;
     assert_true(saw_cdf_note);
+    /* a run from before app_bytes: noted, FIG. 8 on grpc_bytes alone */
+    assert_false(rf.m[RUNFIT_M_APP].ok);
+    int saw_app_note = 0;
+    for (size_t i = 0; i < rf.nnotes; i++)
+        saw_app_note |= strstr(rf.notes[i], "no app_bytes") != NULL;
+    assert_true(saw_app_note);
     assert_int_equal(runfit_write(&rf, err, sizeof err), 0);
     assert_int_equal(report_write(&rf, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = util_slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "### FIG. 8: store I/O (gRPC"));
+    assert_null(strstr(md, "as the original counted it"));
+    free(md);
+    snprintf(path, sizeof path, "%s/fit/app_bytes-before.dat", dir);
+    assert_false(util_file_exists(path));
     runfit_free(&rf);
 
     /* no summary.csv at all: a clear error */

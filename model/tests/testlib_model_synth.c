@@ -23,6 +23,13 @@ double synth_grpc_bytes(int mode, double n)
     return c[mode][0] * n * n * n + c[mode][1] * n * n + c[mode][2] * n;
 }
 
+double synth_app_bytes(int mode, double n)
+{
+    /* the original's own count: a fraction of grpc_bytes, before worse */
+    static const double c[3][3] = {{15, 2000, 5000}, {4, 900, 4000}, {3, 800, 3000}};
+    return c[mode][0] * n * n * n + c[mode][1] * n * n + c[mode][2] * n;
+}
+
 int synth_write_run(const char *dir, const synth_opts *o)
 {
     char path[4096];
@@ -51,7 +58,8 @@ int synth_write_run(const char *dir, const synth_opts *o)
                  "agent_p90_s,agent_max_s,grpc_bytes,grpc_sent_bytes,grpc_received_bytes,"
                  "http_bytes,raft_bytes,wan_egress_bytes,ops_total,ops_range,ops_put,ops_delete,"
                  "ops_txn,ops_lease,ops_watch,ops_lock,lock_wait_sum_s,lock_wait_max_s,"
-                 "watch_events,t_lock_s,t_fixed_s,t_other_s,checker_ok,checker_msg\n");
+                 "watch_events,t_lock_s,t_fixed_s,t_other_s,checker_ok,checker_msg%s\n",
+            o->with_app ? ",app_bytes" : "");
     int order = 0, nmodes = o->with_lockless ? 3 : 2;
     const char *names[4] = {mode_names[0], mode_names[1], mode_names[2], o->extra_mode};
     if (o->extra_mode)
@@ -70,12 +78,15 @@ int synth_write_run(const char *dir, const synth_opts *o)
                 order++;
                 fprintf(csv, "synthetic,%s,%g,%d,%d,%lu,1,,seoul-aws,%.4f,%.4f,%.4f,%.4f,%.0f,%.0f,"
                              "%.0f,%.0f,%.0f,%.0f,%ld,%ld,%ld,0,%ld,%ld,%ld,%ld,%.4f,%.4f,%ld,%.4f,"
-                             "%.4f,%.4f,1,\n",
+                             "%.4f,%.4f,1,",
                         mode, n, rep, order, o->seed, setup, setup * 0.5, setup * 0.85,
                         setup * 0.97, grpc, grpc * 0.3, grpc * 0.7, grpc * 1.6, grpc * 2.1,
                         grpc * 0.9, ops, ops / 2, ops / 4, ops / 8, ops / 16, (long)n * 2,
                         m == 2 ? 0L : (long)n, t_lock * n, t_lock * 1.5, (long)(n * n * 2),
                         t_lock, t_fixed, t_other);
+                if (o->with_app)
+                    fprintf(csv, ",%.0f", synth_app_bytes(m, n) * (1 + gsl_ran_gaussian(rng, 0.04)));
+                fputc('\n', csv);
                 fprintf(jl, "{\"run_id\":\"synthetic\",\"mode\":\"%s\",\"n\":%g,\"rep\":%d,"
                             "\"setup_s\":%.4f,\"grpc_bytes\":%.0f,\"checker_ok\":1,"
                             "\"synthetic\":true}\n", mode, n, rep, setup, grpc);

@@ -17,12 +17,14 @@ typedef struct synth_opts {
     int with_lockless;
     int with_timelines;
     const char *extra_mode;  /* non-NULL: one more mode of that name, on lockless's curves */
+    int with_app;            /* an app_bytes column (runs recorded since the fidelity profiles) */
 } synth_opts;
 
 /* The noise-free curves the generator draws from (mode: 0 before, 1 after,
  * 2 lockless). */
 double synth_setup_s(int mode, double n);
 double synth_grpc_bytes(int mode, double n);
+double synth_app_bytes(int mode, double n);
 
 /* 0 on success; dir is created. */
 int synth_write_run(const char *dir, const synth_opts *o);

@@ -557,9 +557,11 @@ int cb_agent_cas_rule(cb_agent *a, const cb_rule *r)
     if (rc != ETCD_OK)
         return agent_err(a, "rule CAS txn", &st);
     cb_fid_bytes_put(a->x, len);
+    double now = util_now_s();   /* one time for both stamps: a change is a txn */
+    cb_fid_rule_txn(a->x, now);
     /* compare failed: the Else put wrote a changed rule */
     if (!tr.succeeded)
-        cb_fid_rule_written(a->x, a, util_now_s());
+        cb_fid_rule_written(a->x, a, now);
     etcd_txn_result_free(&tr);
     cb_agent_check_complete(a, r);
     return 0;

@@ -327,9 +327,11 @@ static int update_rule(cb_controller *c, const cb_peer *peers, size_t n, size_t 
         goto cleanup;
     }
     cb_fid_bytes_put(c->x, len);
+    double now = util_now_s();   /* one time for both stamps: a change is a txn */
+    cb_fid_rule_txn(c->x, now);
     /* compare failed: the Else put wrote a changed rule */
     if (!tr.succeeded)
-        cb_fid_rule_written(c->x, cb_ctx_agent_by_host(c->x, peers[i].host_id), util_now_s());
+        cb_fid_rule_written(c->x, cb_ctx_agent_by_host(c->x, peers[i].host_id), now);
     if (cb_cost_spend(c->x, &c->vm, 3, 0, 0) != 0)
         goto cleanup;
     rc = 0;

@@ -41,6 +41,10 @@
       "first agent start to the moment every agent knew every peer's IP (its rule listed them all)")         \
     X(setup_tunneling_s, F64, "s", COMPLETED, SUMMARY,                                                       \
       "first agent start to the moment every agent had put itself tunneling")                              \
+    X(setup_txn_s, F64, "s", COMPLETED, SUMMARY,                                                             \
+      "first agent start to the last rule CAS transaction anyone sent, whether or not it changed the "      \
+      "rule (the original logs \"TransactionRequest size\" before every one; in before mode the "           \
+      "controller's peer events handled after the last change count here); setup_rule_s when none was sent") \
     X(agent_p50_s, F64, "s", COMPLETED, SUMMARY, "median per-agent completion time since that agent's start") \
     X(agent_p90_s, F64, "s", COMPLETED, SUMMARY, "90th percentile of the per-agent completion times")         \
     X(agent_max_s, F64, "s", COMPLETED, SUMMARY, "slowest per-agent completion time")

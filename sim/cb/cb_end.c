@@ -49,6 +49,7 @@ void cb_end_compute(const cb_end_stamps *s, cb_end_times *out)
         out->rule_s = out->ips_s;
         out->app_bytes = s->bytes_all_ips;
     }
+    out->txn_s = s->last_txn > 0 ? since(s->last_txn, s->first_start) : out->rule_s;
 }
 
 double cb_end_pick(cb_end e, const cb_end_times *t)

@@ -18,6 +18,7 @@ typedef struct cb_end_stamps {
     double first_start;                 /* the first agent's start */
     double all_ips;                     /* the last agent completion (every IP known by all) */
     double all_tunneling;               /* n_tunneling reached N */
+    double last_txn;                    /* the last rule CAS txn sent, changed or not */
     const double *rule_changed;         /* per agent: its last rule change, 0: none */
     const uint64_t *bytes_at_change;    /* per agent: app_bytes at that change */
     int n;
@@ -27,7 +28,7 @@ typedef struct cb_end_stamps {
 /* Seconds since first_start (-1 when the stamp is missing) and the I/O up to
  * the faithful end. */
 typedef struct cb_end_times {
-    double rule_s, ips_s, tunneling_s;
+    double rule_s, ips_s, tunneling_s, txn_s;
     int last_agent;                     /* whose rule changed last, -1: no rule was ever written */
     uint64_t app_bytes;                 /* bytes_at_change[last_agent], or bytes_all_ips */
 } cb_end_times;
@@ -35,8 +36,9 @@ typedef struct cb_end_times {
 /* Index of the largest stamp > 0 of t[0..n), the first of equals; -1 if none. */
 int cb_end_last_change(const double *t, int n);
 
-/* The three ends from the stamps. With no rule ever written (N = 1: no
- * peer to list) the rule end is the ips end, and app_bytes the bytes then. */
+/* The ends from the stamps. With no rule ever written (N = 1: no peer to
+ * list) the rule end is the ips end, and app_bytes the bytes then; with no
+ * rule txn ever sent the txn end is the rule end. */
 void cb_end_compute(const cb_end_stamps *s, cb_end_times *out);
 
 /* setup_s under criterion e. */

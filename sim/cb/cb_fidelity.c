@@ -18,6 +18,14 @@ void cb_fid_rule_written(cb_ctx *x, cb_agent *a, double t)
     pthread_mutex_unlock(&x->mu);
 }
 
+void cb_fid_rule_txn(cb_ctx *x, double t)
+{
+    pthread_mutex_lock(&x->mu);
+    if (t > x->last_rule_txn)
+        x->last_rule_txn = t;
+    pthread_mutex_unlock(&x->mu);
+}
+
 void cb_fid_bytes_get(cb_ctx *x, const etcd_range_result *r)
 {
     __atomic_fetch_add(&x->app_bytes, (uint64_t)etcd_pb_range_logged_size(r), __ATOMIC_RELAXED);

@@ -116,6 +116,7 @@ typedef struct cb_ctx {
     int n_complete, n_tunneling;
     double first_start, last_complete;
     double all_tunneling;                    /* when n_tunneling last reached n_agents, 0: never */
+    double last_rule_txn;                    /* the last rule CAS txn anyone sent, changed or not, 0: none */
     uint64_t app_bytes_all_ips;              /* app_bytes when n_complete last reached n_agents */
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;
@@ -302,6 +303,9 @@ int cb_mode_cache_event(cb_agent *a, int src, const etcd_event *ev);
 /* A write of a's rule that changed it (CAS compare failed: the Else put
  * ran), at time t: the original's end of setup for that agent is its last. */
 void cb_fid_rule_written(cb_ctx *x, cb_agent *a, double t);
+/* A rule CAS txn was sent at time t (whatever its outcome): the original
+ * logs "TransactionRequest size" before every one. */
+void cb_fid_rule_txn(cb_ctx *x, double t);
 /* I/O as the original logged it: a Get response's protobuf size (header +
  * key-values), a Put or Txn's value length. */
 void cb_fid_bytes_get(cb_ctx *x, const etcd_range_result *r);

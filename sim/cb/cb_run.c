@@ -657,13 +657,15 @@ static void run_ends(run_state *r)
         bytes[i] = x->agents[i]->app_bytes_at_rule_change;
     }
     cb_end_stamps s = {.first_start = x->first_start, .all_ips = x->last_complete,
-                       .all_tunneling = x->all_tunneling, .rule_changed = changed, .bytes_at_change = bytes,
+                       .all_tunneling = x->all_tunneling, .last_txn = x->last_rule_txn,
+                       .rule_changed = changed, .bytes_at_change = bytes,
                        .n = changed && bytes ? r->n : 0, .bytes_all_ips = x->app_bytes_all_ips};
     pthread_mutex_unlock(&x->mu);
     cb_end_compute(&s, &t);
     res->setup_rule_s = t.rule_s;
     res->setup_ips_s = t.ips_s;
     res->setup_tunneling_s = t.tunneling_s;
+    res->setup_txn_s = t.txn_s;
     res->setup_s = cb_end_pick(r->cfg->end, &t);
     res->app_bytes = t.app_bytes;
     res->app_bytes_first_end = x->app_bytes_all_ips;

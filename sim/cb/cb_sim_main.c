@@ -312,10 +312,11 @@ int main(int argc, char **argv)
         /* the fidelity measures */
         if (j)
             json_object_update_new(
-                j, json_pack("{s:s, s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "profile",
+                j, json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "profile",
                              cfg.profile ? cfg.profile->name : "ideal", "end_criterion", cb_end_name(cfg.end),
                              "setup_rule_s", res.setup_rule_s, "setup_ips_s", res.setup_ips_s,
-                             "setup_tunneling_s", res.setup_tunneling_s, "app_bytes", (json_int_t)res.app_bytes,
+                             "setup_tunneling_s", res.setup_tunneling_s, "setup_txn_s", res.setup_txn_s,
+                             "app_bytes", (json_int_t)res.app_bytes,
                              "app_bytes_first_end", (json_int_t)res.app_bytes_first_end, "app_bytes_quiescent",
                              (json_int_t)res.app_bytes_quiescent, "ctl_cost_lines",
                              (json_int_t)res.ctl_cost_lines, "ctl_cpu_s", res.ctl_cpu_s, "agent_cpu_mean_s",

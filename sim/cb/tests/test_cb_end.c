@@ -27,7 +27,8 @@ static void test_compute(void **state)
     (void)state;
     const double changed[] = {120.0, 131.0, 0, 127.0};
     const uint64_t bytes[] = {1000, 5000, 0, 4000};
-    cb_end_stamps s = {.first_start = 100.0, .all_ips = 125.0, .all_tunneling = 128.0, .rule_changed = changed,
+    cb_end_stamps s = {.first_start = 100.0, .all_ips = 125.0, .all_tunneling = 128.0, .last_txn = 140.0,
+                       .rule_changed = changed,
                        .bytes_at_change = bytes, .n = 4, .bytes_all_ips = 3500};
     cb_end_times t;
     cb_end_compute(&s, &t);
@@ -35,6 +36,7 @@ static void test_compute(void **state)
     assert_true(fabs(t.rule_s - 31.0) < 1e-12);
     assert_true(fabs(t.ips_s - 25.0) < 1e-12);
     assert_true(fabs(t.tunneling_s - 28.0) < 1e-12);
+    assert_true(fabs(t.txn_s - 40.0) < 1e-12);
     assert_true(t.app_bytes == 5000);   /* at the last change, not the largest of the others */
     assert_true(cb_end_pick(CB_END_RULE, &t) == t.rule_s);
     assert_true(cb_end_pick(CB_END_IPS, &t) == t.ips_s);
@@ -53,6 +55,7 @@ static void test_no_rule_written(void **state)
     assert_true(t.rule_s == t.ips_s && fabs(t.ips_s - 2.0) < 1e-12);
     assert_true(t.app_bytes == 777);
     assert_true(t.tunneling_s == -1);   /* never reached: missing */
+    assert_true(t.txn_s == t.rule_s);   /* no txn sent */
     s.first_start = 0;                  /* nobody started */
     cb_end_compute(&s, &t);
     assert_true(t.rule_s == -1 && t.ips_s == -1);
