@@ -6,6 +6,9 @@
  *                                  which owns the statistics and the report
  *   geokv-bench schema [--update FILE]
  *                                  results/SCHEMA.md's column tables
+ *   geokv-bench calibrate [options]
+ *                                  fit the cost model on FIG. 7 before, predict
+ *                                  the rest (see `geokv-bench calibrate --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/bench_calibrate.h"
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
@@ -24,6 +28,8 @@ static void usage(FILE *f)
     fputs("usage: geokv-bench [run] [options]\n"
           "       geokv-bench compare|report|fit|plots|predict [args]   (runs geokv-model)\n"
           "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
+          "       geokv-bench calibrate [options]      fit the cost model on FIG. 7 before, predict\n"
+          "                                            after and FIG. 8 (see calibrate --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
         return bench_sweep_main(argc - 2, argv + 2);
     if (strncmp(cmd, "--", 2) == 0 || argc == 1)
         return bench_sweep_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return bench_calibrate_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -81,7 +89,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate; see --help)\n",
             cmd);
     return 2;
 }

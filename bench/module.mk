@@ -3,13 +3,18 @@
 #   make bench        the default sweep (N 10..50, every mode, 3 reps,
 #                     full delays), then `make fit plots report`; prints the wall time
 #   make bench-quick  N 10 and 20, one repetition, --rtt-scale 0.2 (smoke test)
+#   make calibrate    geokv-bench calibrate with its defaults (profile patent-2022,
+#                     N 10..50, one repetition; about 30 minutes): fits the cost
+#                     model on FIG. 7 before, writes the profile, predicts after
+#                     and FIG. 8 (results/calib-*/calibration.md)
 #
-# BENCH_ARGS adds options to either (e.g. BENCH_ARGS="--seed 7 --reps 5").
+# BENCH_ARGS adds options to bench and bench-quick (e.g. BENCH_ARGS="--seed 7
+# --reps 5"), CALIBRATE_ARGS to calibrate (e.g. CALIBRATE_ARGS="--seed 7").
 # A sweep that ends with a failed run (exit 1) still gets its fit, plots and
 # report, then make fails; a stopped sweep (Ctrl-C) stops make.
 
-EXTRA_TARGETS += bench bench-quick
-.PHONY: bench bench-quick
+EXTRA_TARGETS += bench bench-quick calibrate
+.PHONY: bench bench-quick calibrate
 
 BENCH_ARGS ?=
 
@@ -25,4 +30,12 @@ bench-quick: $(BUILD)/bin/geokv-bench
 	$(Q)start=$$(date +%s); \
 	$(BUILD)/bin/geokv-bench run --n 10,20 --reps 1 --rtt-scale 0.2 $(BENCH_ARGS); rc=$$?; \
 	echo "make bench-quick: $$(( $$(date +%s) - start )) s wall time"; \
+	exit $$rc
+
+CALIBRATE_ARGS ?=
+
+calibrate: $(BUILD)/bin/geokv-bench $(BUILD)/bin/geokv-model
+	$(Q)start=$$(date +%s); \
+	$(BUILD)/bin/geokv-bench calibrate $(CALIBRATE_ARGS); rc=$$?; \
+	echo "make calibrate: $$(( $$(date +%s) - start )) s wall time"; \
 	exit $$rc

@@ -1,6 +1,7 @@
 /* geokv-model: fits, predictions, comparisons, the patent's models, plots and
  * the report, from results CSVs (results/SCHEMA.md) or any CSV with a header.
  * Reads results; never runs a benchmark. */
+#include "model/calibrate_cmd.h"
 #include "model/compare.h"
 #include "model/csv.h"
 #include "model/fit.h"
@@ -46,6 +47,8 @@ static void usage_main(FILE *out)
         "  fit-patent  least squares on the patent's FIG. 7/8 numbers beside its FIG. 9/10 models\n"
         "  plots       write <run>/fit/ data and draw <run>/plots/*.png and *.svg with gnuplot\n"
         "  report      write <run>/report.md (and <run>/fit/)\n"
+        "  calibrate   fit the cost model to the patent's FIG. 7 before series from probe sweeps\n"
+        "  calibrate-report  calibration.md and .json of a `geokv-bench calibrate` directory\n"
         "\n"
         "`geokv-model <command> --help` describes each command's options.\n");
 }
@@ -601,6 +604,10 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "calibrate") == 0)
+        return calibrate_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate-report") == 0)
+        return calibrate_report_main(argc - 1, argv + 1);
     const char *help = help_text(cmd);
     if (!help) {
         fprintf(stderr, "geokv-model: unknown command '%s'\n\n", cmd);
