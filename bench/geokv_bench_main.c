@@ -6,6 +6,8 @@
  *                                  which owns the statistics and the report
  *   geokv-bench schema [--update FILE]
  *                                  results/SCHEMA.md's column tables
+ *   geokv-bench factors [options]  the factor study: a 2^k design of sweeps
+ *                                  (see `geokv-bench factors --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/bench_factors.h"
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
@@ -24,6 +27,8 @@ static void usage(FILE *f)
     fputs("usage: geokv-bench [run] [options]\n"
           "       geokv-bench compare|report|fit|plots|predict [args]   (runs geokv-model)\n"
           "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
+          "       geokv-bench factors [options]        the factor study: what decides whether the\n"
+          "                                            cache helps (see factors --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
         return bench_sweep_main(argc - 2, argv + 2);
     if (strncmp(cmd, "--", 2) == 0 || argc == 1)
         return bench_sweep_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "factors") == 0)
+        return bench_factors_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -81,7 +88,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, factors; see --help)\n",
             cmd);
     return 2;
 }

@@ -3,13 +3,20 @@
 #   make bench        the default sweep (N 10..50, every mode, 3 reps,
 #                     full delays), then `make fit plots report`; prints the wall time
 #   make bench-quick  N 10 and 20, one repetition, --rtt-scale 0.2 (smoke test)
+#   make bench-factors  the factor study, `geokv-bench factors` (a 2^4 design over
+#                     controller region, start schedule, cost model and init lock;
+#                     N 20 and 40, one repetition; `geokv-bench factors --dry-run`
+#                     prints the plan and its estimated wall time), written to
+#                     results/factors-<id>/ (factors.md, factors.json, factors.png)
 #
-# BENCH_ARGS adds options to either (e.g. BENCH_ARGS="--seed 7 --reps 5").
+# BENCH_ARGS adds options to bench and bench-quick (e.g. BENCH_ARGS="--seed 7
+# --reps 5"), FACTORS_ARGS to bench-factors (e.g. FACTORS_ARGS="--n 20,30",
+# FACTORS_ARGS="--resume").
 # A sweep that ends with a failed run (exit 1) still gets its fit, plots and
 # report, then make fails; a stopped sweep (Ctrl-C) stops make.
 
-EXTRA_TARGETS += bench bench-quick
-.PHONY: bench bench-quick
+EXTRA_TARGETS += bench bench-quick bench-factors
+.PHONY: bench bench-quick bench-factors
 
 BENCH_ARGS ?=
 
@@ -25,4 +32,12 @@ bench-quick: $(BUILD)/bin/geokv-bench
 	$(Q)start=$$(date +%s); \
 	$(BUILD)/bin/geokv-bench run --n 10,20 --reps 1 --rtt-scale 0.2 $(BENCH_ARGS); rc=$$?; \
 	echo "make bench-quick: $$(( $$(date +%s) - start )) s wall time"; \
+	exit $$rc
+
+FACTORS_ARGS ?=
+
+bench-factors: $(BUILD)/bin/geokv-bench $(BUILD)/bin/geokv-model
+	$(Q)start=$$(date +%s); \
+	$(BUILD)/bin/geokv-bench factors $(FACTORS_ARGS); rc=$$?; \
+	echo "make bench-factors: $$(( $$(date +%s) - start )) s wall time"; \
 	exit $$rc
