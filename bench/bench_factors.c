@@ -206,8 +206,8 @@ static json_t *design_json(const bench_fac_plan *p)
         const bench_fac_def *d = &bench_fac_defs[f];
         json_t *lv = json_array();
         for (int l = 0; l < 2; l++)
-            json_array_append_new(lv, json_pack("{s:s,s:s,s:s,s:i}", "code", d->code[l], "text", d->text[l],
-                                                "options", d->opts[l], "coded", l ? 1 : -1));
+            json_array_append_new(lv, json_pack("{s:s,s:s,s:s,s:s,s:i}", "code", d->code[l], "label", d->label[l],
+                                                "text", d->text[l], "options", d->opts[l], "coded", l ? 1 : -1));
         json_array_append_new(fs, json_pack("{s:s,s:s,s:b,s:o}", "key", d->key, "title", d->title, "varied",
                                             (p->varied >> f) & 1u, "levels", lv));
     }

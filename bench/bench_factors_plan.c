@@ -11,16 +11,16 @@
 #include "sim/util/util_err.h"
 
 const bench_fac_def bench_fac_defs[BENCH_FAC_K] = {
-    {"region", "controller region", {"seoul", "useast1"},
+    {"region", "controller region", {"seoul", "useast1"}, {"Seoul", "us-east-1"},
      {"Seoul (the topology's controller_region, " BENCH_FAC_NEAR_REGION ")", "us-east-1 (" BENCH_FAC_FAR_REGION ")"},
      {"(the topology's)", "--controller-region " BENCH_FAC_FAR_REGION}},
-    {"start", "start schedule", {"all", "deploy"},
+    {"start", "start schedule", {"all", "deploy"}, {"start all", "deploy"},
      {"all agents at once", "the original's deploy script"},
      {"--start all", "--start deploy"}},
-    {"cost", "cost model", {"costoff", "coston"},
+    {"cost", "cost model", {"costoff", "coston"}, {"cost off", "cost on"},
      {"off", "on, the profile's values (calibrated once calibration wrote them)"},
      {"--profile-set cost_model=false", "(the profile as written)"}},
-    {"lock", "init lock", {"lockon", "lockoff"},
+    {"lock", "init lock", {"lockon", "lockoff"}, {"lock on", "lock off"},
      {"on (the patent's after mode)", "off"},
      {"--init-lock on", "--init-lock off"}},
 };

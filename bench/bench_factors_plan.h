@@ -59,6 +59,7 @@ typedef struct bench_fac_def {
     const char *key;            /* "region": its name in --factors and in files */
     const char *title;          /* "controller region" */
     const char *code[2];        /* level codes in cell names: "seoul", "useast1" */
+    const char *label[2];       /* short labels for tables and plots: "Seoul", "us-east-1" */
     const char *text[2];        /* the levels in words */
     const char *opts[2];        /* the `run` options of each level, as text */
 } bench_fac_def;

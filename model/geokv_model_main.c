@@ -3,6 +3,7 @@
  * Reads results; never runs a benchmark. */
 #include "model/compare.h"
 #include "model/csv.h"
+#include "model/factors_cmd.h"
 #include "model/fit.h"
 #include "model/fit_json.h"
 #include "model/groupfit.h"
@@ -46,6 +47,7 @@ static void usage_main(FILE *out)
         "  fit-patent  least squares on the patent's FIG. 7/8 numbers beside its FIG. 9/10 models\n"
         "  plots       write <run>/fit/ data and draw <run>/plots/*.png and *.svg with gnuplot\n"
         "  report      write <run>/report.md (and <run>/fit/)\n"
+        "  factors     the analysis of a `geokv-bench factors` study: effects, factors.md/.json/.png\n"
         "\n"
         "`geokv-model <command> --help` describes each command's options.\n");
 }
@@ -601,6 +603,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "factors") == 0)
+        return factors_cmd_main(argc - 1, argv + 1);
     const char *help = help_text(cmd);
     if (!help) {
         fprintf(stderr, "geokv-model: unknown command '%s'\n\n", cmd);
