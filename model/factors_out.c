@@ -413,8 +413,8 @@ json_t *fs_json(const fs_study *s)
     return json_pack("{s:s,s:s,s:s,s:o,s:i,s:f,s:f,s:s,s:o,s:o,s:s,s:s,s:o,s:{s:o,s:o},s:o,s:o,s:f,s:f,s:o}",
                      "study_id", s->id, "git_describe", s->git, "status", s->status, "n", nl_, "reps", s->reps,
                      "rtt_scale", s->rtt_scale, "delay_scale", s->delay_scale, "end_criterion", s->end, "cost_model",
-                     s->have_c_line ? json_pack("{s:f,s:s}", "c_line_us", s->c_line_us, "c_line_us_source",
-                                                s->c_line_src)
+                     s->have_c_line ? json_pack("{s:f,s:s,s:b}", "c_line_us", s->c_line_us, "c_line_us_source",
+                                                s->c_line_src, "on_in_some_cell", s->cost_on_seen)
                                     : json_null(),
                      "factors", fac, "response",
                      "change_pct = 100 (mean after - mean before) / mean before over green runs, per N; mean = mean "
@@ -525,8 +525,8 @@ static void md_effects(FILE *f, const fs_study *s, int metric, const char *title
                    "error +-%.1f (one effect, 95%%), +-%.1f (all %zu at once). Effects beyond the margin are in bold.\n",
                 l->pse, l->df, l->me, l->sme, nm);
     else
-        fprintf(f, "\nToo few effects (%zu) for Lenth's pseudo standard error; with one repetition per cell there is "
-                   "no replicate error.\n", nm);
+        fprintf(f, "\nToo few effects (%zu) for Lenth's pseudo standard error%s.\n", nm,
+                s->reps == 1 ? "; with one repetition per cell there is no replicate error" : "");
     fprintf(f, "\n");
 }
 
@@ -543,9 +543,12 @@ void fs_markdown(FILE *f, const fs_study *s)
     fprintf(f, "; N = %s, %d repetition%s per mode and N, `--rtt-scale %g --delay-scale %g`; setup_s measured to "
                "the end `%s` (config.json end_criterion).\n\n",
             ns, s->reps, s->reps == 1 ? "" : "s", s->rtt_scale, s->delay_scale, s->end[0] ? s->end : "?");
-    if (s->have_c_line)
+    if (s->cost_on_seen)
         fprintf(f, "Cost model of the cost-on cells: c_line_us = %g us, source \"%s\" (the profile as the sweeps "
                    "recorded it in config.json).\n\n", s->c_line_us, s->c_line_src);
+    else if (s->have_c_line)
+        fprintf(f, "No cell ran with the cost model on; the profile's c_line_us = %g us, source \"%s\" (config.json), "
+                   "was not spent.\n\n", s->c_line_us, s->c_line_src);
     else
         fprintf(f, "No cell ran with the cost model on.\n\n");
     if (s->wall_s > 0)

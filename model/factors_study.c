@@ -276,12 +276,20 @@ static void summarise_config(fs_study *s)
             snprintf(s->end, sizeof s->end, "mixed");
         if (!c->cost_model)
             continue;
-        if (!s->have_c_line) {
-            s->have_c_line = true;
+        if (!s->cost_on_seen) {
+            s->cost_on_seen = s->have_c_line = true;
             s->c_line_us = c->c_line_us;
             snprintf(s->c_line_src, sizeof s->c_line_src, "%s", c->c_line_src);
         } else if (c->c_line_us != s->c_line_us) {
             c_differs = true;
+        }
+    }
+    for (size_t i = 0; i < s->ncells && !s->have_c_line; i++) {
+        const fs_cell *c = &s->cells[i];
+        if (isfinite(c->c_line_us) && c->end[0]) {
+            s->have_c_line = true;
+            s->c_line_us = c->c_line_us;
+            snprintf(s->c_line_src, sizeof s->c_line_src, "%s", c->c_line_src);
         }
     }
     if (c_differs)

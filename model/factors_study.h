@@ -69,8 +69,9 @@ typedef struct fs_study {
     bool eff_ok[FS_METRICS][FS_MAX_N + 1];
     factors_pse pse[FS_METRICS][FS_MAX_N + 1];
     bool pse_ok[FS_METRICS][FS_MAX_N + 1];
-    /* the cost model's c_line_us of the cost-on cells (the first found) */
-    bool have_c_line;
+    /* the cost model's c_line_us of the cost-on cells (the first found), or
+     * when none ran with it on, the profile's value all the same */
+    bool have_c_line, cost_on_seen;
     double c_line_us;
     char c_line_src[320];
     char end[16];                      /* the cells' end criterion ("mixed" when they differ) */
