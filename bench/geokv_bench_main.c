@@ -9,6 +9,8 @@
  *   geokv-bench calibrate [options]
  *                                  fit the cost model on FIG. 7 before, predict
  *                                  the rest (see `geokv-bench calibrate --help`)
+ *   geokv-bench factors [options]  the factor study: a 2^k design of sweeps
+ *                                  (see `geokv-bench factors --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "bench/bench_calibrate.h"
+#include "bench/bench_factors.h"
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
@@ -30,6 +33,8 @@ static void usage(FILE *f)
           "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
           "       geokv-bench calibrate [options]      fit the cost model on FIG. 7 before, predict\n"
           "                                            after and FIG. 8 (see calibrate --help)\n"
+          "       geokv-bench factors [options]        the factor study: what decides whether the\n"
+          "                                            cache helps (see factors --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -82,6 +87,8 @@ int main(int argc, char **argv)
         return bench_sweep_main(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0)
         return bench_calibrate_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "factors") == 0)
+        return bench_factors_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -89,7 +96,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors; see --help)\n",
             cmd);
     return 2;
 }

@@ -7,14 +7,21 @@
 #                     N 10..50, one repetition; about 30 minutes): fits the cost
 #                     model on FIG. 7 before, writes the profile, predicts after
 #                     and FIG. 8 (results/calib-*/calibration.md)
+#   make bench-factors  the factor study, `geokv-bench factors` (a 2^4 design over
+#                     controller region, start schedule, cost model and init lock;
+#                     N 20 and 40, one repetition; `geokv-bench factors --dry-run`
+#                     prints the plan and its estimated wall time), written to
+#                     results/factors-<id>/ (factors.md, factors.json, factors.png)
 #
 # BENCH_ARGS adds options to bench and bench-quick (e.g. BENCH_ARGS="--seed 7
-# --reps 5"), CALIBRATE_ARGS to calibrate (e.g. CALIBRATE_ARGS="--seed 7").
+# --reps 5"), CALIBRATE_ARGS to calibrate (e.g. CALIBRATE_ARGS="--seed 7"),
+# FACTORS_ARGS to bench-factors (e.g. FACTORS_ARGS="--n 20,30",
+# FACTORS_ARGS="--resume").
 # A sweep that ends with a failed run (exit 1) still gets its fit, plots and
 # report, then make fails; a stopped sweep (Ctrl-C) stops make.
 
-EXTRA_TARGETS += bench bench-quick calibrate
-.PHONY: bench bench-quick calibrate
+EXTRA_TARGETS += bench bench-quick calibrate bench-factors
+.PHONY: bench bench-quick calibrate bench-factors
 
 BENCH_ARGS ?=
 
@@ -38,4 +45,12 @@ calibrate: $(BUILD)/bin/geokv-bench $(BUILD)/bin/geokv-model
 	$(Q)start=$$(date +%s); \
 	$(BUILD)/bin/geokv-bench calibrate $(CALIBRATE_ARGS); rc=$$?; \
 	echo "make calibrate: $$(( $$(date +%s) - start )) s wall time"; \
+	exit $$rc
+
+FACTORS_ARGS ?=
+
+bench-factors: $(BUILD)/bin/geokv-bench $(BUILD)/bin/geokv-model
+	$(Q)start=$$(date +%s); \
+	$(BUILD)/bin/geokv-bench factors $(FACTORS_ARGS); rc=$$?; \
+	echo "make bench-factors: $$(( $$(date +%s) - start )) s wall time"; \
 	exit $$rc

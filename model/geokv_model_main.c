@@ -4,6 +4,7 @@
 #include "model/calibrate_cmd.h"
 #include "model/compare.h"
 #include "model/csv.h"
+#include "model/factors_cmd.h"
 #include "model/fit.h"
 #include "model/fit_json.h"
 #include "model/groupfit.h"
@@ -49,6 +50,7 @@ static void usage_main(FILE *out)
         "  report      write <run>/report.md (and <run>/fit/)\n"
         "  calibrate   fit the cost model to the patent's FIG. 7 before series from probe sweeps\n"
         "  calibrate-report  calibration.md and .json of a `geokv-bench calibrate` directory\n"
+        "  factors     the analysis of a `geokv-bench factors` study: effects, factors.md/.json/.png\n"
         "\n"
         "`geokv-model <command> --help` describes each command's options.\n");
 }
@@ -608,6 +610,8 @@ int main(int argc, char **argv)
         return calibrate_cmd_main(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate-report") == 0)
         return calibrate_report_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "factors") == 0)
+        return factors_cmd_main(argc - 1, argv + 1);
     const char *help = help_text(cmd);
     if (!help) {
         fprintf(stderr, "geokv-model: unknown command '%s'\n\n", cmd);
