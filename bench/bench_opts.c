@@ -39,6 +39,7 @@ void bench_opts_default(bench_opts *o)
     snprintf(o->topology, sizeof o->topology, "sim/wan/topology/patent-fig6.json");
     o->start = BENCH_START_ALL;
     snprintf(o->start_spec, sizeof o->start_spec, "all");
+    o->start_from_profile = true;
     snprintf(o->out, sizeof o->out, "results");
     snprintf(o->leader, sizeof o->leader, "%s", bench_member_names[0]);
     snprintf(o->policy, sizeof o->policy, "round-robin");
@@ -197,7 +198,7 @@ static int parse_modes(const char *s, const char *const *valid, bench_opts *o, c
     return 0;
 }
 
-static int parse_start(const char *s, bench_opts *o, char *err, size_t err_len)
+int bench_opts_set_start(bench_opts *o, const char *s, char *err, size_t err_len)
 {
     double v;
     if (s != NULL && strcmp(s, "all") == 0) {
@@ -391,7 +392,8 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             if (copy_path(name, val, o->topology, sizeof o->topology, err, err_len) != 0)
                 return -1;
         } else if (strcmp(name, "--start") == 0) {
-            if (parse_start(val, o, err, err_len) != 0)
+            o->start_from_profile = false;
+            if (bench_opts_set_start(o, val, err, err_len) != 0)
                 return -1;
         } else if (strcmp(name, "--out") == 0) {
             if (copy_path(name, val, o->out, sizeof o->out, err, err_len) != 0)
@@ -493,13 +495,15 @@ void bench_opts_usage(FILE *f)
         "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json)\n"
         "  --controller-region ID   put the controller in region ID instead of the topology's\n"
         "                      controller_region (an id or short name of one of its regions)\n"
-        "  --start SPEC        agent starts: all | gap:2s | random:30s | deploy (default all); deploy:\n"
+        "  --start SPEC        agent starts: all | gap:2s | random:30s | deploy (default: the profile's,\n"
+        "                      all for ideal, deploy for patent-2022); deploy:\n"
         "                      the original's install script on every VM at once (SSH from the profile's\n"
         "                      deploy_region, sleep 5, the agent binary downloaded over one shared\n"
         "                      uplink), its parameters from the profile, scaled by --delay-scale\n"
         "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (under $GEOKV_ROOT when set)\n"
         "                      or a .json file (default ideal: no VM CPU, the simulation as before;\n"
-        "                      patent-2022: the original's logging/JSON CPU and smaller behaviours)\n"
+        "                      patent-2022: the original's logging/JSON CPU and smaller behaviours, its\n"
+        "                      cost per log line fitted on FIG. 7 before; `make bench` runs it)\n"
         "  --profile-set KEY=VALUE   override one parameter of the profile's \"params\" (repeatable),\n"
         "                      e.g. c_line_us=55; recorded in config.json (profile_overrides, profile)\n"
         "  --end txn|rule|ips|tunneling  what setup_s and app_bytes measure (default txn): the last\n"

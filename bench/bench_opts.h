@@ -37,7 +37,8 @@ typedef struct bench_opts {
     char controller_region[64];     /* overrides the topology's controller_region; empty: keep */
     bench_start_kind start;
     double start_param_s;           /* gap or window, seconds */
-    char start_spec[64];            /* as given, for config.json */
+    char start_spec[64];            /* as given (or the profile's), for config.json */
+    bool start_from_profile;        /* no --start: the profile's start schedule */
     char out[BENCH_PATH_LEN];       /* parent of the run directories */
     bool resume;
     char resume_dir[BENCH_PATH_LEN];/* empty: <out>/latest */
@@ -72,6 +73,9 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
 
 /* "250ms", "2s", "1.5m", "3" (seconds) -> seconds. 0 on success, -1 on error. */
 int bench_parse_duration(const char *s, double *out_s);
+
+/* --start SPEC into o (all, gap:<d>, random:<d>, deploy): 0, or -1 (err). */
+int bench_opts_set_start(bench_opts *o, const char *spec, char *err, size_t err_len);
 
 /* Prints the options section of --help, then the registry's modes. */
 void bench_opts_usage(FILE *f);

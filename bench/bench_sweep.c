@@ -510,8 +510,12 @@ static int load_profile(sweep *s, char *err, size_t err_len)
             return -1;
         }
     }
+    if (s->o.start_from_profile && bench_opts_set_start(&s->o, s->profile.start, msg, sizeof msg) != 0) {
+        snprintf(err, err_len, "profile %s: its start schedule: %s", s->profile.name, msg);
+        return -1;
+    }
     if (cb_end_parse(s->o.end, &s->end) != 0) {
-        snprintf(err, err_len, "--end: '%s' is not rule, ips or tunneling", s->o.end);
+        snprintf(err, err_len, "--end: '%s' is not txn, rule, ips or tunneling", s->o.end);
         return -1;
     }
     s->deploy_region = topology_region_index(s->topo, s->profile.deploy_region);

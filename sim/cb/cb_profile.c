@@ -35,6 +35,7 @@ static const prof_param params[] = {
     PSTR("aws_vm", aws_vm),
     PSTR("gcp_vm", gcp_vm),
     PSTR("deploy_region", deploy_region),
+    PSTR("start", start),
     PNUM("deploy_k_ssh", deploy.k_ssh, 0, 100),
     PNUM("deploy_script_s", deploy.script_s, 0, 600),
     PNUM("deploy_sleep_s", deploy.sleep_s, 0, 600),
@@ -83,6 +84,7 @@ void cb_profile_ideal(cb_profile *p)
         snprintf(p->classes[i].speed_src, sizeof p->classes[i].speed_src, "%s", ideal_src);
     }
     snprintf(p->deploy_region, sizeof p->deploy_region, "aws-ap-northeast-2");
+    snprintf(p->start, sizeof p->start, "all");
     p->deploy = (cb_deploy_params){.k_ssh = 9, .script_s = 0.2, .sleep_s = 5.0, .binary_bytes = 18e6,
                                    .uplink_Bps = 90e6, .window_bytes = 4e6, .init_cwnd_bytes = 14600,
                                    .post_s = 0.2, .jitter_s = 0.3, .last_mile_ms = 5.0};

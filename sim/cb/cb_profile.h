@@ -62,6 +62,8 @@ typedef struct cb_profile {
     /* deploy start schedule (used with CB_START_DEPLOY) */
     cb_deploy_params deploy;
     char deploy_region[CB_PROFILE_STR];   /* where the deploy host is */
+    char start[CB_PROFILE_STR];     /* the start schedule of a sweep that names none: "all" or
+                                       "deploy" (the bench's --start syntax) */
 
     /* smaller deviations from the original: false/0 = as the simulation was */
     bool agent_state_from_event;    /* after: own state only from its own peer events; no rule
