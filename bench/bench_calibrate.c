@@ -9,6 +9,7 @@
  * stops after it.
  */
 #include "bench/bench_calibrate.h"
+#include "bench/bench_child.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,14 +43,6 @@ bool bench_calib_should_refine(double c_prev, double c_next, double se)
 }
 
 /* ---- the orchestration ---- */
-
-static volatile sig_atomic_t calib_stop_sig;
-
-static void on_stop(int sig)
-{
-    if (calib_stop_sig == 0)
-        calib_stop_sig = sig;
-}
 
 typedef struct calib_ctx {
     bench_calib_opts o;
@@ -90,55 +83,21 @@ static int save_steps(calib_ctx *c)
     return 0;
 }
 
-/* Runs argv (argv[0] a path) as a child in its own process group, stdout to
- * out_path (NULL: to our stderr, keeping our stdout for the report). Returns
- * its exit status, 128+signal when it died of one, -1 when it could not be
- * started. A stop signal received meanwhile is passed on once. */
+/* Runs argv (argv[0] a path) as a child in its own process group
+ * (bench_child), stdout to out_path (NULL: to our stderr, keeping our
+ * stdout for the report). Returns its exit status, 128+signal when it died
+ * of one, -1 when it could not be started. */
 static int run_child(char *const *argv, const char *out_path)
 {
     int fd = -1;
-    pid_t parent = getpid(), pid;
     if (out_path && (fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         fprintf(stderr, "geokv-bench calibrate: cannot create %s: %s\n", out_path, strerror(errno));
         return -1;
     }
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        if (util_proc_child_prepare(parent) != 0)
-            _exit(127);
-        if (dup2(fd >= 0 ? fd : STDERR_FILENO, STDOUT_FILENO) < 0)
-            _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    int rc = bench_child_run(argv, fd >= 0 ? fd : STDERR_FILENO, -1);
     if (fd >= 0)
         close(fd);
-    if (pid < 0) {
-        fprintf(stderr, "geokv-bench calibrate: cannot start %s: %s\n", argv[0], strerror(errno));
-        return -1;
-    }
-    util_proc_register(pid, UTIL_PROC_GROUP);
-    int forwarded = 0;
-    siginfo_t si;
-    for (;;) {
-        memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == 0)
-            break;
-        if (errno != EINTR)
-            break;
-        if (calib_stop_sig && !forwarded) {
-            util_proc_signal(pid, calib_stop_sig);
-            forwarded = 1;
-        }
-    }
-    util_proc_unregister(pid);
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st) == 127 ? -1 : WEXITSTATUS(st);
-    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+    return rc;
 }
 
 /* A value for a command line (fmt NULL: exact, num()); "<fitted>" in a
@@ -607,10 +566,10 @@ static void set_status(calib_ctx *c, const char *fmt, ...)
 /* A child's status that ends the calibration: 2 or a signal's. */
 static int fatal(calib_ctx *c, int rc, const char *what)
 {
-    if (calib_stop_sig) {
-        set_status(c, "stopped by signal %d during %s", (int)calib_stop_sig, what);
+    if (bench_child_stop_sig) {
+        set_status(c, "stopped by signal %d during %s", (int)bench_child_stop_sig, what);
         fprintf(stderr, "geokv-bench calibrate: stopped during %s; what was done is in %s\n", what, c->dir);
-        return 128 + (int)calib_stop_sig;
+        return 128 + (int)bench_child_stop_sig;
     }
     set_status(c, "failed during %s (exit %d)", what, rc);
     fprintf(stderr, "geokv-bench calibrate: %s failed (exit %d); see %s\n", what, rc, c->dir);
@@ -629,19 +588,19 @@ static int calibrate(calib_ctx *c)
         double cv = k == 1 ? c->o.c1 : c->o.c0;
         rc = do_sweep(c, probe_names[k], "probe", "before", cv, k == 2 ? c->o.b2 : c->b0, c->o.uplink, false,
                       c->probe[k], sizeof c->probe[k]);
-        if (rc >= 2 || calib_stop_sig)
+        if (rc >= 2 || bench_child_stop_sig)
             return fatal(c, rc, probe_names[k]);
     }
     rc = do_fit(c, "fit-1.json", "the fit on the probes", NULL, &fit1);
     iter_from_fit(c, &it[0], fit1, "fit-1.json");   /* it[0] owns fit1 */
-    if (rc >= 2 || calib_stop_sig) {
+    if (rc >= 2 || bench_child_stop_sig) {
         status = fatal(c, rc, "the fit");
         goto cleanup;
     }
     if (c->o.dry_run)
         printf("   (the sweeps below run at the fitted value, within its bounds)\n");
     rc = verify(c, &it[0], NULL, 1);
-    if (rc >= 2 || calib_stop_sig) {
+    if (rc >= 2 || bench_child_stop_sig) {
         status = fatal(c, rc, "verify-1");
         goto cleanup;
     }
@@ -658,7 +617,7 @@ static int calibrate(calib_ctx *c)
         if (c->o.dry_run || (in_bounds && bench_calib_should_refine(it[0].c, next, it[0].se))) {
             iter_from_fit(c, &it[1], json_incref(it[0].at_verify), it[0].at_file);
             rc = verify(c, &it[1], &it[0], 2);
-            if (rc >= 2 || calib_stop_sig) {
+            if (rc >= 2 || bench_child_stop_sig) {
                 status = fatal(c, rc, "verify-2");
                 goto cleanup;
             }
@@ -705,7 +664,7 @@ static int calibrate(calib_ctx *c)
     char pdir[PATH_MAX];
     bool written = json_is_true(json_object_get(prof, "written"));
     rc = do_sweep(c, "predict", "PREDICTION", "after", fin->c, fin->b, fin->has_b, written, pdir, sizeof pdir);
-    if (rc >= 2 || calib_stop_sig) {
+    if (rc >= 2 || bench_child_stop_sig) {
         status = fatal(c, rc, "the prediction");
         goto cleanup;
     }
@@ -776,13 +735,7 @@ int bench_calibrate_main(int argc, char **argv)
     }
     if (save_steps(c) != 0)
         goto cleanup;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;   /* no SA_RESTART: the wait for a child returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    bench_child_install_stop();
     progress(c, "%s: seed %llu, profile %s, into %s", c->id, (unsigned long long)c->o.run.seed, c->profile_path,
              c->dir);
     status = calibrate(c);

@@ -31,7 +31,7 @@ void bench_child_install_stop(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
-int bench_child_run(char *const *argv, int out_fd)
+int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd)
 {
     pid_t parent = getpid(), pid;
     fflush(NULL);
@@ -39,7 +39,8 @@ int bench_child_run(char *const *argv, int out_fd)
     if (pid == 0) {
         if (util_proc_child_prepare(parent) != 0)
             _exit(127);
-        if (out_fd >= 0 && (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0))
+        if ((stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) ||
+            (stderr_fd >= 0 && dup2(stderr_fd, STDERR_FILENO) < 0))
             _exit(127);
         execv(argv[0], argv);
         _exit(127);

@@ -1,4 +1,5 @@
-/* bench_child.h: a step of a multi-sweep command (`geokv-bench factors`) as
+/* bench_child.h: a step of a multi-sweep command (`geokv-bench factors`,
+ * `geokv-bench calibrate`) as
  * a child process of its own: in its own process group, so that Ctrl-C at
  * the terminal reaches only the parent, which passes each stop signal on to
  * the child's group (the first lets a sweep stop cleanly with its finished
@@ -18,10 +19,11 @@ extern volatile sig_atomic_t bench_child_stop_count;
  * signal (no SA_RESTART, so a wait for the child returns to pass it on). */
 void bench_child_install_stop(void);
 
-/* Runs argv (argv[0] a path) and waits for it. out_fd >= 0: the child's
- * stdout and stderr go there; -1: the child keeps ours. Returns its exit
- * status, 128+signal when it died of one, -1 when it could not be started
- * (exec failed: 127). */
-int bench_child_run(char *const *argv, int out_fd);
+/* Runs argv (argv[0] a path) and waits for it, passing each stop signal
+ * received meanwhile on to its group. stdout_fd / stderr_fd >= 0: the
+ * child's stdout / stderr go there; -1: the child keeps ours. Returns its
+ * exit status, 128+signal when it died of one, -1 when it could not be
+ * started (exec failed: 127). */
+int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd);
 
 #endif

@@ -376,7 +376,7 @@ static int do_sweep(fac_ctx *c, size_t i)
     json_object_set_new(e, "starts", json_integer(json_integer_value(json_object_get(e, "starts")) + 1));
     save_steps(c);
     double t0 = util_now_s();
-    rc = bench_child_run(a->v, fd);
+    rc = bench_child_run(a->v, fd, fd);
     double wall = util_now_s() - t0;
     if (rc < 0)
         rc = 2;
@@ -432,7 +432,7 @@ static int analyse(fac_ctx *c)
 {
     char *argv[] = {c->model, "factors", c->dir, NULL};
     progress("analysis: geokv-model factors %s", c->dir);
-    int rc = bench_child_run(argv, -1);
+    int rc = bench_child_run(argv, -1, -1);
     if (rc != 0)
         progress("geokv-model factors failed (exit %d)", rc);
     return rc == 0 ? 0 : 2;
