@@ -99,39 +99,6 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
     return 0;
 }
 
-static int parse_n_list(const char *s, bench_fac_opts *o, char *err, size_t err_len)
-{
-    char buf[512], *save = NULL, *tok;
-    if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
-        util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 20,40");
-        return -1;
-    }
-    snprintf(buf, sizeof buf, "%s", s);
-    o->n_n = 0;
-    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        double v;
-        if (parse_num("--n", tok, 1, BENCH_MAX_AGENTS, &v, err, err_len) != 0 || v != floor(v)) {
-            util_seterr(err, err_len, "--n: '%s' is not an agent count between 1 and %d", tok, BENCH_MAX_AGENTS);
-            return -1;
-        }
-        for (size_t i = 0; i < o->n_n; i++)
-            if (o->n[i] == (int)v) {
-                util_seterr(err, err_len, "--n: %d is listed twice", (int)v);
-                return -1;
-            }
-        if (o->n_n == BENCH_MAX_N) {
-            util_seterr(err, err_len, "--n: at most %d agent counts", BENCH_MAX_N);
-            return -1;
-        }
-        o->n[o->n_n++] = (int)v;
-    }
-    if (o->n_n == 0) {
-        util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 20,40");
-        return -1;
-    }
-    return 0;
-}
-
 static int copy_text(const char *opt, const char *s, char *dst, size_t len, char *err, size_t err_len)
 {
     if (s == NULL || *s == '\0' || strlen(s) >= len) {
@@ -147,7 +114,7 @@ static int parse_valued(const char *name, const char *val, bench_fac_opts *o, ch
 {
     double v;
     if (strcmp(name, "--n") == 0)
-        return parse_n_list(val, o, err, err_len);
+        return bench_parse_n_list(val, o->n, &o->n_n, err, err_len);
     if (strcmp(name, "--reps") == 0) {
         if (parse_num(name, val, 1, 1000, &v, err, err_len) != 0 || v != floor(v)) {
             util_seterr(err, err_len, "--reps: '%s' is not a count between 1 and 1000", val);

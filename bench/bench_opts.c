@@ -110,7 +110,7 @@ int bench_parse_duration(const char *s, double *out_s)
     return 0;
 }
 
-static int parse_n_list(const char *s, bench_opts *o, char *err, size_t err_len)
+int bench_parse_n_list(const char *s, int n[BENCH_MAX_N], size_t *n_n, char *err, size_t err_len)
 {
     char buf[512];
     char *save = NULL, *tok;
@@ -120,26 +120,26 @@ static int parse_n_list(const char *s, bench_opts *o, char *err, size_t err_len)
         return -1;
     }
     snprintf(buf, sizeof buf, "%s", s);
-    o->n_n = 0;
+    *n_n = 0;
     for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         long v;
         if (parse_long(tok, 1, BENCH_MAX_AGENTS, &v) != 0) {
             util_seterr(err, err_len, "--n: '%s' is not an agent count between 1 and %d", tok, BENCH_MAX_AGENTS);
             return -1;
         }
-        for (size_t i = 0; i < o->n_n; i++) {
-            if (o->n[i] == (int)v) {
+        for (size_t i = 0; i < *n_n; i++) {
+            if (n[i] == (int)v) {
                 util_seterr(err, err_len, "--n: %ld is listed twice", v);
                 return -1;
             }
         }
-        if (o->n_n == BENCH_MAX_N) {
+        if (*n_n == BENCH_MAX_N) {
             util_seterr(err, err_len, "--n: at most %d agent counts", BENCH_MAX_N);
             return -1;
         }
-        o->n[o->n_n++] = (int)v;
+        n[(*n_n)++] = (int)v;
     }
-    if (o->n_n == 0) {
+    if (*n_n == 0) {
         util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
         return -1;
     }
@@ -351,7 +351,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         }
 
         if (strcmp(name, "--n") == 0) {
-            if (parse_n_list(val, o, err, err_len) != 0)
+            if (bench_parse_n_list(val, o->n, &o->n_n, err, err_len) != 0)
                 return -1;
         } else if (strcmp(name, "--modes") == 0) {
             if (parse_modes(val, valid_modes, o, err, err_len) != 0)

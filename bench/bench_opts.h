@@ -74,6 +74,10 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
 /* "250ms", "2s", "1.5m", "3" (seconds) -> seconds. 0 on success, -1 on error. */
 int bench_parse_duration(const char *s, double *out_s);
 
+/* --n's comma-separated agent counts (each 1..BENCH_MAX_AGENTS, none twice,
+ * at most BENCH_MAX_N) into n[], *n_n: 0, or -1 with one line in err. */
+int bench_parse_n_list(const char *s, int n[BENCH_MAX_N], size_t *n_n, char *err, size_t err_len);
+
 /* --start SPEC into o (all, gap:<d>, random:<d>, deploy): 0, or -1 (err). */
 int bench_opts_set_start(bench_opts *o, const char *spec, char *err, size_t err_len);
 
