@@ -17,6 +17,7 @@
 #include "model/csv.h"
 #include "model/fit_json.h"
 #include "model/patent.h"
+#include "sim/util/util_fs.h"
 
 #define C_NAME "c_line_us"
 #define B_NAME "deploy_uplink_Bps"
@@ -161,16 +162,6 @@ static int parse_cal_opts(int argc, char **argv, cal_opts *o)
     return 0;
 }
 
-static const char *rooted(char *buf, size_t len, const char *rel)
-{
-    const char *root = getenv("GEOKV_ROOT");
-    if (rel[0] != '/' && root && root[0] && access(rel, F_OK) != 0)
-        snprintf(buf, len, "%s/%s", root, rel);
-    else
-        snprintf(buf, len, "%s", rel);
-    return buf;
-}
-
 static int load_patent(const char *path, double *n, double *before, size_t *np)
 {
     char err[512];
@@ -215,7 +206,7 @@ static int build_input(const cal_opts *o, cal_input *in)
     double t0[CALIB_MAX_PTS], t2[CALIB_MAX_PTS], tb[CALIB_MAX_PTS], tp[CALIB_MAX_PTS];
     size_t np = 0;
     char pbuf[4096], err[256];
-    const char *patent = rooted(pbuf, sizeof pbuf, o->patent ? o->patent : "results/reference/patent-fig7.csv");
+    const char *patent = util_rooted(pbuf, sizeof pbuf, o->patent ? o->patent : "results/reference/patent-fig7.csv");
     calib_problem *p = &in->p;
 
     if (load_patent(patent, pn, pb, &np) != 0 || load_sweep(o->probe0, o, &in->probe[0]) != 0 ||
@@ -537,7 +528,7 @@ int calibrate_report_main(int argc, char **argv)
         return 2;
     }
     json_t *doc = NULL;
-    if (report_build(dir, rooted(rbuf, sizeof rbuf, ref), &doc) != 0)
+    if (report_build(dir, util_rooted(rbuf, sizeof rbuf, ref), &doc) != 0)
         return 1;
     int rc = 1;
     snprintf(path, sizeof path, "%s/calibration.json", dir);

@@ -12,6 +12,7 @@
 
 #include "model/factors_out.h"
 #include "model/factors_study.h"
+#include "sim/util/util_fs.h"
 
 extern char **environ;
 
@@ -30,18 +31,6 @@ static void usage(FILE *f)
           "gnuplot scripts (default scripts/). Exit status 0, 1 when the plot failed, 2 when\n"
           "DIR cannot be read.\n",
           f);
-}
-
-/* Paths relative to the repository root when GEOKV_ROOT is set and the
- * path does not exist as given. */
-static const char *rooted(char *buf, size_t len, const char *rel)
-{
-    const char *root = getenv("GEOKV_ROOT");
-    if (rel[0] != '/' && root && root[0] && access(rel, F_OK) != 0)
-        snprintf(buf, len, "%s/%s", root, rel);
-    else
-        snprintf(buf, len, "%s", rel);
-    return buf;
 }
 
 static int write_file(const char *dir, const char *name, void (*fn)(FILE *, const fs_study *), const fs_study *s)
@@ -143,14 +132,14 @@ int factors_cmd_main(int argc, char **argv)
         return 2;
     }
     int rc = 2;
-    if (fs_load(dir, rooted(rb, sizeof rb, ref), s, err, sizeof err) != 0) {
+    if (fs_load(dir, util_rooted(rb, sizeof rb, ref), s, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model factors: %s\n", err);
         goto cleanup;
     }
     if (write_file(dir, "factors.json", write_json, s) != 0 || write_file(dir, "factors.md", fs_markdown, s) != 0 ||
         write_file(dir, "factors-plot.dat", fs_plot_data, s) != 0)
         goto cleanup;
-    rc = plot(s, rooted(sb, sizeof sb, scripts)) == 0 ? 0 : 1;
+    rc = plot(s, util_rooted(sb, sizeof sb, scripts)) == 0 ? 0 : 1;
     fs_print(stdout, s);
     printf("wrote %s/factors.md, factors.json%s\n", dir, rc == 0 ? ", factors.png" : " (no plot)");
 cleanup:

@@ -178,17 +178,6 @@ static int parse_opts(int argc, char **argv, opts *o)
     return 0;
 }
 
-/* Paths relative to the repository root when GEOKV_ROOT is set (make does). */
-static const char *rooted(char *buf, size_t len, const char *rel)
-{
-    const char *root = getenv("GEOKV_ROOT");
-    if (rel[0] != '/' && root && root[0] && access(rel, F_OK) != 0)
-        snprintf(buf, len, "%s/%s", root, rel);
-    else
-        snprintf(buf, len, "%s", rel);
-    return buf;
-}
-
 static int load_table(const opts *o, csv_table *t, const char **x, const char **group)
 {
     char err[512], path[4096];
@@ -202,7 +191,7 @@ static int load_table(const opts *o, csv_table *t, const char **x, const char **
         *group = o->group;
     } else {
         char rb[4096];
-        snprintf(path, sizeof path, "%s/summary.csv", rooted(rb, sizeof rb, o->run ? o->run : "results/latest"));
+        snprintf(path, sizeof path, "%s/summary.csv", util_rooted(rb, sizeof rb, o->run ? o->run : "results/latest"));
         *x = o->x ? o->x : "n";
         *group = o->group ? o->group : "mode";
     }
@@ -221,7 +210,7 @@ static void order_run_groups(const opts *o, const csv_table *t, const char *grou
     const char *names[RUNFIT_MAX_MODES];
     if (o->csv || !group || strcmp(group, "mode") != 0)
         return;
-    snprintf(path, sizeof path, "%s/config.json", rooted(rb, sizeof rb, o->run ? o->run : "results/latest"));
+    snprintf(path, sizeof path, "%s/config.json", util_rooted(rb, sizeof rb, o->run ? o->run : "results/latest"));
     json_t *cfg = json_load_file(path, 0, NULL);
     size_t n = runfit_mode_order(cfg, t, order, RUNFIT_MAX_MODES);
     for (size_t i = 0; i < n; i++)
@@ -280,8 +269,8 @@ cleanup:
 static int load_run(const opts *o, runfit *rf)
 {
     char err[1024], rb[4096], fb[4096];
-    const char *dir = rooted(rb, sizeof rb, o->run ? o->run : "results/latest");
-    const char *ref = rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *dir = util_rooted(rb, sizeof rb, o->run ? o->run : "results/latest");
+    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
     if (runfit_load(dir, ref, o->cdf_n > 0 ? o->cdf_n : 50, rf, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
         return -1;
@@ -418,8 +407,8 @@ static int cmd_compare(const opts *o)
         return 2;
     }
     char ra[4096], rbuf[4096], pa[4200], pb[4200], err[512];
-    const char *dir_a = rooted(ra, sizeof ra, o->run ? o->run : "results/latest");
-    const char *dir_b = o->run_b ? rooted(rbuf, sizeof rbuf, o->run_b) : dir_a;
+    const char *dir_a = util_rooted(ra, sizeof ra, o->run ? o->run : "results/latest");
+    const char *dir_b = o->run_b ? util_rooted(rbuf, sizeof rbuf, o->run_b) : dir_a;
     snprintf(pa, sizeof pa, "%s/summary.csv", dir_a);
     snprintf(pb, sizeof pb, "%s/summary.csv", dir_b);
     csv_table ta, tb;
@@ -486,7 +475,7 @@ static int cmd_compare(const opts *o)
 static int cmd_fit_patent(const opts *o)
 {
     char fb[4096], err[512];
-    const char *ref = rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
     patent_ref p;
     if (patent_load(ref, &p, err, sizeof err) != 0 || patent_report(stdout, &p, o->json, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
@@ -526,7 +515,7 @@ static int cmd_plots(const opts *o)
     if (load_run(o, &rf) != 0)
         return 1;
     char sb[4096], plotdir[4200], fitdir[4200], err[512], modes[512] = "", allmodes[512] = "";
-    const char *scripts = rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
+    const char *scripts = util_rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
     snprintf(plotdir, sizeof plotdir, "%s/plots", rf.dir);
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf.dir);
     if (util_mkdirs(plotdir, err, sizeof err) != 0) {

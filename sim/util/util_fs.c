@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int util_mkdirs(const char *path, char *err, size_t errlen)
 {
@@ -72,4 +73,14 @@ int util_file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+const char *util_rooted(char *buf, size_t len, const char *rel)
+{
+    const char *root = getenv("GEOKV_ROOT");
+    if (rel[0] != '/' && root && root[0] && access(rel, F_OK) != 0)
+        snprintf(buf, len, "%s/%s", root, rel);
+    else
+        snprintf(buf, len, "%s", rel);
+    return buf;
 }

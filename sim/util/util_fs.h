@@ -18,4 +18,10 @@ char *util_slurp(const char *path, size_t *len);
 /* Nonzero when path exists (stat succeeds). */
 int util_file_exists(const char *path);
 
+/* rel as given when it is absolute, exists, or GEOKV_ROOT is unset; else
+ * "$GEOKV_ROOT/rel" (the repository root, which make exports), so that a
+ * program run from another folder still finds the repository's files.
+ * Written into buf (len bytes), which is returned. */
+const char *util_rooted(char *buf, size_t len, const char *rel);
+
 #endif
