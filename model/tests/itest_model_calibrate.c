@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model/tests/testlib_model_cli.h"
 #include "sim/util/util_fs.h"
 
 static char tmpdir[256];
@@ -68,31 +69,7 @@ static int write_patent(const char *name, double c, double b)
 /* Runs geokv-model with args (from the tmp dir); exit status, stdout in *out. */
 static int run(const char *args, char **out)
 {
-    char full[4096];
-    const char *bin = getenv("GEOKV_BIN");
-    snprintf(full, sizeof full, "cd '%s' && '%s'/geokv-model %s 2>stderr.txt", tmpdir, bin ? bin : "build/bin", args);
-    FILE *p = popen(full, "r");
-    if (!p)
-        return -1;
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-    }
-    int st = pclose(p);
-    if (buf)
-        buf[len] = '\0';
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return model_t_run_cli(tmpdir, args, "2>stderr.txt", out);
 }
 
 static int setup(void **state)

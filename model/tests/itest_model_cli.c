@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "model/tests/testlib_model_synth.h"
+#include "model/tests/testlib_model_cli.h"
 #include "sim/util/util_fs.h"
 
 static char tmpdir[256], rundir[512];
@@ -25,32 +26,9 @@ static char tmpdir[256], rundir[512];
  * its stdout (malloc'ed) in *out when out is not NULL. */
 static int run(const char *cmd, char **out)
 {
-    char full[4096];
-    const char *root = getenv("GEOKV_ROOT"), *bin = getenv("GEOKV_BIN");
-    snprintf(full, sizeof full, "cd '%s' && '%s'/geokv-model %s 2>%s/stderr.txt", root ? root : ".",
-             bin ? bin : "build/bin", cmd, tmpdir);
-    FILE *p = popen(full, "r");
-    if (!p)
-        return -1;
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-    }
-    int st = pclose(p);
-    if (buf)
-        buf[len] = '\0';
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char redirect[600];
+    snprintf(redirect, sizeof redirect, "2>%s/stderr.txt", tmpdir);
+    return model_t_run_cli(NULL, cmd, redirect, out);
 }
 
 static int setup(void **state)

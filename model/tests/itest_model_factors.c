@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model/tests/testlib_model_cli.h"
 #include "sim/util/util_fs.h"
 
 static char tmpdir[256];
@@ -130,22 +131,9 @@ static void write_study(const char *study, const char *skip)
 
 static int run_model(const char *args, char **out)
 {
-    char cmd[2048];
-    const char *root = getenv("GEOKV_ROOT"), *bin = getenv("GEOKV_BIN");
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s'/geokv-model factors %s 2>&1", root ? root : ".", bin ? bin : "build/bin",
-             args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0)
-        len += n;
-    int st = pclose(p);
-    if (buf)
-        buf[len] = '\0';
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char full[2048];
+    snprintf(full, sizeof full, "factors %s", args);
+    return model_t_run_cli(NULL, full, "2>&1", out);
 }
 
 static int setup(void **state)
