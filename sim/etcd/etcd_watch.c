@@ -312,7 +312,7 @@ static void ka_start(etcd_bg *bg, etcd_session *s, int64_t now)
     long timeout = c->request_timeout_ms;
     if (timeout > s->ttl * 1000 / 3 && s->ttl * 1000 / 3 >= 500)
         timeout = (long)(s->ttl * 1000 / 3);
-    if (curl_easy_setopt(k->h, CURLOPT_URL, k->url) || curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, c->headers) ||
+    if (curl_easy_setopt(k->h, CURLOPT_URL, k->url) || curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, etcd_headers(c, false)) ||
         curl_easy_setopt(k->h, CURLOPT_POSTFIELDS, k->body) ||
         curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout) ||
         curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, ka_write_cb) ||
@@ -611,7 +611,7 @@ static etcd_watch *watch_new(etcd_client *c, size_t ep, const char *body, size_t
     memcpy(w->body, body, body_len + 1);
     w->body_len = body_len;
     if (curl_easy_setopt(w->h, CURLOPT_URL, w->url) ||
-        curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, c->watch_headers) ||
+        curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, etcd_headers(c, true)) ||
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, w->body) ||
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDSIZE, (long)w->body_len) ||
         /* One stream per connection, closed on cancel: never reuse it. */
