@@ -98,12 +98,12 @@ int cb_key_claim(char *out, const char *watched_key, int64_t revision)
     size_t p = strlen(key_prefix);
     if (p && !strncmp(watched_key, key_prefix, p))
         watched_key += p;
-    return key_fmt(out, "lease%s-%lld", watched_key, (long long)revision);
+    return key_fmt(out, p ? "/lease%s-%lld" : "lease%s-%lld", watched_key, (long long)revision);
 }
 
 int cb_key_claim_prefix(char *out)
 {
-    return key_fmt(out, "lease%s/", CB_KEY_ROOT);
+    return key_fmt(out, key_prefix[0] ? "/lease%s/" : "lease%s/", CB_KEY_ROOT);
 }
 
 const char *cb_key_last(const char *key, size_t key_len, size_t *seg_len)
