@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct curl_slist *build(const char *token, bool watch);
+
 static char *dup_or_null(const char *s)
 {
     return s && *s ? strdup(s) : NULL;
@@ -34,8 +36,10 @@ etcd_code etcd_security_copy(etcd_client *c, const etcd_security *sec, etcd_stat
     c->key = dup_or_null(sec->key);
     c->user = dup_or_null(sec->user);
     c->password = c->user ? strdup(sec->password ? sec->password : "") : NULL;
+    c->plain_headers = c->user ? build(NULL, false) : NULL;
     if (missing_copy(sec->cacert, c->cacert) || missing_copy(sec->cert, c->cert) ||
-        missing_copy(sec->key, c->key) || missing_copy(sec->user, c->user) || (c->user && !c->password))
+        missing_copy(sec->key, c->key) || missing_copy(sec->user, c->user) ||
+        (c->user && (!c->password || !c->plain_headers)))
         return etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory creating an etcd client");
     return ETCD_OK;
 }
@@ -55,8 +59,15 @@ CURLcode etcd_tls_setup(const etcd_client *c, CURL *h)
     return rc;
 }
 
+/* Set on the thread that authenticates, during the request: etcd refuses an
+ * authenticate request that carries an expired token ("invalid auth token"),
+ * so that one goes without. */
+static _Thread_local bool authenticating;
+
 struct curl_slist *etcd_headers(etcd_client *c, bool watch)
 {
+    if (authenticating && !watch)
+        return c->plain_headers;
     pthread_mutex_lock(&c->auth_mu);
     struct curl_slist *h = watch ? c->watch_headers : c->headers;
     pthread_mutex_unlock(&c->auth_mu);
@@ -115,7 +126,9 @@ etcd_code etcd_authenticate(etcd_client *c, etcd_status *st)
     if (!c->user)
         return ETCD_OK;
     json_t *req = json_pack("{s:s,s:s}", "name", c->user, "password", c->password);
+    authenticating = true;
     etcd_code code = etcd_call(c, ETCD_OP_T_MAINTENANCE, "/v3/auth/authenticate", req, -1, 0, &resp, st);
+    authenticating = false;
     if (code != ETCD_OK) {
         char msg[sizeof st->message];
         snprintf(msg, sizeof msg, "%s", st->message);
@@ -140,6 +153,7 @@ bool etcd_auth_token_invalid(const etcd_status *st)
 
 void etcd_security_free(etcd_client *c)
 {
+    curl_slist_free_all(c->plain_headers);
     for (size_t i = 0; i < c->n_retired; i++)
         curl_slist_free_all(c->retired[i]);
     free(c->retired);

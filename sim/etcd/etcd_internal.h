@@ -50,6 +50,7 @@ struct etcd_client {
      * header lists above are replaced under auth_mu when it is renewed, the
      * old ones kept (handles may still point at them) until the client goes. */
     char *cacert, *cert, *key, *user, *password;
+    struct curl_slist *plain_headers;  /* without a token: authenticate sends these */
     bool tls;                          /* the endpoints are https:// */
     pthread_mutex_t auth_mu;
     struct curl_slist **retired;
