@@ -203,7 +203,7 @@ int bench_external_admin_client(bench_external *x, etcd_client **out, char *err,
     etcd_status st;
     memset(&st, 0, sizeof st);
     if (etcd_client_new(&cc, out, &st) != ETCD_OK) {
-        util_seterr(err, err_len, "cannot reach the etcd cluster at %s%s: %s", x->urls[0], x->n > 1 ? ",..." : "",
+        util_seterr(err, err_len, "etcd cluster at %s%s: %s", x->urls[0], x->n > 1 ? ",..." : "",
                     st.message);
         return -1;
     }
