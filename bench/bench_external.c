@@ -26,6 +26,7 @@ struct bench_external {
     etcd_security sec;
     etcd_transport transport;
     char prefix[CB_KEY_PREFIX_MAX];
+    char versions[BENCH_MAX_ENDPOINTS][96];          /* each member's etcd version, or why unknown */
 };
 
 /* The password of --user: --password-file's first line, else the
@@ -131,6 +132,15 @@ static int check_prefix(bench_external *x, bool resume, char *err, size_t err_le
     int rc = -1;
     if (bench_external_admin_client(x, &c, err, err_len) != 0)
         return -1;
+    for (int m = 0; m < x->n; m++) {   /* the cluster's versions, for config.json (best effort) */
+        etcd_member_status ms;
+        etcd_status st;
+        memset(&st, 0, sizeof st);
+        if (etcd_status_get(c, m, &ms, &st) == ETCD_OK)
+            snprintf(x->versions[m], sizeof x->versions[m], "%s", ms.version);
+        else
+            snprintf(x->versions[m], sizeof x->versions[m], "unknown: %.80s", st.message);
+    }
     if (resume)
         rc = clear_with(x, c, err, err_len);
     else if (prefix_count(x, c, &n, err, err_len) == 0) {
@@ -237,13 +247,19 @@ int bench_external_clear(bench_external *x, char *err, size_t err_len)
     return rc;
 }
 
+const char *bench_external_prefix(const bench_external *x)
+{
+    return x->prefix;
+}
+
 json_t *bench_external_json(const bench_external *x)
 {
     json_t *j = json_object(), *eps = json_array();
     char prefix[CB_KEY_PREFIX_MAX + 1];
     for (int m = 0; m < x->n; m++)
-        json_array_append_new(eps, json_pack("{s:s,s:s,s:s}", "name", x->names[m], "url", x->urls[m], "region",
-                                             x->topo->regions[x->region[m]].id));
+        json_array_append_new(eps, json_pack("{s:s,s:s,s:s,s:s}", "name", x->names[m], "url", x->urls[m],
+                                             "region", x->topo->regions[x->region[m]].id, "etcd_version",
+                                             x->versions[m]));
     snprintf(prefix, sizeof prefix, "%s/", x->prefix);
     json_object_set_new(j, "external", json_true());
     json_object_set_new(j, "endpoints", eps);

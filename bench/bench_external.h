@@ -64,8 +64,11 @@ void bench_external_scrape(bench_external *x, int i, int timeout_ms, bench_count
 /* Deletes every key under the prefix. 0, or -1 (err). */
 int bench_external_clear(bench_external *x, char *err, size_t err_len);
 
-/* config.json's "cluster" for an existing cluster: endpoints and their
- * regions, TLS, client certificate, user (never a password), where the
+/* The key prefix of the runs (no trailing '/'). */
+const char *bench_external_prefix(const bench_external *x);
+
+/* config.json's "cluster" for an existing cluster: endpoints with their
+ * regions and etcd versions, TLS, client certificate, user (never a password), where the
  * password came from, the key prefix. */
 json_t *bench_external_json(const bench_external *x);
 

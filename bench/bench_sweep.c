@@ -786,6 +786,9 @@ int bench_sweep_main(int argc, char **argv)
             s.remaining_w += bench_run_weight(s.order[i].n);
     logf_(&s, "sweep %s: %zu runs (%zu modes x %zu N x %d reps), seed %llu, results in %s", s.res.run_id, s.total,
           s.o.n_modes, s.o.n_n, s.o.reps, (unsigned long long)s.o.seed, s.res.dir);
+    if (s.ext)
+        logf_(&s, "existing cluster: %zu endpoint(s), every key under %s/ (deleted after every run)",
+              s.o.n_endpoints, bench_external_prefix(s.ext));
     s.t0 = util_now_s();
     status = 0;
     for (size_t i = 0; i < s.total && !bench_stop_flag; i++) {

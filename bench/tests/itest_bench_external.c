@@ -299,6 +299,10 @@ static void test_sweep_over_tls_with_auth(void **state)
     assert_string_equal(json_string_value(json_object_get(cl, "transport")), "curl");
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(cl, "endpoints"), 0), "url")),
                         url);
+    const char *ver = json_string_value(
+        json_object_get(json_array_get(json_object_get(cl, "endpoints"), 0), "etcd_version"));
+    assert_non_null(ver);
+    assert_int_equal(strncmp(ver, "3.4.", 4), 0);
     const char *prefix = json_string_value(json_object_get(cl, "key_prefix"));
     assert_non_null(prefix);
     assert_int_equal(strncmp(prefix, "/geokv/", 7), 0);
@@ -358,6 +362,13 @@ static void test_wrong_password_fails_clearly(void **state)
     assert_true(log_has(log, "invalid user ID or password"));
 }
 
+static void on_watch(etcd_watch_response *r, void *ud)
+{
+    int *events = ud;
+    __atomic_add_fetch(events, (int)r->n_events, __ATOMIC_SEQ_CST);
+    etcd_watch_response_free(r);
+}
+
 /* The member gives tokens a 2 s life (--auth-token-ttl 2): a request after
  * that is answered "invalid auth token", and the client authenticates again
  * and sends it once more. */
@@ -374,6 +385,30 @@ static void test_expired_token_is_renewed(void **state)
         fail_msg("put after the token expired: %s", st.message);
     etcd_client_stats(c, &s);
     assert_int_equal(s.ops[ETCD_OP_T_MAINTENANCE], 2);   /* authenticate, then once more */
+    /* a watch started with an expired token, too (etcd answers it created
+     * and canceled: "invalid auth token") */
+    bench_t_sleep(3.5);
+    etcd_watch *w = NULL;
+    etcd_watch_opts wo = { .prefix = true };
+    int events = 0;
+    if (etcd_watch_start(c, "/geokv/ttl/", 11, &wo, on_watch, NULL, &events, &w, &st) != ETCD_OK)
+        fail_msg("watch after the token expired: %s (%s)", st.message, etcd_code_name(st.code));
+    assert_int_equal(etcd_put(c, "/geokv/ttl/k", 12, "x", 1, NULL, NULL, &st), ETCD_OK);
+    for (int i = 0; i < 50 && __atomic_load_n(&events, __ATOMIC_SEQ_CST) == 0; i++)
+        bench_t_sleep(0.1);
+    etcd_watch_stop(w);
+    assert_int_equal(events, 1);   /* the watch works: its put arrived */
+    etcd_client_stats(c, &s);
+    assert_int_equal(s.ops[ETCD_OP_T_MAINTENANCE], 3);   /* the watch renewed the token */
+    /* keepalives (every TTL/3 = 1 s) alone, long past the token's life:
+     * etcd does not check the token on a lease keepalive, so the session lives */
+    etcd_session *sess = NULL;
+    assert_int_equal(etcd_session_new(c, 3, NULL, NULL, &sess, &st), ETCD_OK);
+    bench_t_sleep(5.0);
+    assert_true(etcd_session_alive(sess));
+    etcd_client_stats(c, &s);
+    assert_true(s.ops[ETCD_OP_T_LEASE_KEEPALIVE] >= 3);
+    etcd_session_close(sess);
     etcd_delete_opts d = { .prefix = true };
     assert_int_equal(etcd_delete(c, "/geokv/ttl/", 11, &d, NULL, &st), ETCD_OK);
     etcd_client_free(c);

@@ -99,8 +99,11 @@ size_t etcd_transport_list(char *out, size_t len, const char *sep);
  * --client-cert-auth). With user, the client authenticates once when it is
  * created (POST /v3/auth/authenticate {name, password}) and sends the token
  * as "Authorization: <token>" on every request, watches and keepalives
- * included; a unary request answered "invalid auth token" (the token
- * expired) authenticates again and is sent once more. TLS and
+ * included; a unary request or a watch start answered "invalid auth token"
+ * (the token expired) authenticates again and is sent once more. (etcd 3.4
+ * does not check the token of a lease keepalive.) A watch refused for
+ * "permission denied" fails to start (it is not delivered created and then
+ * canceled). TLS and
  * authentication need the curl transport: the built-in one speaks plain
  * HTTP only, and etcd_client_new refuses it with either. */
 typedef struct etcd_security {
