@@ -204,7 +204,7 @@ static int64_t count_keys(const char *prefix)
     etcd_status st;
     int64_t n = -1;
     assert_non_null(c);
-    /* "" with prefix: the whole keyspace is "\0" as range end; "/" covers ours */
+    /* every key a run writes starts with '/': "/" as a prefix covers them all */
     if (etcd_range(c, prefix, strlen(prefix), &o, &r, &st) == ETCD_OK)
         n = r.count;
     etcd_range_result_free(&r);
