@@ -309,6 +309,24 @@ static void test_sweep_over_tls_with_auth(void **state)
     /* the cluster is left as found: nothing under the prefix, nothing anywhere */
     assert_int_equal(count_keys(prefix), 0);
     assert_int_equal(count_keys("/"), 0);
+
+    /* --resume: what an interrupted run left under the sweep's own prefix
+     * is deleted instead of refused, and nothing is run again */
+    char leftover[256], rlog[320];
+    etcd_status st;
+    snprintf(leftover, sizeof leftover, "%sregistry/left-over", prefix);
+    etcd_client *c = client("geo", PASSWORD);
+    assert_non_null(c);
+    assert_int_equal(etcd_put(c, leftover, strlen(leftover), "v", 1, NULL, NULL, &st), ETCD_OK);
+    etcd_client_free(c);
+    snprintf(rlog, sizeof rlog, "%s/resume.log", tmpdir);
+    const char *resume[] = { "--resume", dir, NULL };
+    rc = bench(PASSWORD, rlog, resume);
+    if (rc != 0)
+        bench_t_dump_log(rlog);
+    assert_int_equal(rc, 0);
+    assert_true(log_has(rlog, "already recorded, skipped"));
+    assert_int_equal(count_keys("/"), 0);
     json_decref(cfg);
 }
 
