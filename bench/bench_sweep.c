@@ -299,7 +299,7 @@ static void scrape_all(sweep *s, bench_cluster *c, bench_counters *out)
     }
 }
 
-/* Member i's counters on an existing cluster, or on the fresh one. */
+/* Every endpoint's counters (an existing cluster). */
 static void scrape_external(sweep *s, bench_counters *out)
 {
     for (int i = 0; i < bench_external_members(s->ext); i++) {
@@ -309,6 +309,8 @@ static void scrape_external(sweep *s, bench_counters *out)
     }
 }
 
+/* The run's cluster, existing or fresh: its members' counters; where a
+ * process of a region reaches it. */
 static void scrape_members(sweep *s, bench_cluster *c, bench_counters *out)
 {
     if (s->ext)
@@ -411,7 +413,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
             goto record;
         }
         for (int i = 0; i < t->n; i++)
-            deploy_rtt[i] = s->o.no_wan && !s->ext ? 0 : topology_rtt_ms(s->topo, s->deploy_region, regions[i]);
+            deploy_rtt[i] = s->o.no_wan ? 0 : topology_rtt_ms(s->topo, s->deploy_region, regions[i]);
         cfg.deploy_rtt_ms = deploy_rtt;
     }
     cfg.profile = &s->profile;
