@@ -35,6 +35,12 @@ int bench_metrics_parse(const char *text, size_t len, bench_counters *out)
 
 int bench_metrics_scrape(const char *url, int timeout_ms, bench_counters *out, char *err, size_t err_len)
 {
+    return bench_metrics_scrape_secure(url, NULL, timeout_ms, out, err, err_len);
+}
+
+int bench_metrics_scrape_secure(const char *url, const etcd_security *sec, int timeout_ms, bench_counters *out,
+                                char *err, size_t err_len)
+{
     char *body = NULL;
     size_t len = 0;
     etcd_status st;
@@ -42,7 +48,7 @@ int bench_metrics_scrape(const char *url, int timeout_ms, bench_counters *out, c
 
     memset(out, 0, sizeof *out);
     memset(&st, 0, sizeof st);
-    if (etcd_http_get(url, timeout_ms, &body, &len, &st) != ETCD_OK) {
+    if (etcd_http_get_secure(url, sec, timeout_ms, &body, &len, &st) != ETCD_OK) {
         util_seterr(err, err_len, "GET %s: %s", url, st.message);
         goto cleanup;
     }
@@ -52,6 +58,8 @@ int bench_metrics_scrape(const char *url, int timeout_ms, bench_counters *out, c
     }
     rc = 0;
 cleanup:
+    if (rc != 0)
+        snprintf(out->error, sizeof out->error, "%s", err);
     free(body);
     return rc;
 }
@@ -73,4 +81,9 @@ void bench_metrics_delta(const bench_counters *before, const bench_counters *aft
     d->peer_sent = diff(before->peer_sent, after->peer_sent, &ok);
     d->peer_received = diff(before->peer_received, after->peer_received, &ok);
     d->ok = ok;
+    if (!ok)
+        snprintf(d->unavailable, sizeof d->unavailable, "%s",
+                 before->error[0] ? before->error
+                 : after->error[0] ? after->error
+                 : before->ok && after->ok ? "a counter went backwards (member restarted)" : "not scraped");
 }

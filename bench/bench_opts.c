@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,6 +273,91 @@ static int copy_path(const char *opt, const char *s, char *dst, size_t dst_len, 
     return 0;
 }
 
+int bench_parse_endpoints(const char *s, bench_opts *o, char *err, size_t err_len)
+{
+    char buf[BENCH_MAX_ENDPOINTS * (BENCH_URL_LEN + 64)];
+    char *save = NULL, *tok;
+
+    if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
+        util_seterr(err, err_len, "--endpoints: expected URL@REGION,... (e.g. https://h1:2379@aws-ap-northeast-2)");
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", s);
+    o->n_endpoints = 0;
+    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        char *at = strrchr(tok, '@');
+        size_t scheme = !strncmp(tok, "https://", 8) ? 8 : !strncmp(tok, "http://", 7) ? 7 : 0;
+        if (at == NULL || at[1] == '\0' || scheme == 0 || at - tok <= (ptrdiff_t)scheme) {
+            util_seterr(err, err_len, "--endpoints: '%s' is not URL@REGION (an http:// or https:// URL, then @ and "
+                        "the topology region of that member)", tok);
+            return -1;
+        }
+        *at = '\0';
+        if (strchr(tok, '@') != NULL) {
+            util_seterr(err, err_len, "--endpoints: no user or password in a URL (they would be recorded): use "
+                        "--user and GEOKV_ETCD_PASSWORD or --password-file");
+            return -1;
+        }
+        if (o->n_endpoints == BENCH_MAX_ENDPOINTS || strlen(tok) >= BENCH_URL_LEN || strlen(at + 1) >= 64) {
+            util_seterr(err, err_len, "--endpoints: at most %d endpoints, URLs under %d characters",
+                        BENCH_MAX_ENDPOINTS, BENCH_URL_LEN);
+            return -1;
+        }
+        if (o->n_endpoints && (scheme == 8) != !strncmp(o->endpoints[0], "https://", 8)) {
+            util_seterr(err, err_len, "--endpoints: all https:// or all http://, not both");
+            return -1;
+        }
+        snprintf(o->endpoints[o->n_endpoints], BENCH_URL_LEN, "%s", tok);
+        snprintf(o->endpoint_regions[o->n_endpoints], 64, "%s", at + 1);
+        o->n_endpoints++;
+    }
+    if (o->n_endpoints == 0) {
+        util_seterr(err, err_len, "--endpoints: expected URL@REGION,... (e.g. https://h1:2379@aws-ap-northeast-2)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The options of an existing cluster, once all are read. */
+static int check_external(bench_opts *o, char *err, size_t err_len)
+{
+    bool tls = o->n_endpoints && !strncmp(o->endpoints[0], "https://", 8);
+    if (o->n_endpoints == 0) {
+        if (o->cacert[0] || o->cert[0] || o->key[0] || o->user[0] || o->password_file[0] || o->key_prefix[0]) {
+            util_seterr(err, err_len, "--cacert, --cert, --key, --user, --password-file and --key-prefix need "
+                        "--endpoints (an existing cluster)");
+            return -1;
+        }
+        return 0;
+    }
+    if (o->fault[0] || o->no_wan) {
+        util_seterr(err, err_len, "--endpoints: %s acts on local members and the emulator; an existing cluster has "
+                    "neither", o->fault[0] ? "--fault" : "--no-wan");
+        return -1;
+    }
+    if (!tls && (o->cacert[0] || o->cert[0] || o->key[0])) {
+        util_seterr(err, err_len, "--cacert, --cert and --key need https:// endpoints");
+        return -1;
+    }
+    if (!o->cert[0] != !o->key[0]) {
+        util_seterr(err, err_len, "--cert and --key go together (the client certificate and its key)");
+        return -1;
+    }
+    if (o->password_file[0] && !o->user[0]) {
+        util_seterr(err, err_len, "--password-file needs --user");
+        return -1;
+    }
+    if (tls || o->user[0]) {
+        if (o->transport_given && strcmp(o->transport, "curl") != 0) {
+            util_seterr(err, err_len, "--transport %s speaks plain HTTP without authentication: use --transport curl "
+                        "(the default with https:// endpoints or --user)", o->transport);
+            return -1;
+        }
+        snprintf(o->transport, sizeof o->transport, "curl");
+    }
+    return 0;
+}
+
 int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes,
                      bench_opts *o, char *err, size_t err_len)
 {
@@ -333,10 +419,19 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             continue;
         }
 
+        /* A password in argv is visible to every user (ps, /proc) and would
+         * be recorded in config.json: refused whatever its form. */
+        if (strcmp(name, "--password") == 0 || strcmp(name, "--passwd") == 0 || strcmp(name, "--pass") == 0) {
+            util_seterr(err, err_len, "%s: a password on the command line is refused (anyone can read it in ps); "
+                        "set GEOKV_ETCD_PASSWORD or give --password-file FILE", name);
+            return -1;
+        }
+
         static const char *const with_value[] = {
             "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
             "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
-            "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end", NULL
+            "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end",
+            "--endpoints", "--cacert", "--cert", "--key", "--user", "--password-file", "--key-prefix", NULL
         };
         if (!name_in(name, with_value)) {
             util_seterr(err, err_len, "unknown option '%s' (see --help)", name);
@@ -421,6 +516,37 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
                 return -1;
             }
             snprintf(o->transport, sizeof o->transport, "%s", val);
+            o->transport_given = true;
+        } else if (strcmp(name, "--endpoints") == 0) {
+            if (bench_parse_endpoints(val, o, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--cacert") == 0) {
+            if (copy_path(name, val, o->cacert, sizeof o->cacert, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--cert") == 0) {
+            if (copy_path(name, val, o->cert, sizeof o->cert, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--key") == 0) {
+            if (copy_path(name, val, o->key, sizeof o->key, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--password-file") == 0) {
+            if (copy_path(name, val, o->password_file, sizeof o->password_file, err, err_len) != 0)
+                return -1;
+        } else if (strcmp(name, "--user") == 0) {
+            if (*val == '\0' || strlen(val) >= sizeof o->user || strchr(val, ':') != NULL) {
+                util_seterr(err, err_len, "--user: expected a user name (no ':', a password after it is refused: "
+                            "set GEOKV_ETCD_PASSWORD or give --password-file FILE)");
+                return -1;
+            }
+            snprintf(o->user, sizeof o->user, "%s", val);
+        } else if (strcmp(name, "--key-prefix") == 0) {
+            size_t n = strlen(val);
+            if (n < 2 || n >= sizeof o->key_prefix - 32 || val[0] != '/' || val[n - 1] == '/') {
+                util_seterr(err, err_len, "--key-prefix: '%s' is not a key prefix like /geokv/myrun (a leading /, "
+                            "no trailing one, under %zu characters)", val, sizeof o->key_prefix - 32);
+                return -1;
+            }
+            snprintf(o->key_prefix, sizeof o->key_prefix, "%s", val);
         } else if (strcmp(name, "--controller-region") == 0) {
             /* checked against the topology once it is loaded */
             if (*val == '\0' || strlen(val) >= sizeof o->controller_region) {
@@ -476,7 +602,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             snprintf(o->end, sizeof o->end, "%s", val);
         }
     }
-    return 0;
+    return check_external(o, err, err_len);
 }
 
 void bench_opts_usage(FILE *f)
@@ -528,6 +654,16 @@ void bench_opts_usage(FILE *f)
         "  --spec-cache on|off|default   ablation: cache the CLADNet spec after its first read\n"
         "  --init-lock on|off|default    ablation: take the peer lock around cache initialisation\n"
         "  --no-wan            no WAN emulator: agents reach the members directly (no delays)\n"
+        "  --endpoints URL@REGION,...   run against an existing etcd cluster: its client URLs, each with\n"
+        "                      the topology region of its member (e.g. https://h1:2379@aws-ap-northeast-2);\n"
+        "                      no local members, no emulator, the real network's latency\n"
+        "  --cacert FILE       CA of the cluster's https:// endpoints (default: the system's)\n"
+        "  --cert FILE, --key FILE   client certificate and key (etcd --client-cert-auth)\n"
+        "  --user NAME         etcd user; its password from $GEOKV_ETCD_PASSWORD or --password-file\n"
+        "                      (never on the command line)\n"
+        "  --password-file FILE   the password, the file's first line\n"
+        "  --key-prefix P      every key of the runs under P (default /geokv/<run-id>): must be empty at\n"
+        "                      the start, deleted after every run\n"
         "  --dry-run           print the run order and exit\n"
         "  --help              this text\n",
         f);

@@ -21,6 +21,9 @@
 #define BENCH_MAX_PROFILE_SET 32
 #define BENCH_PROFILE_SET_LEN 160
 
+#define BENCH_MAX_ENDPOINTS 7       /* = BENCH_MAX_MEMBERS */
+#define BENCH_URL_LEN 256
+
 typedef enum bench_start_kind { BENCH_START_ALL = 0, BENCH_START_GAP, BENCH_START_RANDOM, BENCH_START_DEPLOY } bench_start_kind;
 
 typedef struct bench_opts {
@@ -56,7 +59,24 @@ typedef struct bench_opts {
     char profile_set[BENCH_MAX_PROFILE_SET][BENCH_PROFILE_SET_LEN];   /* KEY=VALUE overrides, in order */
     size_t n_profile_set;
     char end[16];                   /* end of setup for setup_s: rule | ips | tunneling */
+    bool transport_given;           /* --transport on the command line */
+    /* An existing cluster (--endpoints; bench_external.h): no local members,
+     * no emulator. Secrets never come from the command line: the password
+     * is read from GEOKV_ETCD_PASSWORD or --password-file when the sweep starts. */
+    char endpoints[BENCH_MAX_ENDPOINTS][BENCH_URL_LEN];          /* client URLs, as given */
+    char endpoint_regions[BENCH_MAX_ENDPOINTS][64];              /* the region of each (topology id) */
+    size_t n_endpoints;             /* 0: a fresh local cluster per run */
+    char cacert[BENCH_PATH_LEN], cert[BENCH_PATH_LEN], key[BENCH_PATH_LEN];
+    char user[128];
+    char password_file[BENCH_PATH_LEN];
+    char key_prefix[128];           /* empty: /geokv/<run-id> */
 } bench_opts;
+
+/* --endpoints URL@REGION,...: each URL http:// or https:// without user
+ * information, each with the topology region id of its member. 0, or -1
+ * with one line in err. Pure: the regions are checked against the topology
+ * later. */
+int bench_parse_endpoints(const char *s, bench_opts *o, char *err, size_t err_len);
 
 /* Member names of the patent's cluster, in rig order. */
 extern const char *const bench_member_names[3];

@@ -71,7 +71,8 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     D(agent_complete_s, RAN, NESTED, "s", "per agent, its completion time since its start; null if it never completed") \
     D(members, ALWAYS, NESTED, "B",                                                                          \
       "per member: name, ok (both scrapes succeeded), grpc_sent_bytes, grpc_received_bytes, "             \
-      "peer_sent_bytes, peer_received_bytes (deltas over the run)")                                         \
+      "peer_sent_bytes, peer_received_bytes (deltas over the run; meaningless unless ok), and when not ok "  \
+      "unavailable: why (the member's /metrics could not be read)")                                        \
     D(egress, ALWAYS, NESTED, "B", "per WAN link: from, to (region ids, ? when unknown), kind, bytes")      \
     BENCH(HARNESS, ALWAYS)                                                                                   \
     D(timeline, ALWAYS, DETAIL, "", "the run's timeline, relative to the run directory")                   \
@@ -244,6 +245,8 @@ static json_t *rec_members(const bench_meas *m)
                               (json_int_t)d->grpc_sent, "grpc_received_bytes", (json_int_t)d->grpc_received,
                               "peer_sent_bytes", (json_int_t)d->peer_sent, "peer_received_bytes",
                               (json_int_t)d->peer_received);
+        if (x && !d->ok)   /* the counters are not zeros then: say why they are missing */
+            json_object_set_new(x, "unavailable", json_string(d->unavailable[0] ? d->unavailable : "unknown"));
         if (json_array_append_new(members, x) != 0) {
             json_decref(members);
             return NULL;

@@ -30,6 +30,7 @@ typedef struct bench_member_delta {
     uint64_t grpc_sent, grpc_received;   /* etcd_network_client_grpc_{sent,received}_bytes_total */
     uint64_t peer_sent, peer_received;   /* etcd_network_peer_{sent,received}_bytes_total */
     bool ok;                             /* both scrapes succeeded */
+    char unavailable[160];               /* why not ok, "" when ok */
 } bench_member_delta;
 
 /* Bytes one WAN link carried during a run, direction from -> to. */

@@ -26,6 +26,7 @@
 
 #include "bench/bench_cluster.h"
 #include "bench/bench_env.h"
+#include "bench/bench_external.h"
 #include "bench/bench_fault.h"
 #include "bench/bench_preflight.h"
 #include "bench/bench_metrics.h"
@@ -69,6 +70,7 @@ typedef struct sweep {
     char *resume_profile;      /* --resume: the profile config.json embeds (JSON text), NULL: none */
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
+    bench_external *ext;       /* --endpoints: an existing cluster instead of a fresh one per run */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -222,6 +224,12 @@ static int write_config(sweep *s, char *err, size_t err_len)
                 max_rtt = topology_member_rtt_ms(s->topo, i, j);
     }
     bench_cluster_timeouts(max_rtt, &hb, &el);
+    if (s->ext) {   /* an existing cluster: its endpoints, not the topology's members */
+        json_decref(cluster);
+        json_decref(members);
+        cluster = bench_external_json(s->ext);
+        goto delays;
+    }
     json_object_set_new(cluster, "members", members);
     json_object_set_new(cluster, "heartbeat_ms", json_integer(hb));
     json_object_set_new(cluster, "election_ms", json_integer(el));
@@ -229,6 +237,7 @@ static int write_config(sweep *s, char *err, size_t err_len)
     json_object_set_new(cluster, "wan_emulator", json_boolean(!s->o.no_wan));
     json_object_set_new(cluster, "leader", json_string(s->o.leader));
     json_object_set_new(cluster, "clean_state", json_string("fresh cluster per run"));
+delays:
     cb_delays_default(&d);
     json_object_set_new(delays, "watch_sleep_s", json_real(d.watch_sleep_s * s->o.delay_scale));
     json_object_set_new(delays, "iface_config_s", json_real(d.iface_config_s * s->o.delay_scale));
@@ -290,6 +299,34 @@ static void scrape_all(sweep *s, bench_cluster *c, bench_counters *out)
     }
 }
 
+/* Every endpoint's counters (an existing cluster). */
+static void scrape_external(sweep *s, bench_counters *out)
+{
+    for (int i = 0; i < bench_external_members(s->ext); i++) {
+        bench_external_scrape(s->ext, i, METRICS_TIMEOUT_MS, &out[i]);
+        if (!out[i].ok)
+            logf_(s, "warning: metrics of %s: %s", bench_external_member_name(s->ext, i), out[i].error);
+    }
+}
+
+/* The run's cluster, existing or fresh: its members' counters; where a
+ * process of a region reaches it. */
+static void scrape_members(sweep *s, bench_cluster *c, bench_counters *out)
+{
+    if (s->ext)
+        scrape_external(s, out);
+    else
+        scrape_all(s, c, out);
+}
+
+static void place(const sweep *s, const bench_cluster *c, int region, cb_place *out)
+{
+    if (s->ext)
+        bench_external_place(s->ext, region, out);
+    else
+        bench_cluster_place(c, region, out);
+}
+
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
@@ -331,9 +368,11 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cc.leader = s->o.leader;
     cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
     cc.wan_spin_us = s->o.wan_spin_us;
-    if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
-        goto record;
-    record_pids(s, c, name);
+    if (!s->ext) {
+        if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+            goto record;
+        record_pids(s, c, name);
+    }
     if (bench_stop_flag)
         goto record;
 
@@ -345,13 +384,14 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         goto record;
     }
     for (int i = 0; i < t->n; i++)
-        bench_cluster_place(c, regions[i], &places[i]);
+        place(s, c, regions[i], &places[i]);
 
     cb_run_config_default(&cfg);
     cfg.mode = mode;
     cfg.n_agents = t->n;
     cfg.agents = places;
-    bench_cluster_place(c, s->topo->controller_region, &cfg.controller);
+    place(s, c, s->topo->controller_region, &cfg.controller);
+    cfg.security = s->ext ? bench_external_security(s->ext) : NULL;
     if (etcd_policy_parse(s->o.policy, &cfg.policy) != 0)
         cfg.policy = ETCD_POLICY_ROUND_ROBIN;
     if (etcd_transport_parse(s->o.transport, &cfg.transport) != 0)
@@ -386,9 +426,10 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cfg.progress = on_progress;
     cfg.progress_ud = s;
     cfg.stop = &bench_stop_flag;
-    cfg.skip_reset = true;      /* a fresh cluster holds nothing but the spec */
+    cfg.skip_reset = true;      /* a fresh cluster (an empty prefix) holds nothing but the spec */
 
-    if (bench_cluster_admin_client(c, &admin, err, sizeof err) != 0)
+    if ((s->ext ? bench_external_admin_client(s->ext, &admin, err, sizeof err)
+                : bench_cluster_admin_client(c, &admin, err, sizeof err)) != 0)
         goto record;
     if (cb_write_spec(admin, &cfg, &st) != ETCD_OK) {
         snprintf(err, sizeof err, "cannot write the CLADNet spec: %s", st.message);
@@ -398,8 +439,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     /* --fault: faultless baseline first, then arm the scheduler (bench_fault.c) */
     if (s->fault && bench_fault_begin(s->fault, c, admin, &cfg, s->res.dir, s->pids, name, err, sizeof err) != 0)
         goto record;
-    scrape_all(s, c, before);
-    wan_before = wan_snapshot(c);
+    scrape_members(s, c, before);
+    wan_before = c ? wan_snapshot(c) : NULL;
     ran = true;
     m.run_call_s = util_now_s();
     if (cb_run(&cfg, &r, &st) != ETCD_OK)
@@ -410,8 +451,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     m.run_call_s = util_now_s() - m.run_call_s;
     if (s->fault)
         bench_fault_stop(s->fault);   /* no fault action may run once the cluster goes */
-    scrape_all(s, c, after);
-    wan_after = wan_snapshot(c);
+    scrape_members(s, c, after);
+    wan_after = c ? wan_snapshot(c) : NULL;
     if (wan_before && wan_after) {
         links = bench_wan_link_deltas(wan_before, wan_after, &n_links);
         m.wan_loop_cpu_s = json_real_value(json_object_get(wan_after, "loop_cpu_s")) -
@@ -428,7 +469,7 @@ record:
     m.rep = t->rep;
     m.order = t->order;
     m.seed = s->o.seed;
-    m.rtt_scale = s->o.no_wan ? 0 : s->o.rtt_scale;
+    m.rtt_scale = s->o.no_wan || s->ext ? 0 : s->o.rtt_scale;
     m.delay_scale = s->o.delay_scale;
     m.fault = s->o.fault;
     m.profile = s->profile.name;
@@ -442,11 +483,12 @@ record:
     m.leader_move_s = c ? c->leader_move_s : 0;
     m.leader_moves = c ? c->leader_moves : 0;
     m.res = ran ? &r : NULL;
-    if (c && ran) {
-        m.n_members = c->n;
-        for (int i = 0; i < c->n; i++) {
+    if ((c || s->ext) && ran) {
+        m.n_members = c ? c->n : bench_external_members(s->ext);
+        for (int i = 0; i < m.n_members; i++) {
             bench_metrics_delta(&before[i], &after[i], &m.members[i]);
-            snprintf(m.members[i].name, sizeof m.members[i].name, "%s", c->names[i]);
+            snprintf(m.members[i].name, sizeof m.members[i].name, "%s",
+                     c ? c->names[i] : bench_external_member_name(s->ext, i));
         }
     }
     m.has_wan = c && c->wan && ran;
@@ -459,6 +501,15 @@ record:
     m.stop_s = util_now_s();
     bench_cluster_stop(c);     /* every member and the emulator, on every path */
     c = NULL;
+    /* an existing cluster left as found: the run's keys go, on every path */
+    if (s->ext) {
+        char cerr[512];
+        if (bench_external_clear(s->ext, cerr, sizeof cerr) != 0) {
+            logf_(s, "warning: %s", cerr);
+            if (!err[0])
+                snprintf(err, sizeof err, "%s", cerr);
+        }
+    }
     m.stop_s = util_now_s() - m.stop_s;
     m.wall_s = util_now_s() - t0;
     *out_rec = bench_record_json(&m);
@@ -695,7 +746,8 @@ int bench_sweep_main(int argc, char **argv)
         goto cleanup;
     }
 
-    if (bench_preflight_etcd(err, sizeof err) != 0) {   /* before anything is created (bench_preflight.c) */
+    /* before anything is created (bench_preflight.c); an existing cluster needs no local etcd */
+    if (s.o.n_endpoints == 0 && bench_preflight_etcd(err, sizeof err) != 0) {
         fprintf(stderr, "geokv-bench: %s\n", err);
         goto cleanup;
     }
@@ -704,9 +756,20 @@ int bench_sweep_main(int argc, char **argv)
             fprintf(stderr, "geokv-bench: %s\n", err);
             goto cleanup;
         }
+        results_open = true;
+        if (s.o.n_endpoints && bench_external_open(&s.o, s.topo, s.res.run_id, true, &s.ext, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
+            goto cleanup;
+        }
     } else {
         char run_id[64];
         bench_run_id(time(NULL), s.o.seed, run_id, sizeof run_id);
+        /* the cluster reachable, the credentials right and the key prefix
+         * empty, before a results directory exists */
+        if (s.o.n_endpoints && bench_external_open(&s.o, s.topo, run_id, false, &s.ext, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: %s\n", err);
+            goto cleanup;
+        }
         if (bench_results_create(&s.res, s.o.out, run_id, err, sizeof err) != 0 ||
             write_config(&s, err, sizeof err) != 0 ||
             bench_results_link_latest(s.o.out, run_id, err, sizeof err) != 0) {
@@ -725,6 +788,9 @@ int bench_sweep_main(int argc, char **argv)
             s.remaining_w += bench_run_weight(s.order[i].n);
     logf_(&s, "sweep %s: %zu runs (%zu modes x %zu N x %d reps), seed %llu, results in %s", s.res.run_id, s.total,
           s.o.n_modes, s.o.n_n, s.o.reps, (unsigned long long)s.o.seed, s.res.dir);
+    if (s.ext)
+        logf_(&s, "existing cluster: %zu endpoint(s), every key under %s/ (deleted after every run)",
+              s.o.n_endpoints, bench_external_prefix(s.ext));
     s.t0 = util_now_s();
     status = 0;
     for (size_t i = 0; i < s.total && !bench_stop_flag; i++) {
@@ -795,6 +861,7 @@ int bench_sweep_main(int argc, char **argv)
         status = 128 + (int)bench_stop_signal;
     }
 cleanup:
+    bench_external_free(s.ext);
     if (results_open)
         bench_results_close(&s.res);
     json_decref(s.pids);

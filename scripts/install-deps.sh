@@ -28,6 +28,7 @@ PACKAGES=(
   "libmemcached-dev:pc:libmemcached"
   "libmicrohttpd-dev:pc:libmicrohttpd"
   "libssl-dev:pc:libcrypto"
+  "openssl:bin:openssl"
 )
 
 missing() {

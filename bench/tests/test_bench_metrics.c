@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -49,7 +50,8 @@ static void test_parse_bad(void **state)
 
 static void test_delta(void **state)
 {
-    bench_counters a = { 100, 200, 300, 400, true }, b = { 150, 260, 390, 400, true };
+    bench_counters a = { .grpc_sent = 100, .grpc_received = 200, .peer_sent = 300, .peer_received = 400, .ok = true },
+                   b = { .grpc_sent = 150, .grpc_received = 260, .peer_sent = 390, .peer_received = 400, .ok = true };
     bench_member_delta d;
     (void)state;
     memset(&d, 0, sizeof d);
@@ -63,10 +65,13 @@ static void test_delta(void **state)
     b.grpc_sent = 10;
     bench_metrics_delta(&a, &b, &d);
     assert_false(d.ok);
+    assert_string_equal(d.unavailable, "a counter went backwards (member restarted)");
     b.grpc_sent = 150;
     a.ok = false;
+    snprintf(a.error, sizeof a.error, "GET https://h1:2379/metrics: SSL peer certificate was not OK");
     bench_metrics_delta(&a, &b, &d);
     assert_false(d.ok);
+    assert_string_equal(d.unavailable, a.error);   /* the reason travels to the record */
 }
 
 static void test_wan_deltas(void **state)

@@ -260,6 +260,60 @@ static void test_errors(void **state)
     }
 }
 
+/* An existing cluster: URL@REGION, TLS files, user; curl chosen for https;
+ * secrets and contradictions refused, each with one line naming the fix. */
+static void test_external_options(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 12, "--endpoints",
+                           "https://h1:2379@aws-ap-northeast-2,https://h2:2379/@gcp-asia-northeast3", "--cacert",
+                           "ca.pem", "--cert", "c.pem", "--key", "c.key", "--user", "geo", "--key-prefix",
+                           "/geokv/x"),
+                     0);
+    assert_int_equal(o.n_endpoints, 2);
+    assert_string_equal(o.endpoints[0], "https://h1:2379");
+    assert_string_equal(o.endpoint_regions[0], "aws-ap-northeast-2");
+    assert_string_equal(o.endpoints[1], "https://h2:2379/");
+    assert_string_equal(o.endpoint_regions[1], "gcp-asia-northeast3");
+    assert_string_equal(o.cacert, "ca.pem");
+    assert_string_equal(o.user, "geo");
+    assert_string_equal(o.key_prefix, "/geokv/x");
+    assert_string_equal(o.transport, "curl");   /* the native transport has no TLS */
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--endpoints", "http://h1:2379@aws-ap-northeast-2"), 0);
+    assert_string_equal(o.transport, "native");  /* plain HTTP, no user: unchanged */
+
+    static const struct { const char *a[6]; const char *needle; } bad[] = {
+        { { "--password", "x" }, "a password on the command line is refused" },
+        { { "--endpoints", "https://h1@aws-ap-northeast-2", "--password=x" }, "a password on the command line" },
+        { { "--endpoints", "https://h1:2379@aws-ap-northeast-2", "--user", "geo:pw" }, "--user: expected a user name" },
+        { { "--endpoints", "https://geo:pw@h1:2379@aws-ap-northeast-2" }, "no user or password in a URL" },
+        { { "--endpoints", "https://h1:2379" }, "is not URL@REGION" },
+        { { "--endpoints", "h1:2379@aws-ap-northeast-2" }, "is not URL@REGION" },
+        { { "--endpoints", "https://h1@r1,http://h2@r2" }, "all https:// or all http://" },
+        { { "--cacert", "ca.pem" }, "need --endpoints" },
+        { { "--endpoints", "http://h1@r1", "--cacert", "ca.pem" }, "need https:// endpoints" },
+        { { "--endpoints", "https://h1@r1", "--cert", "c.pem" }, "--cert and --key go together" },
+        { { "--endpoints", "https://h1@r1", "--transport", "native" }, "use --transport curl" },
+        { { "--endpoints", "http://h1@r1", "--user", "geo", "--transport", "native" }, "use --transport curl" },
+        { { "--endpoints", "https://h1@r1", "--fault", "kill:sin@5s" }, "--fault acts on local members" },
+        { { "--endpoints", "https://h1@r1", "--password-file", "f" }, "--password-file needs --user" },
+        { { "--endpoints", "https://h1@r1", "--key-prefix", "/geokv/x/" }, "--key-prefix: '/geokv/x/'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int argc = 0;
+        while (argc < 6 && bad[i].a[argc])
+            argc++;
+        bench_opts_default(&o);
+        err[0] = '\0';
+        assert_int_equal(bench_opts_parse(argc, (char *const *)bad[i].a, modes, &o, err, sizeof err), -1);
+        if (!strstr(err, bad[i].needle))
+            fail_msg("case %zu: '%s' does not say '%s'", i, err, bad[i].needle);
+        assert_null(strchr(err, '\n'));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_usage_lists_modes),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_external_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

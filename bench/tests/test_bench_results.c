@@ -67,8 +67,8 @@ static json_t *make_record(const char *mode, int n, int rep, const char *msg)
     m.leader = "Seoul-AWS";
     m.res = &r;
     m.n_members = 2;
-    m.members[0] = (bench_member_delta){ "Seoul-AWS", 10, 20, 300, 5, true };
-    m.members[1] = (bench_member_delta){ "Singapore", 1, 2, 30, 5, true };
+    m.members[0] = (bench_member_delta){ "Seoul-AWS", 10, 20, 300, 5, true, "" };
+    m.members[1] = (bench_member_delta){ "Singapore", 1, 2, 30, 5, true, "" };
     m.has_wan = true;
     m.links = links;
     m.n_links = 4;
@@ -114,9 +114,12 @@ static void test_record_failed_scrape(void **state)
     m.mode = "before";
     m.res = &r;
     m.n_members = 1;
-    m.members[0] = (bench_member_delta){ "Seoul-AWS", 10, 20, 300, 5, false };
+    m.members[0] = (bench_member_delta){ "Seoul-AWS", 10, 20, 300, 5, false, "GET /metrics: refused" };
     rec = bench_record_json(&m);
     assert_true(json_is_null(json_object_get(rec, "grpc_bytes")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(rec, "members"), 0),
+                                                          "unavailable")),
+                        "GET /metrics: refused");
     assert_true(json_is_null(json_object_get(rec, "setup_s")));
     assert_true(json_is_null(json_object_get(rec, "wan_egress_bytes")));
     assert_true(json_is_null(json_object_get(rec, "wan_loop_cpu_s")));

@@ -5,17 +5,36 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Set once before any run (cb_keys_set_prefix); read-only while runs go. */
+static char key_prefix[CB_KEY_PREFIX_MAX];
+
+int cb_keys_set_prefix(const char *prefix)
+{
+    size_t n = prefix ? strlen(prefix) : 0;
+    if (n >= sizeof key_prefix || (n && (prefix[0] != '/' || prefix[n - 1] == '/')))
+        return -1;
+    memcpy(key_prefix, prefix ? prefix : "", n + 1);
+    return 0;
+}
+
+const char *cb_keys_prefix(void)
+{
+    return key_prefix;
+}
+
 static int key_fmt(char *out, const char *fmt, ...)
 {
     va_list ap;
+    size_t p = strlen(key_prefix);
+    memcpy(out, key_prefix, p + 1);
     va_start(ap, fmt);
-    int n = vsnprintf(out, CB_KEY_MAX, fmt, ap);
+    int n = vsnprintf(out + p, CB_KEY_MAX - p, fmt, ap);
     va_end(ap);
-    if (n < 0 || n >= CB_KEY_MAX) {
+    if (n < 0 || (size_t)n >= CB_KEY_MAX - p) {
         out[0] = '\0';
         return -1;
     }
-    return n;
+    return n + (int)p;
 }
 
 int cb_key_spec(char *out, const char *c)
@@ -75,12 +94,16 @@ int cb_key_test_request(char *out, const char *c, const char *h)
 
 int cb_key_claim(char *out, const char *watched_key, int64_t revision)
 {
-    return key_fmt(out, "lease%s-%lld", watched_key, (long long)revision);
+    /* the watched key carries the prefix already: the claim puts it first */
+    size_t p = strlen(key_prefix);
+    if (p && !strncmp(watched_key, key_prefix, p))
+        watched_key += p;
+    return key_fmt(out, p ? "/lease%s-%lld" : "lease%s-%lld", watched_key, (long long)revision);
 }
 
 int cb_key_claim_prefix(char *out)
 {
-    return key_fmt(out, "lease%s/", CB_KEY_ROOT);
+    return key_fmt(out, key_prefix[0] ? "/lease%s/" : "lease%s/", CB_KEY_ROOT);
 }
 
 const char *cb_key_last(const char *key, size_t key_len, size_t *seg_len)

@@ -3,6 +3,10 @@
  *
  * Every builder writes a NUL-terminated key into out (CB_KEY_MAX bytes) and
  * returns its length, or -1 when it would not fit. Root R = CB_KEY_ROOT.
+ *
+ * Every key (claims too) starts with the process's key prefix, "" unless
+ * cb_keys_set_prefix set one: runs against a shared cluster keep all their
+ * keys under e.g. /geokv/<run-id>, one range to check empty and delete.
  */
 #ifndef GEOKV_CB_KEYS_H
 #define GEOKV_CB_KEYS_H
@@ -14,6 +18,14 @@
 
 #define CB_KEY_MAX 256
 #define CB_HOST_ID_LEN 20          /* like the original's xid strings */
+
+#define CB_KEY_PREFIX_MAX 128
+
+/* The prefix of every key: "" (the default) or "/a/b" (a leading '/', no
+ * trailing one, under CB_KEY_PREFIX_MAX bytes). Set it before any run starts
+ * and not while one goes: it is process-wide. 0, or -1 when malformed. */
+int cb_keys_set_prefix(const char *prefix);
+const char *cb_keys_prefix(void);
 
 /* R/cladnet-specification/{c} */
 int cb_key_spec(char *out, const char *c);

@@ -83,7 +83,7 @@ etcd_code cb_reset(etcd_client *c, const cb_run_config *cfg, etcd_status *st)
     cb_key_rule_prefix(keys[2], cl);
     cb_key_lock(keys[3], cl);
     cb_key_claim_prefix(keys[4]);
-    snprintf(keys[5], CB_KEY_MAX, "%s/test-request/%s/", CB_KEY_ROOT, cl);
+    snprintf(keys[5], CB_KEY_MAX, "%s%s/test-request/%s/", cb_keys_prefix(), CB_KEY_ROOT, cl);
     etcd_delete_opts o = {.prefix = true};
     for (int i = 0; i < 6; i++) {
         etcd_code rc = etcd_delete(c, keys[i], strlen(keys[i]), &o, NULL, st);
@@ -147,7 +147,8 @@ static etcd_code make_client(const cb_run_config *cfg, const cb_place *p, etcd_c
 {
     etcd_client_config cc = {.endpoints = p->endpoints, .n_endpoints = p->n_endpoints,
                              .policy = cfg->policy, .transport = cfg->transport, .endpoint_rtt_ms = p->endpoint_rtt_ms,
-                             .watch_endpoint = -1, .request_timeout_ms = cfg->request_timeout_ms};
+                             .watch_endpoint = -1, .request_timeout_ms = cfg->request_timeout_ms,
+                             .security = cfg->security};
     return etcd_client_new(&cc, out, st);
 }
 
@@ -231,7 +232,8 @@ int cb_run_redeploy(cb_run_ctl *c, int i, const cb_place *place, char *err, size
     etcd_client_config cc = {.endpoints = place->endpoints, .n_endpoints = place->n_endpoints,
                              .policy = x->cfg->policy, .transport = x->cfg->transport,
                              .endpoint_rtt_ms = place->endpoint_rtt_ms,
-                             .watch_endpoint = -1, .request_timeout_ms = x->cfg->request_timeout_ms};
+                             .watch_endpoint = -1, .request_timeout_ms = x->cfg->request_timeout_ms,
+                             .security = x->cfg->security};
     if (etcd_client_new(&cc, &nc, &st) != ETCD_OK) {
         snprintf(err, err_len, "new client for agent %d: %s", i, st.message);
         goto cleanup;

@@ -92,6 +92,7 @@ typedef struct cb_run_config {
     cb_place controller;
     etcd_policy policy;               /* default ETCD_POLICY_ROUND_ROBIN (clientv3 3.5) */
     etcd_transport transport;         /* unary requests; default ETCD_TRANSPORT_NATIVE */
+    const etcd_security *security;    /* TLS and user of every client of the run; NULL: none */
     int request_timeout_ms;           /* 0: client default */
     cb_delays delays;
     double delay_scale;               /* 1.0 = full delays */

@@ -129,6 +129,19 @@ static void backoff(const etcd_client *c, int attempt, int64_t deadline)
     sleep_ms(ms < left ? ms : left);
 }
 
+/* An answer "invalid auth token" (the token expired: etcd's --auth-token-ttl
+ * without use) to a request sent with the header list `used`: authenticate
+ * again, unless another thread already did (the list changed). True when the
+ * request should be sent once more. */
+static bool renew_token(etcd_client *c, const unary_req *rq, struct curl_slist *used, const etcd_status *st)
+{
+    etcd_status ast;
+    memset(&ast, 0, sizeof ast);
+    if (!etcd_auth_token_invalid(st) || !strcmp(rq->path, "/v3/auth/authenticate"))
+        return false;
+    return etcd_headers(c, false) != used || etcd_authenticate(c, &ast) == ETCD_OK;
+}
+
 /* Attempts on the endpoints in policy order from the one the policy picks
  * (or only rq->endpoint), until an answer that another endpoint would not
  * change, or the attempts or the deadline run out. */
@@ -139,6 +152,7 @@ static etcd_code failover(etcd_client *c, etcd_unary *u, const unary_req *rq, et
     size_t first = rq->endpoint >= 0 ? (size_t)rq->endpoint : etcd_pick_first(c);
     int attempts = rq->endpoint >= 0 ? 1 : c->max_attempts;
     etcd_code code = ETCD_ERR_CONNECT;
+    bool renewed = false;
     for (int i = 0; i < attempts; i++) {
         size_t ep = rq->endpoint >= 0 ? (size_t)rq->endpoint : etcd_pick_next(c, first, i);
         if ((deadline - util_now_ns_i64()) / 1000000 <= 0)
@@ -149,7 +163,13 @@ static etcd_code failover(etcd_client *c, etcd_unary *u, const unary_req *rq, et
             atomic_fetch_add_explicit(&c->retries, 1, memory_order_relaxed);
         st->endpoint = (int)ep;
         bool retry;
+        struct curl_slist *used = c->user ? etcd_headers(c, false) : NULL;
         code = attempt(c, u, rq, ep, deadline, &retry, st);
+        if (code != ETCD_OK && used && !renewed && renew_token(c, rq, used, st)) {
+            renewed = true;
+            i--;   /* the same endpoint again, with the new token */
+            continue;
+        }
         if (!retry || i + 1 >= attempts)
             break;
         backoff(c, i, deadline);

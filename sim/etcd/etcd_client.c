@@ -94,20 +94,26 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     if (!c)
         return etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory creating an etcd client");
     pthread_mutex_init(&c->bg_mu, NULL);
+    pthread_mutex_init(&c->auth_mu, NULL);
     c->n_endpoints = cfg->n_endpoints;
     c->endpoints = calloc(c->n_endpoints, sizeof *c->endpoints);
     c->order = calloc(c->n_endpoints, sizeof *c->order);
     if (!c->endpoints || !c->order)
         goto nomem;
+    if ((code = etcd_security_copy(c, cfg->security, st)) != ETCD_OK)
+        goto cleanup;
     for (size_t i = 0; i < c->n_endpoints; i++) {
         const char *e = cfg->endpoints[i];
-        if (!e || strncmp(e, "http://", 7)) {
-            code = etcd_set_status(st, ETCD_ERR_INVAL, "etcd endpoint %zu (%s) must start with http://",
+        size_t scheme = e && !strncmp(e, "https://", 8) ? 8 : 7;
+        if (!e || (strncmp(e, "http://", 7) && scheme != 8) || (i && (scheme == 8) != c->tls)) {
+            code = etcd_set_status(st, ETCD_ERR_INVAL,
+                                   "etcd endpoint %zu (%s) must start with http:// or https://, as all the others",
                                    i, e ? e : "NULL");
             goto cleanup;
         }
+        c->tls = scheme == 8;
         size_t l = strlen(e);
-        while (l > 7 && e[l - 1] == '/')
+        while (l > scheme && e[l - 1] == '/')
             l--;
         if (!(c->endpoints[i] = strndup(e, l)))
             goto nomem;
@@ -129,15 +135,15 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     c->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 200;
 
     c->transport = etcd_transport_ops_of(cfg->transport);
+    if ((c->tls || c->user) && c->transport != &etcd_transport_curl_ops) {
+        code = etcd_set_status(st, ETCD_ERR_INVAL, "the %s transport speaks plain HTTP without authentication: "
+                               "use the curl transport for https:// endpoints or a user", c->transport->name);
+        goto cleanup;
+    }
     if ((code = c->transport->open(c, st)) != ETCD_OK)
         goto cleanup;
-    c->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    c->headers = c->headers ? curl_slist_append(c->headers, "Expect:") : NULL;
-    c->watch_headers = curl_slist_append(NULL, "Content-Type: application/json");
-    c->watch_headers = c->watch_headers ? curl_slist_append(c->watch_headers, "Expect:") : NULL;
-    c->watch_headers = c->watch_headers ? curl_slist_append(c->watch_headers, "Grpc-Metadata-hasleader: true") : NULL;
-    if (!c->headers || !c->watch_headers)
-        goto nomem;
+    if ((code = etcd_headers_init(c, NULL, st)) != ETCD_OK || (code = etcd_authenticate(c, st)) != ETCD_OK)
+        goto cleanup;
     *out = c;
     return ETCD_OK;
 nomem:
@@ -161,6 +167,7 @@ void etcd_client_free(etcd_client *c)
     free(c->order);
     curl_slist_free_all(c->headers);
     curl_slist_free_all(c->watch_headers);
+    etcd_security_free(c);
     pthread_mutex_destroy(&c->bg_mu);
     free(c);
 }

@@ -93,8 +93,26 @@ int etcd_transport_count(void);                                 /* transports ar
  * (NUL-terminated, cut to len); returns the untruncated length, as snprintf. */
 size_t etcd_transport_list(char *out, size_t len, const char *sep);
 
+/* Security of a client towards a secured cluster (all strings copied; NULL
+ * or "" = not used). https:// endpoints are verified against cacert (else
+ * the system's CAs) and present cert/key when given (etcd's
+ * --client-cert-auth). With user, the client authenticates once when it is
+ * created (POST /v3/auth/authenticate {name, password}) and sends the token
+ * as "Authorization: <token>" on every request, watches and keepalives
+ * included; a unary request or a watch start answered "invalid auth token"
+ * (the token expired) authenticates again and is sent once more. (etcd 3.4
+ * does not check the token of a lease keepalive.) A watch refused for
+ * "permission denied" fails to start (it is not delivered created and then
+ * canceled). TLS and
+ * authentication need the curl transport: the built-in one speaks plain
+ * HTTP only, and etcd_client_new refuses it with either. */
+typedef struct etcd_security {
+    const char *cacert, *cert, *key;   /* PEM files */
+    const char *user, *password;
+} etcd_security;
+
 typedef struct etcd_client_config {
-    const char *const *endpoints; /* "http://127.0.0.1:2379", ... (copied) */
+    const char *const *endpoints; /* "http://127.0.0.1:2379" or "https://...", ... (copied) */
     size_t n_endpoints;
     etcd_policy policy;
     size_t pinned;                /* ETCD_POLICY_PINNED: index into endpoints */
@@ -105,6 +123,7 @@ typedef struct etcd_client_config {
     int max_attempts;             /* endpoints tried on refused/503; 0 -> 2 * n_endpoints */
     int backoff_max_ms;           /* bounded exponential backoff between attempts; 0 -> 200 */
     etcd_transport transport;     /* unary requests: built-in HTTP/1.1 (default) or libcurl */
+    const etcd_security *security;/* NULL: plain HTTP, no authentication */
 } etcd_client_config;
 
 typedef struct etcd_client etcd_client;
@@ -397,5 +416,9 @@ etcd_code etcd_move_leader(etcd_client *c, int endpoint, uint64_t target_member_
 /* GET any URL with the client's timeouts (for /metrics, /health). *out is
  * malloc'd and NUL-terminated. Not counted in the client's accounting. */
 etcd_code etcd_http_get(const char *url, int timeout_ms, char **out, size_t *out_len, etcd_status *st);
+/* Same over TLS with sec's CA and client certificate (its user is not used:
+ * /metrics and /health need no token). sec NULL: etcd_http_get. */
+etcd_code etcd_http_get_secure(const char *url, const etcd_security *sec, int timeout_ms, char **out,
+                               size_t *out_len, etcd_status *st);
 
 #endif

@@ -6,7 +6,9 @@
  *                        codecs: JSON gateway bodies, HTTP/1.1 framing, buffers
  *   etcd_wire.c, etcd_transport_native.c, etcd_transport_curl.c, etcd_transport.c
  *                        unary transports and their list (etcd_transport.h)
- *   etcd_call.c          unary calls: endpoint policy, failover, decoding
+ *   etcd_call.c, etcd_auth.c   unary calls: endpoint policy, failover, decoding;
+ *                        TLS options, authentication and its token (renewed
+ *                        from etcd_call.c when it expired)
  *   etcd_watch.c         the background thread: watch streams, keepalives
  *   etcd_kv.c, etcd_lease.c, etcd_maint.c, then etcd_mutex.c   the API calls
  *   etcd_client.c        the client object, which opens and closes the rest
@@ -42,8 +44,17 @@ struct etcd_client {
 
     atomic_uint_fast64_t rr;       /* round-robin cursor */
 
-    struct curl_slist *headers;        /* Content-Type + empty Expect: */
+    struct curl_slist *headers;        /* Content-Type + empty Expect: (+ Authorization: token) */
     struct curl_slist *watch_headers;  /* + Grpc-Metadata-hasleader: true */
+    /* Security (etcd_auth.c): TLS files and credentials, copied; the token's
+     * header lists above are replaced under auth_mu when it is renewed, the
+     * old ones kept (handles may still point at them) until the client goes. */
+    char *cacert, *cert, *key, *user, *password;
+    struct curl_slist *plain_headers;  /* without a token: authenticate sends these */
+    bool tls;                          /* the endpoints are https:// */
+    pthread_mutex_t auth_mu;
+    struct curl_slist **retired;
+    size_t n_retired;
 
     /* accounting */
     atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
@@ -84,6 +95,21 @@ bool etcd_wire_supported(void);
 CURLcode etcd_wire_attach(etcd_wire *w, etcd_client *c, CURL *h);
 /* Charges the bytes of h's active connection since last read. */
 void etcd_wire_after_transfer(etcd_wire *w, CURL *h);
+
+/* Security (etcd_auth.c). Copies sec into c (c->tls already set). */
+etcd_code etcd_security_copy(etcd_client *c, const etcd_security *sec, etcd_status *st);
+/* The TLS options of c on an easy handle (none without TLS). */
+CURLcode etcd_tls_setup(const etcd_client *c, CURL *h);
+/* The header list every unary request (watch: every watch) carries now. */
+struct curl_slist *etcd_headers(etcd_client *c, bool watch);
+/* Builds the header lists, with the token when c has a user. */
+etcd_code etcd_headers_init(etcd_client *c, const char *token, etcd_status *st);
+/* Authenticates c's user and installs the new token (once at creation,
+ * again when a token expired). No user: ETCD_OK, nothing sent. */
+etcd_code etcd_authenticate(etcd_client *c, etcd_status *st);
+/* Whether st is etcd's answer to an invalid or expired token. */
+bool etcd_auth_token_invalid(const etcd_status *st);
+void etcd_security_free(etcd_client *c);
 
 /* Grows b to hold extra more bytes and a NUL (etcd_http.c). 0, or -1 on OOM. */
 int etcd_buf_reserve(etcd_buf *b, size_t extra);

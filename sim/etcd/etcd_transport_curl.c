@@ -62,6 +62,7 @@ typedef struct easy_ctx {
     bool wire_on;        /* bytes from TCP_INFO (etcd_wire.c), not the debug callback */
     etcd_wire wire;
     char url[512];       /* what CURLOPT_URL was last set to */
+    struct curl_slist *hdrs;   /* what CURLOPT_HTTPHEADER was last set to (a renewed token changes it) */
 } easy_ctx;
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
@@ -99,6 +100,7 @@ static CURLcode easy_common(etcd_client *c, CURL *h)
     rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
     rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
     rc |= curl_easy_setopt(h, CURLOPT_PROXY, "");   /* no per-transfer proxy lookup in the environment */
+    rc |= etcd_tls_setup(c, h);
     return rc;
 }
 
@@ -153,7 +155,7 @@ static easy_ctx *pool_get(etcd_client *c)
     x->wire_on = etcd_wire_supported();
     if (easy_common(c, h) != CURLE_OK ||
         (x->wire_on ? etcd_wire_attach(&x->wire, c, h) : easy_debug_accounting(c, h)) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, (x->hdrs = etcd_headers(c, false))) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEDATA, x) != CURLE_OK)
@@ -263,6 +265,11 @@ static etcd_code curl_post(etcd_client *c, etcd_unary *u, size_t ep, const char 
         curl_easy_setopt(h, CURLOPT_URL, url);
         memcpy(x->url, url, sizeof url);
     }
+    struct curl_slist *hdrs = etcd_headers(c, false);
+    if (hdrs != x->hdrs) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+        x->hdrs = hdrs;
+    }
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)remaining_ms);
@@ -296,6 +303,26 @@ static int noop_debug(CURL *h, curl_infotype t, char *d, size_t s, void *u) { re
 
 etcd_code etcd_http_get(const char *url, int timeout_ms, char **out, size_t *out_len, etcd_status *st)
 {
+    return etcd_http_get_secure(url, NULL, timeout_ms, out, out_len, st);
+}
+
+static CURLcode get_tls(CURL *h, const etcd_security *sec)
+{
+    CURLcode rc = CURLE_OK;
+    if (!sec)
+        return CURLE_OK;
+    if (sec->cacert && *sec->cacert)
+        rc |= curl_easy_setopt(h, CURLOPT_CAINFO, sec->cacert);
+    if (sec->cert && *sec->cert)
+        rc |= curl_easy_setopt(h, CURLOPT_SSLCERT, sec->cert);
+    if (sec->key && *sec->key)
+        rc |= curl_easy_setopt(h, CURLOPT_SSLKEY, sec->key);
+    return rc;
+}
+
+etcd_code etcd_http_get_secure(const char *url, const etcd_security *sec, int timeout_ms, char **out,
+                               size_t *out_len, etcd_status *st)
+{
     etcd_code code = ETCD_OK;
     easy_ctx x = { .max = (size_t)64 << 20 };
     CURL *h = NULL;
@@ -311,6 +338,10 @@ etcd_code etcd_http_get(const char *url, int timeout_ms, char **out, size_t *out
     etcd_curl_init();
     if (!(h = curl_easy_init())) {
         code = etcd_set_status(st, ETCD_ERR_NOMEM, "cannot create a curl handle");
+        goto cleanup;
+    }
+    if (get_tls(h, sec) != CURLE_OK) {
+        code = etcd_set_status(st, ETCD_ERR_INVAL, "GET %s: this libcurl cannot use the TLS files given", url);
         goto cleanup;
     }
     curl_easy_setopt(h, CURLOPT_URL, url);

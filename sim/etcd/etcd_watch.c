@@ -145,6 +145,17 @@ static int watch_line(const char *line, size_t len, void *ud)
         w->on_resp(r, w->ud);
         return -1;
     }
+    /* With authentication, etcd answers a watch it refuses (an expired
+     * token, or no permission) created and canceled at once, the reason in
+     * cancel_reason: a failed start, so etcd_watch_start can renew an
+     * expired token and try once more. */
+    if (w->state == W_PENDING && r->created && r->canceled && w->c->user && r->cancel_reason &&
+        (strstr(r->cancel_reason, "invalid auth token") || strstr(r->cancel_reason, "permission denied"))) {
+        etcd_set_status(&w->st, ETCD_ERR_GRPC, "watch refused: %s", r->cancel_reason);
+        w->st.grpc_code = strstr(r->cancel_reason, "invalid auth token") ? 16 : 7;   /* Unauthenticated, PermissionDenied */
+        etcd_watch_response_free(r);
+        return -1;
+    }
     if (w->state == W_PENDING && !r->created) {
         if (r->canceled) {
             etcd_set_status(&w->st, r->compact_revision ? ETCD_ERR_COMPACTED : ETCD_ERR_CANCELED,
@@ -312,7 +323,7 @@ static void ka_start(etcd_bg *bg, etcd_session *s, int64_t now)
     long timeout = c->request_timeout_ms;
     if (timeout > s->ttl * 1000 / 3 && s->ttl * 1000 / 3 >= 500)
         timeout = (long)(s->ttl * 1000 / 3);
-    if (curl_easy_setopt(k->h, CURLOPT_URL, k->url) || curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, c->headers) ||
+    if (curl_easy_setopt(k->h, CURLOPT_URL, k->url) || curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, etcd_headers(c, false)) ||
         curl_easy_setopt(k->h, CURLOPT_POSTFIELDS, k->body) ||
         curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout) ||
         curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, ka_write_cb) ||
@@ -611,7 +622,7 @@ static etcd_watch *watch_new(etcd_client *c, size_t ep, const char *body, size_t
     memcpy(w->body, body, body_len + 1);
     w->body_len = body_len;
     if (curl_easy_setopt(w->h, CURLOPT_URL, w->url) ||
-        curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, c->watch_headers) ||
+        curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, etcd_headers(c, true)) ||
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, w->body) ||
         curl_easy_setopt(w->h, CURLOPT_POSTFIELDSIZE, (long)w->body_len) ||
         /* One stream per connection, closed on cancel: never reuse it. */
@@ -662,8 +673,10 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
     int64_t deadline = util_now_ns_i64() + (int64_t)c->request_timeout_ms * 1000000;
     size_t first = c->watch_endpoint >= 0 ? (size_t)c->watch_endpoint : etcd_pick_first(c);
     code = ETCD_ERR_CONNECT;
+    bool renewed = false;
     for (int attempt = 0; attempt < c->max_attempts; attempt++) {
         size_t ep = etcd_pick_next(c, first, attempt);
+        struct curl_slist *used = c->user ? etcd_headers(c, true) : NULL;
         etcd_watch *w = watch_new(c, ep, body, body_len, on_resp, on_end, ud);
         if (!w) {
             code = etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory creating a watch");
@@ -708,6 +721,13 @@ etcd_code etcd_watch_start(etcd_client *c, const char *key, size_t key_len, cons
         st->endpoint = (int)ep;
         code = st->code;
         watch_remove(c, w);
+        etcd_status ast;
+        if (used && !renewed && etcd_auth_token_invalid(st) &&
+            (etcd_headers(c, true) != used || etcd_authenticate(c, &ast) == ETCD_OK)) {
+            renewed = true;   /* the token expired: the same endpoint again with a new one */
+            attempt--;
+            continue;
+        }
         bool retry = code == ETCD_ERR_CONNECT || (code == ETCD_ERR_GRPC && st->http_status == 503) ||
                      (code == ETCD_ERR_HTTP && st->http_status == 503);
         if (!retry || util_now_ns_i64() >= deadline || attempt + 1 >= c->max_attempts)

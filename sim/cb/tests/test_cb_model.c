@@ -47,6 +47,23 @@ static void test_keys(void **state)
     big[sizeof big - 1] = '\0';
     assert_int_equal(cb_key_peer(k, "c1", big), -1);
 
+    /* Under a prefix every key, claims and their prefix too, lies inside it. */
+    assert_int_equal(cb_keys_set_prefix("/geokv/r1/"), -1);
+    assert_int_equal(cb_keys_set_prefix("geokv/r1"), -1);
+    assert_int_equal(cb_keys_set_prefix("/geokv/r1"), 0);
+    assert_int_equal(cb_key_peer(k, "c1", "h1"), (int)strlen("/geokv/r1/registry/cloud-adaptive-network/peer/c1/h1"));
+    assert_string_equal(k, "/geokv/r1/registry/cloud-adaptive-network/peer/c1/h1");
+    char claim[CB_KEY_MAX];
+    cb_key_claim(claim, k, 42);
+    assert_string_equal(claim, "/geokv/r1/lease/registry/cloud-adaptive-network/peer/c1/h1-42");
+    cb_key_claim_prefix(claim);
+    assert_string_equal(claim, "/geokv/r1/lease/registry/cloud-adaptive-network/");
+    cb_key_lock(k, "c1");
+    assert_string_equal(k, "/geokv/r1/registry/cloud-adaptive-network/distributed-lock/peer/c1");
+    assert_int_equal(cb_keys_set_prefix(""), 0);
+    cb_key_claim_prefix(claim);
+    assert_string_equal(claim, "lease/registry/cloud-adaptive-network/");
+
     char a[CB_HOST_ID_LEN + 1], b[CB_HOST_ID_LEN + 1], a2[CB_HOST_ID_LEN + 1];
     cb_host_id(7, 0, a);
     cb_host_id(7, 1, b);
