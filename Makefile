@@ -32,7 +32,7 @@ endif
 
 # Dependencies are checked (and installed when missing) once, by building
 # build/config.mk; make then re-reads itself with the pkg-config flags.
-NO_DEPS_GOALS := clean help
+NO_DEPS_GOALS := clean help uninstall
 ifeq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 -include $(BUILD)/config.mk
@@ -111,6 +111,26 @@ $(call lib_of,$(1)): $(call obj,$(filter-out %_main.c,$(wildcard $(1)/*.c)))
 	$$(QAR)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach d,$(SRC_DIRS),$(eval $(call archive_rule,$(d))))
+
+# The version stamp (sim/util/util_version.h): the VERSION file and `git
+# describe --always --dirty`, checked on every make but rewritten only when
+# they change, so a new commit or a newly dirty tree recompiles this one file
+# and relinks, and nothing else is rebuilt.
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+STAMP_C   := $(BUILD)/gen/util_version_stamp.c
+STAMP_O   := $(BUILD)/obj/gen/util_version_stamp.o
+.PHONY: FORCE
+FORCE:
+$(STAMP_C): FORCE
+	@mkdir -p $(@D)
+	@git_desc=$$(git -C "$(CURDIR)" describe --always --dirty 2>/dev/null || echo unknown); \
+	 printf '#include "sim/util/util_version.h"\nconst char util_version_project[] = "%s";\nconst char util_version_git[] = "%s";\n' \
+	   "$(VERSION)" "$$git_desc" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(STAMP_O): $(STAMP_C) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(call lib_of,sim/util): $(STAMP_O)
 
 $(TESTLIB): $(call obj,$(TESTLIB_C))
 	@mkdir -p $(@D)

@@ -36,7 +36,7 @@ void bench_opts_default(bench_opts *o)
     o->reps = 3;
     o->rtt_scale = 1.0;
     o->delay_scale = 1.0;
-    snprintf(o->topology, sizeof o->topology, "sim/wan/topology/patent-fig6.json");
+    snprintf(o->topology, sizeof o->topology, "%s", BENCH_DEFAULT_TOPOLOGY);
     o->start = BENCH_START_ALL;
     snprintf(o->start_spec, sizeof o->start_spec, "all");
     o->start_from_profile = true;
@@ -500,7 +500,7 @@ void bench_opts_usage(FILE *f)
         "                      the original's install script on every VM at once (SSH from the profile's\n"
         "                      deploy_region, sleep 5, the agent binary downloaded over one shared\n"
         "                      uplink), its parameters from the profile, scaled by --delay-scale\n"
-        "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (under $GEOKV_ROOT when set)\n"
+        "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (of the data directory)\n"
         "                      or a .json file (default ideal: no VM CPU, the simulation as before;\n"
         "                      patent-2022: the original's logging/JSON CPU and smaller behaviours, its\n"
         "                      cost per log line fitted on FIG. 7 before; `make bench` runs it)\n"

@@ -16,6 +16,9 @@
 #define BENCH_MAX_MODES  8
 #define BENCH_MODE_LEN   32
 #define BENCH_PATH_LEN   1024
+/* --topology's default: a data name (sim/util/util_data.h), not a path
+ * relative to the current directory as a given --topology FILE is. */
+#define BENCH_DEFAULT_TOPOLOGY "sim/wan/topology/patent-fig6.json"
 #define BENCH_MAX_AGENTS 1000
 
 #define BENCH_MAX_PROFILE_SET 32

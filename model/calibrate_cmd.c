@@ -17,6 +17,7 @@
 #include "model/csv.h"
 #include "model/fit_json.h"
 #include "model/patent.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
 
 #define C_NAME "c_line_us"
@@ -206,7 +207,7 @@ static int build_input(const cal_opts *o, cal_input *in)
     double t0[CALIB_MAX_PTS], t2[CALIB_MAX_PTS], tb[CALIB_MAX_PTS], tp[CALIB_MAX_PTS];
     size_t np = 0;
     char pbuf[4096], err[256];
-    const char *patent = util_rooted(pbuf, sizeof pbuf, o->patent ? o->patent : "results/reference/patent-fig7.csv");
+    const char *patent = util_data_or_given(pbuf, sizeof pbuf, o->patent, "results/reference/patent-fig7.csv");
     calib_problem *p = &in->p;
 
     if (load_patent(patent, pn, pb, &np) != 0 || load_sweep(o->probe0, o, &in->probe[0]) != 0 ||
@@ -509,7 +510,7 @@ int calibrate_report_main(int argc, char **argv)
         {"dir", required_argument, 0, 'd'}, {"ref", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *dir = NULL, *ref = "results/reference";
+    const char *dir = NULL, *ref = NULL;
     char rbuf[4096], path[4200];
     int c;
     optind = 0;
@@ -528,7 +529,7 @@ int calibrate_report_main(int argc, char **argv)
         return 2;
     }
     json_t *doc = NULL;
-    if (report_build(dir, util_rooted(rbuf, sizeof rbuf, ref), &doc) != 0)
+    if (report_build(dir, util_data_or_given(rbuf, sizeof rbuf, ref, "results/reference"), &doc) != 0)
         return 1;
     int rc = 1;
     snprintf(path, sizeof path, "%s/calibration.json", dir);

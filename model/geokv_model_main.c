@@ -11,6 +11,7 @@
 #include "model/patent.h"
 #include "model/report.h"
 #include "model/runfit.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
 
 #include <errno.h>
@@ -270,7 +271,7 @@ static int load_run(const opts *o, runfit *rf)
 {
     char err[1024], rb[4096], fb[4096];
     const char *dir = util_rooted(rb, sizeof rb, o->run ? o->run : "results/latest");
-    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *ref = util_data_or_given(fb, sizeof fb, o->ref, "results/reference");
     if (runfit_load(dir, ref, o->cdf_n > 0 ? o->cdf_n : 50, rf, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
         return -1;
@@ -475,7 +476,7 @@ static int cmd_compare(const opts *o)
 static int cmd_fit_patent(const opts *o)
 {
     char fb[4096], err[512];
-    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *ref = util_data_or_given(fb, sizeof fb, o->ref, "results/reference");
     patent_ref p;
     if (patent_load(ref, &p, err, sizeof err) != 0 || patent_report(stdout, &p, o->json, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
@@ -515,7 +516,7 @@ static int cmd_plots(const opts *o)
     if (load_run(o, &rf) != 0)
         return 1;
     char sb[4096], plotdir[4200], fitdir[4200], err[512], modes[512] = "", allmodes[512] = "";
-    const char *scripts = util_rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
+    const char *scripts = util_data_or_given(sb, sizeof sb, o->scripts, "scripts");
     snprintf(plotdir, sizeof plotdir, "%s/plots", rf.dir);
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf.dir);
     if (util_mkdirs(plotdir, err, sizeof err) != 0) {
