@@ -294,7 +294,7 @@ void bench_calib_usage(FILE *f)
           "                      passed on to every sweep (see run --help)\n"
           "  --dry-run           print the plan (every command) and exit\n"
           "\n"
-          "exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
+          "Exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
           "failed (the report says which); 2 bad options or set-up; 128+signal when stopped.\n",
           f);
 }

@@ -627,6 +627,8 @@ int bench_sweep_main(int argc, char **argv)
         printf("usage: geokv-bench run [options]\n\n");
         bench_opts_usage(stdout);
         bench_fault_usage(stdout);
+        printf("\nExit status: 0 every run completed with the checker green, 1 a run failed,\n"
+               "2 bad options or set-up, 130/143 stopped by SIGINT/SIGTERM.\n");
         return 0;
     case -1:
         fprintf(stderr, "geokv-bench: %s\n", err);

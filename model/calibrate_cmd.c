@@ -44,7 +44,7 @@ static const char calibrate_help[] =
     "curve is within --max-rel-resid (default 0.2) of the patent at every N; otherwise it\n"
     "says which part of the curve is missing (the residual per N, at the bound when c*\n"
     "is outside it).\n"
-    "exit status: 0 accepted, 1 computed but rejected, 2 bad options or unreadable input.\n";
+    "Exit status: 0 accepted, 1 computed but rejected, 2 bad options or unreadable input.\n";
 
 typedef struct cal_opts {
     const char *probe0, *probe1, *probe2, *base, *secant, *patent, *mode, *metric;
@@ -428,7 +428,8 @@ static const char report_help[] =
     "markdown: the fitted parameters with standard errors; per N the patent's FIG. 7 before and\n"
     "after beside our fitted before and PREDICTED after, the changes and errors; FIG. 8 beside\n"
     "app_bytes and grpc_bytes; and whether the goals hold. REFDIR: the patent's numbers\n"
-    "(default results/reference).\n";
+    "(default results/reference).\n"
+    "Exit status: 0 written, 1 DIR unreadable or a file not written, 2 bad usage.\n";
 
 /* Loads the metric of one mode from a sweep directory named in steps.json;
  * NULL (and why) when the directory is not given or lacks it. */

@@ -29,8 +29,8 @@ static void usage(FILE *f)
           "flips. Writes DIR/factors.json, DIR/factors.md (with the section \"What decides whether\n"
           "the cache helps\") and DIR/factors.png (gnuplot on SCRIPTS/factors.gp), and prints a\n"
           "summary. --ref: the patent's numbers (default results/reference); --scripts: the\n"
-          "gnuplot scripts (default scripts/). Exit status 0, 1 when the plot failed, 2 when\n"
-          "DIR cannot be read.\n",
+          "gnuplot scripts (default scripts/).\n"
+          "Exit status: 0 written, 1 when the plot failed, 2 bad usage or DIR cannot be read.\n",
           f);
 }
 

@@ -13,6 +13,7 @@
 #include "model/runfit.h"
 #include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
+#include "sim/util/util_version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -53,7 +54,11 @@ static void usage_main(FILE *out)
         "  calibrate-report  calibration.md and .json of a `geokv-bench calibrate` directory\n"
         "  factors     the analysis of a `geokv-bench factors` study: effects, factors.md/.json/.png\n"
         "\n"
-        "`geokv-model <command> --help` describes each command's options.\n");
+        "`geokv-model <command> --help` describes each command's options; --version prints\n"
+        "the program, its version and the git describe of the build.\n"
+        "\n"
+        "Exit status (every command): 0 success, 1 a failed run (input missing or unreadable,\n"
+        "a fit or plot that failed), 2 bad usage.\n");
 }
 
 static const char *help_text(const char *cmd)
@@ -589,6 +594,10 @@ static int cmd_report(const opts *o)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-model");
+        return 0;
+    }
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -612,6 +621,9 @@ int main(int argc, char **argv)
     int pr = parse_opts(argc - 1, argv + 1, &o);
     if (pr != 0) {
         fputs(help, pr > 0 ? stdout : stderr);
+        if (pr > 0)
+            fputs("\nExit status: 0 success, 1 a failed run (input missing or unreadable, a fit or\n"
+                  "plot that failed), 2 bad usage.\n", stdout);
         return pr > 0 ? 0 : 2;
     }
     if (strcmp(cmd, "fit") == 0)

@@ -24,6 +24,7 @@
 #include "sim/cookie/cookie_report.h"
 #include "sim/util/util_data.h"
 #include "sim/util/util_version.h"
+#include "sim/util/util_version.h"
 
 static void usage(FILE *f)
 {
@@ -71,6 +72,9 @@ static void usage(FILE *f)
 "  -o, --out DIR            bench: results dir (default results/cookie-<time>-<seed>)\n"
 "      --no-plot            bench: skip gnuplot\n"
 "  -h, --help\n"
+"      --version            program, version and git describe of the build\n"
+"\n"
+"Exit status: 0 success, 1 a failed run (a process, a request, an output), 2 bad usage.\n"
 "\n"
 "bench writes config.json, runs.jsonl, summary.csv, remap.csv, timeline/*.csv,\n"
 "plots/cookie-hitratio.{png,svg} and cookie-report.md, and links\n"
@@ -390,6 +394,10 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-cookie");
+        return 0;
+    }
     struct opts o = { .strategies = "cookie,modulo,ketama",
                       .experiments = "steady,kill,hang,scaleout,cookieloss" };
     cookie_exp_config_default(&o.exp);
