@@ -57,8 +57,8 @@ static void usage_main(FILE *out)
         "`geokv-model <command> --help` describes each command's options; --version prints\n"
         "the program, its version and the git describe of the build.\n"
         "\n"
-        "Exit status (every command): 0 success, 1 a failed run (input missing or unreadable,\n"
-        "a fit or plot that failed), 2 bad usage.\n");
+        "Exit status: 0 success, 1 a failed run (input missing or unreadable, a fit or plot\n"
+        "that failed), 2 bad usage; for every command.\n");
 }
 
 static const char *help_text(const char *cmd)
