@@ -391,6 +391,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--topology") == 0) {
             if (copy_path(name, val, o->topology, sizeof o->topology, err, err_len) != 0)
                 return -1;
+            o->topology_given = true;
         } else if (strcmp(name, "--start") == 0) {
             o->start_from_profile = false;
             if (bench_opts_set_start(o, val, err, err_len) != 0)

@@ -649,10 +649,10 @@ int bench_sweep_main(int argc, char **argv)
     {
         char path[BENCH_PATH_LEN + PATH_MAX + 2];
         /* the default is a data file; a given --topology FILE is a path */
-        if (strcmp(s.o.topology, BENCH_DEFAULT_TOPOLOGY) == 0)
-            util_data_path(path, sizeof path, s.o.topology);
-        else
+        if (s.o.topology_given)
             snprintf(path, sizeof path, "%s", s.o.topology);
+        else
+            util_data_path(path, sizeof path, s.o.topology);
         if (topology_load(path, &s.topo, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-bench: %s\n", err);
             return 2;
