@@ -480,9 +480,9 @@ record:
 }
 
 /* --profile read (a name in the data directory's sim/cb/profiles, or a
- * file), the
- * --profile-set overrides applied in order, --end resolved; --start deploy
- * needs the profile's deploy_region in the topology. 0, or -1 (err). */
+ * file), the --profile-set overrides applied in order, --end resolved;
+ * --start deploy needs the profile's deploy_region in the topology. 0, or
+ * -1 (err). */
 static int load_profile(sweep *s, char *err, size_t err_len)
 {
     char msg[768];

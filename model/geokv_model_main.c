@@ -58,7 +58,7 @@ static void usage_main(FILE *out)
         "the program, its version and the git describe of the build.\n"
         "\n"
         "Exit status: 0 success, 1 a failed run (input missing or unreadable, a fit or plot\n"
-        "that failed), 2 bad usage; for every command.\n");
+        "that failed), 2 bad usage; each command's --help gives its own.\n");
 }
 
 static const char *help_text(const char *cmd)

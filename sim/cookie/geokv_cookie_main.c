@@ -24,7 +24,6 @@
 #include "sim/cookie/cookie_report.h"
 #include "sim/util/util_data.h"
 #include "sim/util/util_version.h"
-#include "sim/util/util_version.h"
 
 static void usage(FILE *f)
 {
