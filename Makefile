@@ -32,7 +32,7 @@ endif
 
 # Dependencies are checked (and installed when missing) once, by building
 # build/config.mk; make then re-reads itself with the pkg-config flags.
-NO_DEPS_GOALS := clean help
+NO_DEPS_GOALS := clean help uninstall
 ifeq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 -include $(BUILD)/config.mk
@@ -99,7 +99,8 @@ all: $(PROGRAMS) $(UNIT_BINS) $(ITEST_BINS)
 
 help:
 	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "targets: all test unit itest asan valgrind-bench clean $(EXTRA_TARGETS)"
+	@echo "targets: all test unit itest asan valgrind-bench clean install uninstall $(EXTRA_TARGETS)"
+	@echo "install: make install [PREFIX=/usr/local] [DESTDIR=]; make uninstall (same variables)"
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
@@ -111,6 +112,26 @@ $(call lib_of,$(1)): $(call obj,$(filter-out %_main.c,$(wildcard $(1)/*.c)))
 	$$(QAR)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach d,$(SRC_DIRS),$(eval $(call archive_rule,$(d))))
+
+# The version stamp (sim/util/util_version.h): the VERSION file and `git
+# describe --always --dirty`, checked on every make but rewritten only when
+# they change, so a new commit or a newly dirty tree recompiles this one file
+# and relinks, and nothing else is rebuilt.
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+STAMP_C   := $(BUILD)/gen/util_version_stamp.c
+STAMP_O   := $(BUILD)/obj/gen/util_version_stamp.o
+.PHONY: FORCE
+FORCE:
+$(STAMP_C): FORCE
+	@mkdir -p $(@D)
+	@git_desc=$$(git -C "$(CURDIR)" describe --always --dirty 2>/dev/null || echo unknown); \
+	 printf '#include "sim/util/util_version.h"\nconst char util_version_project[] = "%s";\nconst char util_version_git[] = "%s";\n' \
+	   "$(VERSION)" "$$git_desc" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(STAMP_O): $(STAMP_C) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(call lib_of,sim/util): $(STAMP_O)
 
 $(TESTLIB): $(call obj,$(TESTLIB_C))
 	@mkdir -p $(@D)
@@ -158,6 +179,40 @@ valgrind-bench: $(BUILD)/bin/geokv-bench
 
 clean:
 	rm -rf build build-asan
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs in bin/; the
+# files they read at their tree paths under share/geokv-bench/ (where
+# sim/util/util_data.h finds them from the program's own directory); every
+# program's and command's --help as share/doc/geokv-bench/<name>.txt. Text,
+# not man pages: it is --help's own output, so it cannot drift, and it
+# needs no help2man or roff.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/geokv-bench
+DOCDIR  := $(PREFIX)/share/doc/geokv-bench
+DATA_FILES := $(wildcard sim/wan/topology/*.json sim/cb/profiles/*.json scripts/*.gp results/reference/*)
+# "program command" pairs whose --help gets its own page.
+HELP_COMMANDS := geokv-bench:run geokv-bench:calibrate geokv-bench:factors geokv-bench:schema \
+  $(foreach c,fit predict compare fit-patent plots report calibrate calibrate-report factors,geokv-model:$(c))
+
+$(BUILD)/doc/.stamp: $(PROGRAMS)
+	@mkdir -p $(@D)
+	$(Q)for p in $(PROGRAMS); do "$$p" --help > $(@D)/$$(basename $$p).txt || exit 1; done; \
+	for pc in $(HELP_COMMANDS); do p=$${pc%%:*}; c=$${pc#*:}; \
+	  $(BUILD)/bin/$$p $$c --help > $(@D)/$$p-$$c.txt || exit 1; done; touch $@
+
+.PHONY: install uninstall
+install: $(PROGRAMS) $(BUILD)/doc/.stamp
+	$(Q)install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)"
+	$(Q)install -m 755 $(PROGRAMS) "$(DESTDIR)$(BINDIR)/"
+	$(Q)for f in $(DATA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
+	$(Q)install -m 644 $(BUILD)/doc/*.txt README.md "$(DESTDIR)$(DOCDIR)/"
+	@echo "installed in $(DESTDIR)$(PREFIX): bin/, share/geokv-bench/, share/doc/geokv-bench/"
+
+uninstall:
+	$(Q)rm -f $(foreach p,$(PROGRAMS),"$(DESTDIR)$(BINDIR)/$(notdir $(p))")
+	$(Q)rm -rf "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)"
 
 -include $(wildcard $(addsuffix /module.mk,$(TEST_DIRS)))
 -include $(patsubst %.o,%.d,$(call obj,$(ALL_C) $(UNIT_C) $(ITEST_C) $(TESTLIB_C)))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cb/cb_run.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_err.h"
 
 /* ---- command lines ---- */
@@ -113,7 +114,7 @@ void bench_calib_opts_default(bench_calib_opts *o)
     bench_opts_default(&o->run);
     o->run.reps = 1;
     snprintf(o->profile, sizeof o->profile, "patent-2022");
-    snprintf(o->ref, sizeof o->ref, "results/reference");
+    util_data_path(o->ref, sizeof o->ref, "results/reference");
     snprintf(o->out, sizeof o->out, "results");
     o->c0 = 30;
     o->c1 = 90;
@@ -293,7 +294,7 @@ void bench_calib_usage(FILE *f)
           "                      passed on to every sweep (see run --help)\n"
           "  --dry-run           print the plan (every command) and exit\n"
           "\n"
-          "exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
+          "Exit status: 0 fit accepted, profile written, every run green; 1 fit rejected or a run\n"
           "failed (the report says which); 2 bad options or set-up; 128+signal when stopped.\n",
           f);
 }

@@ -26,12 +26,12 @@
 
 #include "bench/bench_calib_opts.h"
 #include "bench/bench_calib_profile.h"
-#include "bench/bench_env.h"
 #include "bench/bench_results.h"
 #include "sim/cb/cb_profile.h"
 #include "sim/util/util_err.h"
 #include "sim/util/util_fs.h"
 #include "sim/util/util_proc.h"
+#include "sim/util/util_version.h"
 
 #define C_NAME "c_line_us"
 #define B_NAME "deploy_uplink_Bps"
@@ -711,8 +711,7 @@ int bench_calibrate_main(int argc, char **argv)
         fprintf(stderr, "geokv-bench calibrate: %s\n", err);
         goto cleanup;
     }
-    const char *root = getenv("GEOKV_ROOT");
-    bench_env_git_describe(root && *root ? root : ".", c->git, sizeof c->git);
+    snprintf(c->git, sizeof c->git, "%s", util_version_git);   /* this build's, not the tree's */
     c->nsteps = (c->o.uplink ? 3 : 2) + 1 + 2 * c->o.iterations + 1 + 1 + 1;
     c->steps = steps_new(c);
     if (c->o.dry_run) {

@@ -74,16 +74,6 @@ json_t *bench_env_versions(const char *etcd_bin)
     return o;
 }
 
-void bench_env_git_describe(const char *repo_dir, char *out, size_t out_len)
-{
-    char cmd[1200], q[1100];
-    shell_quote(repo_dir && *repo_dir ? repo_dir : ".", q, sizeof q);
-    snprintf(cmd, sizeof cmd, "git -C %s describe --always --dirty", q);
-    bench_env_command_line(cmd, out, out_len);
-    if (out[0] == '\0')
-        snprintf(out, out_len, "unknown");
-}
-
 json_t *bench_env_machine(void)
 {
     struct utsname u;

@@ -1,6 +1,6 @@
 /* bench_env.h: what config.json records about the machine and the tools, so
  * a result can be traced to what produced it: etcd, libcurl, GSL and jansson
- * versions, `git describe --always --dirty`, uname, cores and memory. */
+ * versions, uname, cores and memory. */
 #ifndef GEOKV_BENCH_ENV_H
 #define GEOKV_BENCH_ENV_H
 
@@ -11,9 +11,6 @@
 /* {"etcd": "...", "libcurl": "...", "gsl": "...", "jansson": "..."}.
  * etcd_bin: the binary the rig will start (its --version is asked). */
 json_t *bench_env_versions(const char *etcd_bin);
-
-/* `git describe --always --dirty` in repo_dir, or "unknown". */
-void bench_env_git_describe(const char *repo_dir, char *out, size_t out_len);
 
 /* {"sysname","release","version","machine","cores","memory_bytes"}. */
 json_t *bench_env_machine(void);

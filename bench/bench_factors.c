@@ -22,13 +22,14 @@
 #include <unistd.h>
 
 #include "bench/bench_child.h"
-#include "bench/bench_env.h"
 #include "bench/bench_factors_plan.h"
 #include "bench/bench_results.h"
 #include "sim/cb/cb_profile.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_err.h"
 #include "sim/util/util_fs.h"
+#include "sim/util/util_version.h"
 #include "sim/wan/topology.h"
 
 #define FAC_TOPOLOGY "sim/wan/topology/patent-fig6.json"
@@ -141,11 +142,8 @@ cleanup:
 static int check_topology(char *err, size_t err_len)
 {
     char path[PATH_MAX + 64];
-    const char *root = getenv("GEOKV_ROOT");
     topology *t = NULL;
-    snprintf(path, sizeof path, "%s", FAC_TOPOLOGY);
-    if (access(path, R_OK) != 0 && root && *root)
-        snprintf(path, sizeof path, "%s/%s", root, FAC_TOPOLOGY);
+    util_data_path(path, sizeof path, FAC_TOPOLOGY);
     if (topology_load(path, &t, err, err_len) != 0)
         return -1;
     int near = topology_region_index(t, BENCH_FAC_NEAR_REGION), far = topology_region_index(t, BENCH_FAC_FAR_REGION);
@@ -637,8 +635,7 @@ int bench_factors_main(int argc, char **argv)
     bench_fac_plan_build(c->o.factors, &c->p);
     for (size_t i = 0; i < c->p.n_sweeps; i++)
         c->est_total_s += bench_fac_estimate_sweep_s(&c->o, &c->p, i);
-    const char *root = getenv("GEOKV_ROOT");
-    bench_env_git_describe(root && *root ? root : ".", c->git, sizeof c->git);
+    snprintf(c->git, sizeof c->git, "%s", util_version_git);   /* this build's, not the tree's */
     if (c->o.dry_run) {
         print_plan(c);
         status = 0;

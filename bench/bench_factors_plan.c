@@ -253,7 +253,7 @@ void bench_fac_usage(FILE *f)
           "  --dry-run           print the plan, its command lines and the estimated wall time\n"
           "  --help              this text\n"
           "\n"
-          "exit status: 0 every run green and the analysis written, 1 a run failed (the analysis\n"
+          "Exit status: 0 every run green and the analysis written, 1 a run failed (the analysis\n"
           "is still written), 2 bad options, set-up or analysis failure, 130/143 stopped.\n",
           f);
 }

@@ -37,7 +37,7 @@ void bench_opts_default(bench_opts *o)
     o->reps = 3;
     o->rtt_scale = 1.0;
     o->delay_scale = 1.0;
-    snprintf(o->topology, sizeof o->topology, "sim/wan/topology/patent-fig6.json");
+    snprintf(o->topology, sizeof o->topology, "%s", BENCH_DEFAULT_TOPOLOGY);
     o->start = BENCH_START_ALL;
     snprintf(o->start_spec, sizeof o->start_spec, "all");
     o->start_from_profile = true;
@@ -486,6 +486,7 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--topology") == 0) {
             if (copy_path(name, val, o->topology, sizeof o->topology, err, err_len) != 0)
                 return -1;
+            o->topology_given = true;
         } else if (strcmp(name, "--start") == 0) {
             o->start_from_profile = false;
             if (bench_opts_set_start(o, val, err, err_len) != 0)
@@ -618,7 +619,8 @@ void bench_opts_usage(FILE *f)
         "  --rtt-scale F       factor on every WAN delay (default 1 = the measured RTTs)\n"
         "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
         "  --seed S            sweep seed: run order, host ids, start offsets (default: from the clock)\n"
-        "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json)\n"
+        "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json\n"
+        "                      of the data directory; a FILE given is relative to the current directory)\n"
         "  --controller-region ID   put the controller in region ID instead of the topology's\n"
         "                      controller_region (an id or short name of one of its regions)\n"
         "  --start SPEC        agent starts: all | gap:2s | random:30s | deploy (default: the profile's,\n"
@@ -626,7 +628,7 @@ void bench_opts_usage(FILE *f)
         "                      the original's install script on every VM at once (SSH from the profile's\n"
         "                      deploy_region, sleep 5, the agent binary downloaded over one shared\n"
         "                      uplink), its parameters from the profile, scaled by --delay-scale\n"
-        "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (under $GEOKV_ROOT when set)\n"
+        "  --profile NAME|FILE fidelity profile: a name in sim/cb/profiles/ (of the data directory)\n"
         "                      or a .json file (default ideal: no VM CPU, the simulation as before;\n"
         "                      patent-2022: the original's logging/JSON CPU and smaller behaviours, its\n"
         "                      cost per log line fitted on FIG. 7 before; `make bench` runs it)\n"

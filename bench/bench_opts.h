@@ -16,6 +16,9 @@
 #define BENCH_MAX_MODES  8
 #define BENCH_MODE_LEN   32
 #define BENCH_PATH_LEN   1024
+/* --topology's default: a data file (sim/util/util_data.h), where a given
+ * --topology FILE is relative to the current directory. */
+#define BENCH_DEFAULT_TOPOLOGY "sim/wan/topology/patent-fig6.json"
 #define BENCH_MAX_AGENTS 1000
 
 #define BENCH_MAX_PROFILE_SET 32
@@ -37,6 +40,7 @@ typedef struct bench_opts {
     uint64_t seed;
     bool seed_given;                /* false: main picks one from the clock */
     char topology[BENCH_PATH_LEN];
+    bool topology_given;            /* false: BENCH_DEFAULT_TOPOLOGY, a data file */
     char controller_region[64];     /* overrides the topology's controller_region; empty: keep */
     bench_start_kind start;
     double start_param_s;           /* gap or window, seconds */

@@ -159,6 +159,7 @@ int bench_schema_main(int argc, char **argv)
     fprintf(argc == 1 && strcmp(argv[0], "--help") == 0 ? stdout : stderr,
             "usage: geokv-bench schema [--update FILE]\n"
             "Prints the column tables of results/SCHEMA.md, generated from the table of columns of a\n"
-            "run's record; --update FILE rewrites FILE's generated part in place.\n");
+            "run's record; --update FILE rewrites FILE's generated part in place.\n"
+            "Exit status: 0 printed or updated, 1 FILE could not be updated, 2 bad usage.\n");
     return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 : 2;
 }

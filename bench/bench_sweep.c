@@ -40,6 +40,8 @@
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_data.h"
+#include "sim/util/util_version.h"
 
 volatile sig_atomic_t bench_stop_signal;
 /* cb_run_config.stop wants a volatile int: sig_atomic_t is int on Linux. */
@@ -64,7 +66,6 @@ typedef struct sweep {
     const bench_triple *cur;
     pthread_mutex_t progress_mu;
     int runs_done, runs_failed;
-    char repo_root[PATH_MAX];
     bench_fault *fault;        /* --fault (bench_fault.c), NULL: none */
     cb_profile profile;        /* --profile with the --profile-set overrides applied */
     char *resume_profile;      /* --resume: the profile config.json embeds (JSON text), NULL: none */
@@ -201,7 +202,7 @@ static int write_config(sweep *s, char *err, size_t err_len)
 {
     json_t *c = json_object(), *argv = json_array(), *order = json_array(), *cluster = json_object(),
            *members = json_array(), *delays = json_object();
-    char git[128], created[32];
+    char created[32];
     int hb, el, rc;
     double max_rtt = 0;
     time_t now = time(NULL);
@@ -260,8 +261,10 @@ delays:
     json_object_set_new(c, "profile_overrides", profile_overrides_json(&s->o));
     json_object_set_new(c, "order", order);
     json_object_set_new(c, "versions", bench_env_versions(getenv("GEOKV_ETCD") ? getenv("GEOKV_ETCD") : "etcd"));
-    bench_env_git_describe(s->repo_root, git, sizeof git);
-    json_object_set_new(c, "git_describe", json_string(git));
+    /* what this binary was built from (stamped at build time), not the
+     * work tree beside it, which may have moved on */
+    json_object_set_new(c, "version", json_string(util_version_project));
+    json_object_set_new(c, "git_describe", json_string(util_version_git));
     json_object_set_new(c, "machine", bench_env_machine());
     rc = bench_write_json_atomic(s->res.dir, "config.json", c, err, err_len);
     json_decref(c);
@@ -527,10 +530,10 @@ record:
     return rc;
 }
 
-/* --profile read (a name under $GEOKV_ROOT/sim/cb/profiles, else under the
- * current directory as the default topology is, or a file), the
- * --profile-set overrides applied in order, --end resolved; --start deploy
- * needs the profile's deploy_region in the topology. 0, or -1 (err). */
+/* --profile read (a name in the data directory's sim/cb/profiles, or a
+ * file), the --profile-set overrides applied in order, --end resolved;
+ * --start deploy needs the profile's deploy_region in the topology. 0, or
+ * -1 (err). */
 static int load_profile(sweep *s, char *err, size_t err_len)
 {
     char msg[768];
@@ -669,16 +672,14 @@ int bench_sweep_main(int argc, char **argv)
     s.argc = argc;
     s.argv = argv;
     s.tty = isatty(STDERR_FILENO);
-    {
-        const char *root = getenv("GEOKV_ROOT");
-        snprintf(s.repo_root, sizeof s.repo_root, "%s", root && *root ? root : ".");
-    }
     bench_opts_default(&s.o);
     switch (bench_opts_parse(argc, argv, cb_mode_names(), &s.o, err, sizeof err)) {
     case 1:
         printf("usage: geokv-bench run [options]\n\n");
         bench_opts_usage(stdout);
         bench_fault_usage(stdout);
+        printf("\nExit status: 0 every run completed with the checker green, 1 a run failed,\n"
+               "2 bad options or set-up, 130/143 stopped by SIGINT/SIGTERM.\n");
         return 0;
     case -1:
         fprintf(stderr, "geokv-bench: %s\n", err);
@@ -698,10 +699,11 @@ int bench_sweep_main(int argc, char **argv)
     }
     {
         char path[BENCH_PATH_LEN + PATH_MAX + 2];
-        /* A relative topology path is tried as given, then under GEOKV_ROOT. */
-        snprintf(path, sizeof path, "%s", s.o.topology);
-        if (access(path, R_OK) != 0 && s.o.topology[0] != '/')
-            snprintf(path, sizeof path, "%s/%s", s.repo_root, s.o.topology);
+        /* the default is a data file; a given --topology FILE is a path */
+        if (s.o.topology_given)
+            snprintf(path, sizeof path, "%s", s.o.topology);
+        else
+            util_data_path(path, sizeof path, s.o.topology);
         if (topology_load(path, &s.topo, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-bench: %s\n", err);
             return 2;

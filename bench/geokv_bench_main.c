@@ -25,6 +25,7 @@
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
+#include "sim/util/util_version.h"
 
 static void usage(FILE *f)
 {
@@ -47,7 +48,8 @@ static void usage(FILE *f)
           "run options:\n",
           f);
     bench_opts_usage(f);
-    fputs("\nexit status: 0 every run completed with the checker green, 1 a run failed,\n"
+    fputs("\n--version prints the program, its version and the git describe of the build.\n"
+          "\nExit status: 0 every run completed with the checker green, 1 a run failed,\n"
           "2 bad options or set-up, 130/143 stopped by SIGINT/SIGTERM.\n",
           f);
 }
@@ -74,6 +76,10 @@ static int exec_model(char **argv)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-bench");
+        return 0;
+    }
     const char *cmd = argc > 1 ? argv[1] : "run";
 
     signal(SIGPIPE, SIG_IGN);

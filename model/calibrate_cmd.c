@@ -17,6 +17,7 @@
 #include "model/csv.h"
 #include "model/fit_json.h"
 #include "model/patent.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
 
 #define C_NAME "c_line_us"
@@ -43,7 +44,7 @@ static const char calibrate_help[] =
     "curve is within --max-rel-resid (default 0.2) of the patent at every N; otherwise it\n"
     "says which part of the curve is missing (the residual per N, at the bound when c*\n"
     "is outside it).\n"
-    "exit status: 0 accepted, 1 computed but rejected, 2 bad options or unreadable input.\n";
+    "Exit status: 0 accepted, 1 computed but rejected, 2 bad options or unreadable input.\n";
 
 typedef struct cal_opts {
     const char *probe0, *probe1, *probe2, *base, *secant, *patent, *mode, *metric;
@@ -206,7 +207,7 @@ static int build_input(const cal_opts *o, cal_input *in)
     double t0[CALIB_MAX_PTS], t2[CALIB_MAX_PTS], tb[CALIB_MAX_PTS], tp[CALIB_MAX_PTS];
     size_t np = 0;
     char pbuf[4096], err[256];
-    const char *patent = util_rooted(pbuf, sizeof pbuf, o->patent ? o->patent : "results/reference/patent-fig7.csv");
+    const char *patent = util_data_or_given(pbuf, sizeof pbuf, o->patent, "results/reference/patent-fig7.csv");
     calib_problem *p = &in->p;
 
     if (load_patent(patent, pn, pb, &np) != 0 || load_sweep(o->probe0, o, &in->probe[0]) != 0 ||
@@ -427,7 +428,8 @@ static const char report_help[] =
     "markdown: the fitted parameters with standard errors; per N the patent's FIG. 7 before and\n"
     "after beside our fitted before and PREDICTED after, the changes and errors; FIG. 8 beside\n"
     "app_bytes and grpc_bytes; and whether the goals hold. REFDIR: the patent's numbers\n"
-    "(default results/reference).\n";
+    "(default results/reference).\n"
+    "Exit status: 0 written, 1 DIR unreadable or a file not written, 2 bad usage.\n";
 
 /* Loads the metric of one mode from a sweep directory named in steps.json;
  * NULL (and why) when the directory is not given or lacks it. */
@@ -509,7 +511,7 @@ int calibrate_report_main(int argc, char **argv)
         {"dir", required_argument, 0, 'd'}, {"ref", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *dir = NULL, *ref = "results/reference";
+    const char *dir = NULL, *ref = NULL;
     char rbuf[4096], path[4200];
     int c;
     optind = 0;
@@ -528,7 +530,7 @@ int calibrate_report_main(int argc, char **argv)
         return 2;
     }
     json_t *doc = NULL;
-    if (report_build(dir, util_rooted(rbuf, sizeof rbuf, ref), &doc) != 0)
+    if (report_build(dir, util_data_or_given(rbuf, sizeof rbuf, ref, "results/reference"), &doc) != 0)
         return 1;
     int rc = 1;
     snprintf(path, sizeof path, "%s/calibration.json", dir);

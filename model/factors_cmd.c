@@ -12,6 +12,7 @@
 
 #include "model/factors_out.h"
 #include "model/factors_study.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
 
 extern char **environ;
@@ -28,8 +29,8 @@ static void usage(FILE *f)
           "flips. Writes DIR/factors.json, DIR/factors.md (with the section \"What decides whether\n"
           "the cache helps\") and DIR/factors.png (gnuplot on SCRIPTS/factors.gp), and prints a\n"
           "summary. --ref: the patent's numbers (default results/reference); --scripts: the\n"
-          "gnuplot scripts (default scripts/). Exit status 0, 1 when the plot failed, 2 when\n"
-          "DIR cannot be read.\n",
+          "gnuplot scripts (default scripts/).\n"
+          "Exit status: 0 written, 1 when the plot failed, 2 bad usage or DIR cannot be read.\n",
           f);
 }
 
@@ -104,7 +105,7 @@ static int plot(const fs_study *s, const char *scripts)
 
 int factors_cmd_main(int argc, char **argv)
 {
-    const char *dir = NULL, *ref = "results/reference", *scripts = "scripts";
+    const char *dir = NULL, *ref = NULL, *scripts = NULL;
     char rb[FS_PATH], sb[FS_PATH], err[1024];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -132,14 +133,14 @@ int factors_cmd_main(int argc, char **argv)
         return 2;
     }
     int rc = 2;
-    if (fs_load(dir, util_rooted(rb, sizeof rb, ref), s, err, sizeof err) != 0) {
+    if (fs_load(dir, util_data_or_given(rb, sizeof rb, ref, "results/reference"), s, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model factors: %s\n", err);
         goto cleanup;
     }
     if (write_file(dir, "factors.json", write_json, s) != 0 || write_file(dir, "factors.md", fs_markdown, s) != 0 ||
         write_file(dir, "factors-plot.dat", fs_plot_data, s) != 0)
         goto cleanup;
-    rc = plot(s, util_rooted(sb, sizeof sb, scripts)) == 0 ? 0 : 1;
+    rc = plot(s, util_data_or_given(sb, sizeof sb, scripts, "scripts")) == 0 ? 0 : 1;
     fs_print(stdout, s);
     printf("wrote %s/factors.md, factors.json%s\n", dir, rc == 0 ? ", factors.png" : " (no plot)");
 cleanup:

@@ -11,7 +11,9 @@
 #include "model/patent.h"
 #include "model/report.h"
 #include "model/runfit.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
+#include "sim/util/util_version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -52,7 +54,11 @@ static void usage_main(FILE *out)
         "  calibrate-report  calibration.md and .json of a `geokv-bench calibrate` directory\n"
         "  factors     the analysis of a `geokv-bench factors` study: effects, factors.md/.json/.png\n"
         "\n"
-        "`geokv-model <command> --help` describes each command's options.\n");
+        "`geokv-model <command> --help` describes each command's options; --version prints\n"
+        "the program, its version and the git describe of the build.\n"
+        "\n"
+        "Exit status: 0 success, 1 a failed run (input missing or unreadable, a fit or plot\n"
+        "that failed), 2 bad usage; each command's --help gives its own.\n");
 }
 
 static const char *help_text(const char *cmd)
@@ -270,7 +276,7 @@ static int load_run(const opts *o, runfit *rf)
 {
     char err[1024], rb[4096], fb[4096];
     const char *dir = util_rooted(rb, sizeof rb, o->run ? o->run : "results/latest");
-    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *ref = util_data_or_given(fb, sizeof fb, o->ref, "results/reference");
     if (runfit_load(dir, ref, o->cdf_n > 0 ? o->cdf_n : 50, rf, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
         return -1;
@@ -475,7 +481,7 @@ static int cmd_compare(const opts *o)
 static int cmd_fit_patent(const opts *o)
 {
     char fb[4096], err[512];
-    const char *ref = util_rooted(fb, sizeof fb, o->ref ? o->ref : "results/reference");
+    const char *ref = util_data_or_given(fb, sizeof fb, o->ref, "results/reference");
     patent_ref p;
     if (patent_load(ref, &p, err, sizeof err) != 0 || patent_report(stdout, &p, o->json, err, sizeof err) != 0) {
         fprintf(stderr, "geokv-model: %s\n", err);
@@ -515,7 +521,7 @@ static int cmd_plots(const opts *o)
     if (load_run(o, &rf) != 0)
         return 1;
     char sb[4096], plotdir[4200], fitdir[4200], err[512], modes[512] = "", allmodes[512] = "";
-    const char *scripts = util_rooted(sb, sizeof sb, o->scripts ? o->scripts : "scripts");
+    const char *scripts = util_data_or_given(sb, sizeof sb, o->scripts, "scripts");
     snprintf(plotdir, sizeof plotdir, "%s/plots", rf.dir);
     snprintf(fitdir, sizeof fitdir, "%s/fit", rf.dir);
     if (util_mkdirs(plotdir, err, sizeof err) != 0) {
@@ -588,6 +594,10 @@ static int cmd_report(const opts *o)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-model");
+        return 0;
+    }
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -611,6 +621,9 @@ int main(int argc, char **argv)
     int pr = parse_opts(argc - 1, argv + 1, &o);
     if (pr != 0) {
         fputs(help, pr > 0 ? stdout : stderr);
+        if (pr > 0)
+            fputs("\nExit status: 0 success, 1 a failed run (input missing or unreadable, a fit or\n"
+                  "plot that failed), 2 bad usage.\n", stdout);
         return pr > 0 ? 0 : 2;
     }
     if (strcmp(cmd, "fit") == 0)

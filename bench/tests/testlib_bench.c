@@ -285,3 +285,60 @@ void bench_t_abandon(pid_t pid, const char *log)
     }
     bench_t_dump_log(log);
 }
+
+int bench_t_sh(const char *cmd, char **out)
+{
+    FILE *p = popen(cmd, "r");
+    size_t cap = 1 << 14, len = 0, n;
+    char *buf;
+    int st;
+    if (out)
+        *out = NULL;
+    if (!p)
+        return -1;
+    buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+    }
+    {
+        char sink[256];   /* drain what did not fit, so the child can finish */
+        while (fread(sink, 1, sizeof sink, p) > 0)
+            ;
+    }
+    st = pclose(p);
+    if (buf)
+        buf[len] = '\0';
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void bench_t_version_line(const char *name, char *out, size_t out_len)
+{
+    const char *root = getenv("GEOKV_ROOT");
+    char cmd[4200], path[4200], *git = NULL, *ver;
+    if (!root || !*root)
+        root = ".";
+    snprintf(path, sizeof path, "%s/VERSION", root);
+    ver = util_slurp(path, NULL);
+    snprintf(cmd, sizeof cmd, "git -C '%s' describe --always --dirty 2>/dev/null || echo unknown", root);
+    bench_t_sh(cmd, &git);
+    if (ver)
+        ver[strcspn(ver, "\n")] = '\0';
+    if (git)
+        git[strcspn(git, "\n")] = '\0';
+    snprintf(out, out_len, "%s %s (git %s)\n", name, ver ? ver : "?", git ? git : "?");
+    free(ver);
+    free(git);
+}

@@ -65,4 +65,14 @@ void bench_t_abandon(pid_t pid, const char *log);
  * are listed. */
 int bench_t_alive_members(const char *dir, int *listed);
 
+/* Runs cmd with /bin/sh; its stdout (add 2>&1 for stderr) into a malloc'ed
+ * NUL-terminated *out (NULL: discarded). Returns its exit status, -1 when
+ * it could not run or a signal ended it. */
+int bench_t_sh(const char *cmd, char **out);
+
+/* What --version of program name must print: "NAME VERSION (git DESCRIBE)\n"
+ * with VERSION the tree's VERSION file and DESCRIBE `git describe --always
+ * --dirty` of the tree now ("unknown" without git). */
+void bench_t_version_line(const char *name, char *out, size_t out_len);
+
 #endif

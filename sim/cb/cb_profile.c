@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/util/util_data.h"
+
 enum { P_BOOL, P_NUM, P_STR };
 
 /* One parameter of the file: its name, type, where it goes, its bounds. */
@@ -316,7 +318,7 @@ static char *read_file(const char *path)
 
 int cb_profile_load(const char *name_or_file, cb_profile *p, char *err, size_t err_len)
 {
-    char path[512];
+    char path[sizeof p->path];
     const char *s = name_or_file;
     size_t l = s ? strlen(s) : 0;
     if (!s || l == 0) {
@@ -326,9 +328,9 @@ int cb_profile_load(const char *name_or_file, cb_profile *p, char *err, size_t e
     if (strchr(s, '/') || (l > 5 && strcmp(s + l - 5, ".json") == 0)) {
         snprintf(path, sizeof path, "%s", s);
     } else {
-        const char *root = getenv("GEOKV_ROOT");
-        snprintf(path, sizeof path, "%s%ssim/cb/profiles/%s.json", root && *root ? root : "",
-                 root && *root ? "/" : "", s);
+        char rel[300];
+        snprintf(rel, sizeof rel, "sim/cb/profiles/%s.json", s);
+        util_data_path(path, sizeof path, rel);
     }
     char *text = read_file(path);
     if (!text) {

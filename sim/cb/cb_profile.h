@@ -82,8 +82,9 @@ void cb_profile_ideal(cb_profile *p);
  * a message in err. */
 int cb_profile_parse(const char *text, const char *src, cb_profile *p, char *err, size_t err_len);
 
-/* Loads NAME (sim/cb/profiles/NAME.json under $GEOKV_ROOT, or the current
- * directory) or a FILE (anything with a '/' or ending ".json"). 0 or -1. */
+/* Loads NAME (sim/cb/profiles/NAME.json of the data directory,
+ * sim/util/util_data.h) or a FILE (anything with a '/' or ending ".json",
+ * relative to the current directory). 0 or -1. */
 int cb_profile_load(const char *name_or_file, cb_profile *p, char *err, size_t err_len);
 
 /* The parameters' names, in the table's order: name i, NULL past the last. */

@@ -14,6 +14,7 @@
 #include "sim/cb/cb_run.h"
 #include "sim/cb/cb_scale.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_version.h"
 
 static volatile int g_stop;
 
@@ -35,7 +36,10 @@ static void usage(FILE *f)
                "  --endpoints LIST   etcd client URLs (default: start a local 3-member cluster)\n"
                "  --seed N           (default 1)\n"
                "  -h, --help\n"
-               "Prints one JSON object per part, then a summary. Exit 0 when both parts pass.\n");
+               "  --version          program, version and git describe of the build\n"
+               "Prints one JSON object per part, then a summary.\n"
+               "Exit status: 0 when both parts pass, 1 when one failed (or etcd did not start),\n"
+               "2 bad usage.\n");
 }
 
 static double cpu_s(void)
@@ -48,6 +52,10 @@ static double cpu_s(void)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "cb-scale");
+        return 0;
+    }
     int proto_n = 100, hold_n = 1000, peers = 0, init_conc = 0;
     double scale = 0.05;
     bool share = false;

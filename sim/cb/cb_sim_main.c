@@ -11,6 +11,7 @@
 #include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_version.h"
 
 static volatile int g_stop;
 
@@ -42,8 +43,9 @@ static void usage(FILE *f)
             "                      the profile's deploy schedule, every agent --deploy-rtt-ms away\n"
             "                      from the deploy host (no topology here)\n"
             "  --deploy-rtt-ms MS  RTT from the deploy host to every agent (default 0)\n"
-            "  --profile NAME|FILE fidelity profile: sim/cb/profiles/NAME.json (under $GEOKV_ROOT when\n"
-            "                      set) or a file (default: the built-in ideal)\n"
+            "  --profile NAME|FILE fidelity profile: sim/cb/profiles/NAME.json of the data directory\n"
+            "                      ($GEOKV_DATA, else beside the program) or a file (default: the\n"
+            "                      built-in ideal)\n"
             "  --profile-set K=V   override one parameter of the profile (repeatable)\n"
             "  --end CRITERION     what setup_s measures: txn (default) | rule | ips | tunneling\n"
             "  --seed N            host ids, random starts (default 1)\n"
@@ -58,6 +60,7 @@ static void usage(FILE *f)
             "  --timeline PATH     JSONL timeline (mode name is appended when several modes)\n"
             "  --timeout S         give up a run after S seconds (default 600)\n"
             "  -h, --help          this text\n"
+            "  --version           program, version and git describe of the build\n"
             "Exit status: 0 when every run completed with the checker green, 1 otherwise, 2 on usage.\n");
 }
 
@@ -99,6 +102,10 @@ static double grpc_bytes(etcd_rig *rig)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "cb-sim");
+        return 0;
+    }
     cb_run_config cfg;
     cb_run_config_default(&cfg);
     const char *modes = "after", *endpoints = NULL, *timeline = NULL, *profile_name = NULL;

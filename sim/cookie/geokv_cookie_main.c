@@ -22,6 +22,8 @@
 #include "sim/cookie/cookie_mc.h"
 #include "sim/cookie/cookie_proc.h"
 #include "sim/cookie/cookie_report.h"
+#include "sim/util/util_data.h"
+#include "sim/util/util_version.h"
 
 static void usage(FILE *f)
 {
@@ -69,6 +71,9 @@ static void usage(FILE *f)
 "  -o, --out DIR            bench: results dir (default results/cookie-<time>-<seed>)\n"
 "      --no-plot            bench: skip gnuplot\n"
 "  -h, --help\n"
+"      --version            program, version and git describe of the build\n"
+"\n"
+"Exit status: 0 success, 1 a failed run (a process, a request, an output), 2 bad usage.\n"
 "\n"
 "bench writes config.json, runs.jsonl, summary.csv, remap.csv, timeline/*.csv,\n"
 "plots/cookie-hitratio.{png,svg} and cookie-report.md, and links\n"
@@ -238,11 +243,10 @@ static void capture(const char *cmd, char *buf, size_t len)
 
 static json_t *bench_config(const struct opts *o, const char *run_id)
 {
-    char mcver[128], git[128], cmd[300];
+    char mcver[128], cmd[300];
     struct utsname u;
     snprintf(cmd, sizeof cmd, "%s -V 2>/dev/null", cookie_mc_binary());
     capture(cmd, mcver, sizeof mcver);
-    capture("git describe --always --dirty 2>/dev/null", git, sizeof git);
     uname(&u);
     const struct cookie_exp_config *e = &o->exp;
     json_t *c = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:i, "
@@ -260,7 +264,7 @@ static json_t *bench_config(const struct opts *o, const char *run_id)
                      "memcached_version", mcver, "libmemcached_version", LIBMEMCACHED_VERSION_STRING,
                      "libcurl_version", curl_version(), "libmicrohttpd_version", MHD_get_version(),
                      "jansson_version", JANSSON_VERSION, "openssl_version",
-                     OpenSSL_version(OPENSSL_VERSION), "git_describe", git, "uname", u.release,
+                     OpenSSL_version(OPENSSL_VERSION), "git_describe", util_version_git, "uname", u.release,
                      "cores", (int)sysconf(_SC_NPROCESSORS_ONLN));
     if (c)
         json_object_set_new(c, "failover", json_string(cookie_failover_name(
@@ -270,12 +274,11 @@ static json_t *bench_config(const struct opts *o, const char *run_id)
 
 static int run_gnuplot(const char *dir, const struct cookie_exp_config *e)
 {
-    const char *root = getenv("GEOKV_ROOT");
     char cmd[2048], script[1024];
-    snprintf(script, sizeof script, "%s/scripts/cookie-hitratio.gp", root ? root : ".");
+    util_data_path(script, sizeof script, "scripts/cookie-hitratio.gp");
     if (access(script, R_OK) != 0) {
-        fprintf(stderr, "geokv-cookie: %s not found (run from the repository root or set "
-                "GEOKV_ROOT); no plot\n", script);
+        fprintf(stderr, "geokv-cookie: %s not found (set GEOKV_DATA to the directory holding "
+                "scripts/); no plot\n", script);
         return -1;
     }
     int rc = 0;
@@ -390,6 +393,10 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-cookie");
+        return 0;
+    }
     struct opts o = { .strategies = "cookie,modulo,ketama",
                       .experiments = "steady,kill,hang,scaleout,cookieloss" };
     cookie_exp_config_default(&o.exp);

@@ -2,6 +2,7 @@
  * human or a script, print where it is, keep it until Ctrl-C (or until a
  * given command exits), then stop it and remove its directory. */
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +43,10 @@ static void usage(FILE *f)
 "      --timeout MS     how long to wait for a healthy cluster (default 20000)\n"
 "      --json-only      print only the JSON object\n"
 "  -h, --help           this text\n"
+"      --version        program, version and git describe of the build\n"
+"\n"
+"Exit status: with a COMMAND, the command's (128+N when a signal N ended it); without,\n"
+"0 when stopped by a signal; 1 the cluster did not start; 2 bad usage.\n"
 "\n"
 "environment: GEOKV_ETCD = etcd binary (default: etcd on PATH, /usr/bin/etcd)\n",
             ETCD_RIG_MAX_MEMBERS);
@@ -88,6 +93,10 @@ static int parse_int(const char *s, const char *what, int lo, int hi)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "etcd-rig");
+        return 0;
+    }
     enum { O_NAMES = 256, O_HB, O_EL, O_FSYNC, O_LOG, O_BASE, O_KEEP, O_TIMEOUT, O_JSON };
     static const struct option opts[] = {
         { "members", required_argument, NULL, 'n' }, { "names", required_argument, NULL, O_NAMES },

@@ -15,6 +15,7 @@
 #include "sim/wan/wan.h"
 #include "sim/wan/wan_spin.h"
 #include "sim/wan/wan_ctl.h"
+#include "sim/util/util_version.h"
 
 static void usage(FILE *f)
 {
@@ -48,6 +49,10 @@ static void usage(FILE *f)
         "  --seed N               jitter seed, default 1\n"
         "  --ctl PATH             control socket path (default: a new private temp dir)\n"
         "  -h, --help             this text\n"
+        "      --version          program, version and git describe of the build\n"
+        "\n"
+        "Exit status: 0 stopped by SIGINT/SIGTERM after serving, 1 could not start (topology,\n"
+        "ports), 2 bad usage.\n"
         "\n"
         "control socket: one command per line, JSON reply per line; `help` lists them\n"
         "(rtt, jitter, bandwidth, blackhole, partition, heal, member-id, links, counters).\n"
@@ -58,6 +63,10 @@ typedef struct member_arg { char name[32]; int client, peer; } member_arg;
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "geokv-wan");
+        return 0;
+    }
     const char *topo_path = NULL, *ctl_path = NULL;
     member_arg members[TOPO_MAX_MEMBERS];
     char ids[TOPO_MAX_MEMBERS][64];

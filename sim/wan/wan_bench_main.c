@@ -43,6 +43,7 @@
 #include "sim/wan/wan_spin.h"
 #include "sim/wan/wan_internal.h"
 #include "sim/util/util_stats.h"
+#include "sim/util/util_version.h"
 
 #define MAX_CONNS 16
 #define MAX_SAMPLES 16384
@@ -386,6 +387,9 @@ static void usage(FILE *f)
         "  --json FILE       also write the JSON document to FILE\n"
         "  --quick           one size (64), rates 100,2000, 1 s cells\n"
         "  -h, --help        this text\n"
+        "  --version         program, version and git describe of the build\n"
+        "Exit status: 0 every cell measured and written, 1 a cell or the output failed,\n"
+        "2 bad usage.\n"
         "Targets: measured - configured RTT <= 0.3 ms at p50, <= 1 ms at p99; judged\n"
         "on the raw round trip and on the net one (less the reflector's turnaround).\n"
         "Sizes are %d..%d bytes: each message carries a length and the reflector's stamp.\n",
@@ -411,6 +415,10 @@ static int parse_list(const char *s, double *out, int max)
 
 int main(int argc, char **argv)
 {
+    if (util_version_wanted(argc, argv)) {
+        util_version_print(stdout, "wan-bench");
+        return 0;
+    }
     double rtts[8] = { 3, 38, 74, 219 }, rates[8] = { 1, 100, 2000 }, sizes[8] = { 64, 4096 };
     int nr = 4, nq = 3, ns = 2;
     double duration = 2.0, spin_us = 0;
