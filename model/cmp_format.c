@@ -162,23 +162,23 @@ static void print_preamble(FILE *out, const cmp_table *t, const char *prefix, in
         if (t->nruns > 2)
             snprintf(who, sizeof who, "[%s] ", t->runs[d->run].id);
         snprintf(line, sizeof line, "%s%s: %s -> %s%s", who, d->key, d->old_v, d->new_v, tag);
-        fprintf(out, "%s  %s\n", md ? "-" : prefix, line);
+        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, line);
     }
     for (size_t j = 0; j < t->nruns; j++)
         if (t->runs[j].reference || !t->runs[j].config)
-            fprintf(out, "%s  %s: no config.json to compare%s\n", md ? "-" : prefix, t->runs[j].id,
+            fprintf(out, md ? "%s %s: no config.json to compare%s\n" : "%s  %s: no config.json to compare%s\n", md ? "-" : prefix, t->runs[j].id,
                     t->runs[j].reference ? " (the patent's numbers)" : "");
     fprintf(out, md ? "\n### Coverage\n\n" : "%scoverage:\n", prefix);
     for (size_t j = 0; j < t->nruns; j++) {
         cmp_format_coverage(&t->runs[j], line, sizeof line);
-        fprintf(out, "%s  %s\n", md ? "-" : prefix, line);
+        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, line);
     }
     for (size_t i = 0; i < t->ndropped; i++)
-        fprintf(out, "%s  dropped: %s\n", md ? "-" : prefix, t->dropped[i]);
+        fprintf(out, md ? "%s dropped: %s\n" : "%s  dropped: %s\n", md ? "-" : prefix, t->dropped[i]);
     if (t->nwarnings)
         fprintf(out, md ? "\n### Warnings\n\n" : "%swarnings:\n", prefix);
     for (size_t i = 0; i < t->nwarnings; i++)
-        fprintf(out, "%s  %s\n", md ? "-" : prefix, t->warnings[i]);
+        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, t->warnings[i]);
     fprintf(out, "\n");
 }
 
@@ -281,13 +281,21 @@ static void csv_num(FILE *out, double v)
         fprintf(out, ",");
 }
 
-/* ids and versions are written by us (timestamps, git describe); a comma
- * in one is replaced rather than quoted */
+/* quoted only when it holds a comma, quote or line break (results/SCHEMA.md) */
 static void csv_text(FILE *out, const char *s)
 {
     fputc(',', out);
-    for (; *s; s++)
-        fputc(*s == ',' || *s == '"' || *s == '\n' ? ';' : *s, out);
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
 }
 
 static void print_csv(FILE *out, const cmp_table *t)

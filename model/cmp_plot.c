@@ -100,6 +100,16 @@ static int plot_metric(const cmp_table *t, size_t m, const char *dir, const char
     }
     if (!series[0])
         return 0;
+    /* the metric's name in an enhanced-text title: '_' escaped */
+    char label[160] = "", *p = label;
+    const char *what = strcmp(t->metrics[m], "setup_s") == 0 ? "setup time" : bytes ? "store I/O" : "";
+    p += snprintf(label, 64, "%s%s", what, what[0] ? " (" : "");
+    for (const char *c = t->metrics[m]; *c && p < label + sizeof label - 4; c++) {
+        if (*c == '_')
+            *p++ = '\\';
+        *p++ = *c;
+    }
+    snprintf(p, 3, "%s", what[0] ? ")" : "");
     const char *fmts[2] = {"png", "svg"};
     for (int f = 0; f < 2; f++) {
         char expr[8192], script[4200];
@@ -108,7 +118,7 @@ static int plot_metric(const cmp_table *t, size_t m, const char *dir, const char
                  "scriptdir='%.1000s'; datadir='%.1200s'; metric='%s'; series='%s'; runids='%s'; "
                  "allmodes='%s'; outbase='%.1200s/compare-%s'; fmt='%s'; ylabel='%s'; title='%s against N'",
                  scripts, datadir, t->metrics[m], series, runids, allmodes, dir, t->metrics[m], fmts[f],
-                 bytes ? "kB" : "s", t->metrics[m]);
+                 bytes ? "kB" : "s", label);
         if (run_gnuplot(expr, script) != 0) {
             util_seterr(err, errlen, "gnuplot failed on %s (%s): is gnuplot installed? "
                         "(scripts/install-deps.sh)", script, fmts[f]);

@@ -126,13 +126,19 @@ static int note_dropped(cmp_table *t)
             }
             free(ns);
         }
-        for (size_t m = 0; m < t->nmetrics; m++) {
-            int ho = cmp_run_has_metric(old, m), hr = cmp_run_has_metric(r, m);
-            if (ho == hr)
-                continue;
-            const cmp_run *has = ho ? old : r, *lacks = ho ? r : old;
-            if (add_msg(&t->dropped, &t->ndropped, "metric %s: only in %s (%s: %s)", t->metrics[m],
-                        has->id, lacks->id, lacks->reference ? "the patent published no such quantity"
+        for (int side = 0; side < 2; side++) {
+            const cmp_run *has = side ? r : old, *lacks = side ? old : r;
+            char names[200] = "";
+            for (size_t m = 0; m < t->nmetrics; m++) {
+                if (!cmp_run_has_metric(has, m) || cmp_run_has_metric(lacks, m))
+                    continue;
+                if (names[0])
+                    strncat(names, ", ", sizeof names - strlen(names) - 1);
+                strncat(names, t->metrics[m], sizeof names - strlen(names) - 1);
+            }
+            if (names[0] &&
+                add_msg(&t->dropped, &t->ndropped, "metric(s) %s: only in %s (%s: %s)", names, has->id,
+                        lacks->id, lacks->reference ? "the patent published no such quantity"
                         : "not recorded (an older run, or no green run)") != 0)
                 return -1;
         }

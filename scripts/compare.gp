@@ -11,10 +11,10 @@ modeof(s) = s[strstrt(s, ':') + 1:]
 set title title."\n{/*0.8 points: mean of the green runs; error bars: its confidence interval; colour: mode; dashes and shape: run}"
 set xlabel 'N (agents)'
 set ylabel ylabel
-set key top left
+set key top left noenhanced
 set xrange [0:*]
 set offsets 0, graph 0.04, graph 0.05, 0
 set yrange [0:*]
 plot for [s in series] datadir.'/'.metric.'-r'.runof(s).'-'.modeof(s).'.dat' u 1:2:3:4 \
-     w yerrorlines lw 2 dt (runof(s) + 1) pt (2 * runof(s) + 5) ps 1.3 lc rgb colname(modeof(s)) \
-     title modeof(s).' @ '.word(runids, runof(s) + 1)
+     w yerrorlines lw 2 dt 1 + runof(s) pt 5 + 2 * runof(s) ps 1.3 lc rgb colname(modeof(s)) \
+     title modeof(s).' ('.word(runids, runof(s) + 1).')'
