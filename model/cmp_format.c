@@ -52,7 +52,10 @@ static void fmt_num(double v, char *buf, size_t len)
 static void fmt_scaled(double v, scale s, char *buf, size_t len)
 {
     char num[40];
-    fmt_num(v / s.div, num, sizeof num);
+    if (!s.name[0] && v == floor(v) && fabs(v) < 1e9)
+        snprintf(num, sizeof num, "%.0f", v);    /* a count of whole things */
+    else
+        fmt_num(v / s.div, num, sizeof num);
     snprintf(buf, len, "%s%s%s", num, s.name[0] ? " " : "", s.name);
 }
 
