@@ -64,23 +64,7 @@ void cmp_format_value(double v, cmp_unit u, char *buf, size_t len)
     fmt_scaled(v, pick_scale(u, v), buf, len);
 }
 
-void cmp_format_coverage(const cmp_run *r, char *buf, size_t len)
-{
-    if (r->reference) {
-        snprintf(buf, len, "%s: the patent's published averages, one value per mode and N "
-                 "(FIG. 8's unit taken as kB); no run-level data", r->id);
-        return;
-    }
-    size_t green = r->done - r->failed - r->red;
-    char planned[96] = "";
-    if (r->planned_known)
-        snprintf(planned, sizeof planned, " of %zu planned%s", r->planned,
-                 r->done < r->planned ? " (PARTIAL sweep)" : "");
-    snprintf(buf, len, "%s: %zu run(s) done%s, %zu failed, %zu checker-red; statistics over the %zu green run(s)",
-             r->id, r->done, planned, r->failed, r->red, green);
-}
-
-static void fmt_sample(const cmp_row *row, size_t j, cmp_unit u, char *buf, size_t len)
+static void fmt_sample(const cmp_table_row *row, size_t j, cmp_unit u, char *buf, size_t len)
 {
     if (!row->have[j]) {
         snprintf(buf, len, "-");
@@ -106,7 +90,7 @@ static void fmt_p(double p, char *buf, size_t len)
         snprintf(buf, len, "p=%.3g", p);
 }
 
-void cmp_format_change(const cmp_row *row, size_t j, char *buf, size_t len)
+void cmp_format_change(const cmp_table_row *row, size_t j, char *buf, size_t len)
 {
     const cmp_change *c = &row->ch[j];
     char p[32];
@@ -171,9 +155,10 @@ static void print_preamble(FILE *out, const cmp_table *t, const char *prefix, in
         if (t->runs[j].reference || !t->runs[j].config)
             fprintf(out, md ? "%s %s: no config.json to compare%s\n" : "%s  %s: no config.json to compare%s\n", md ? "-" : prefix, t->runs[j].id,
                     t->runs[j].reference ? " (the patent's numbers)" : "");
-    fprintf(out, md ? "\n### Coverage\n\n" : "%scoverage:\n", prefix);
+    fprintf(out, md ? "\n### Coverage\n\nThe statistics use only runs that completed with the checker green.\n\n"
+                    : "%scoverage (the statistics use only runs that completed with the checker green):\n", prefix);
     for (size_t j = 0; j < t->nruns; j++) {
-        cmp_format_coverage(&t->runs[j], line, sizeof line);
+        cmp_run_coverage(&t->runs[j], line, sizeof line);
         fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, line);
     }
     for (size_t i = 0; i < t->ndropped; i++)
@@ -249,7 +234,7 @@ static void print_tables(FILE *out, const cmp_table *t, int md)
             fprintf(out, "\n");
         }
         for (size_t r = 0; r < t->nrows; r++) {
-            const cmp_row *row = &t->rows[r];
+            const cmp_table_row *row = &t->rows[r];
             if (row->metric != m)
                 continue;
             if (md)
@@ -308,7 +293,7 @@ static void print_csv(FILE *out, const cmp_table *t)
             "old_ci_lo,old_ci_hi,new_count,new_mean,new_ci_lo,new_ci_hi,diff,diff_lo,diff_hi,"
             "change_pct,change_lo_pct,change_hi_pct,welch_t,welch_df,p,verdict\n");
     for (size_t r = 0; r < t->nrows; r++) {
-        const cmp_row *row = &t->rows[r];
+        const cmp_table_row *row = &t->rows[r];
         for (size_t j = 1; j < t->nruns; j++) {
             if (!row->have[j])
                 continue;
@@ -395,7 +380,7 @@ json_t *cmp_format_json(const cmp_table *t)
         json_object_set_new(cov, "failed", json_integer((json_int_t)r->failed));
         json_object_set_new(cov, "checker_red", json_integer((json_int_t)r->red));
         json_object_set_new(cov, "partial", json_boolean(r->planned_known && r->done < r->planned));
-        cmp_format_coverage(r, line, sizeof line);
+        cmp_run_coverage(r, line, sizeof line);
         json_object_set_new(cov, "text", json_string(line));
         json_object_set_new(rj, "coverage", cov);
         json_array_append_new(runs, rj);
@@ -411,7 +396,7 @@ json_t *cmp_format_json(const cmp_table *t)
         json_array_append_new(diffs, dj);
     }
     for (size_t r = 0; r < t->nrows; r++) {
-        const cmp_row *row = &t->rows[r];
+        const cmp_table_row *row = &t->rows[r];
         json_t *rj = json_object(), *samples = json_array(), *changes = json_array();
         json_object_set_new(rj, "metric", json_string(t->metrics[row->metric]));
         json_object_set_new(rj, "unit", json_string(unit_name(cmp_metric_unit(t->metrics[row->metric]))));

@@ -23,12 +23,9 @@ int cmp_format_parse(const char *name, cmp_fmt *f);
  * "350 ms", "577". */
 void cmp_format_value(double v, cmp_unit u, char *buf, size_t len);
 
-/* One line on a run's coverage: planned, done, failed, checker-red. */
-void cmp_format_coverage(const cmp_run *r, char *buf, size_t len);
-
 /* The verdict cell of run j's change in row, as text ("-9.7% [-15.1%, -4.3%]
  * p=0.012", "~ p=0.41", "? too few samples", "n/a (old is 0)"). */
-void cmp_format_change(const cmp_row *row, size_t j, char *buf, size_t len);
+void cmp_format_change(const cmp_table_row *row, size_t j, char *buf, size_t len);
 
 void cmp_format_print(FILE *out, const cmp_table *t, cmp_fmt f);
 json_t *cmp_format_json(const cmp_table *t);

@@ -28,7 +28,7 @@ static int write_series(const cmp_table *t, size_t m, size_t j, const char *mode
     fprintf(f, "# %s, mode %s, run %s: n mean lo hi\n", t->metrics[m], mode, t->runs[j].id);
     int k = 0;
     for (size_t r = 0; r < t->nrows; r++) {
-        const cmp_row *row = &t->rows[r];
+        const cmp_table_row *row = &t->rows[r];
         if (row->metric != m || strcmp(row->mode, mode) != 0 || !row->have[j])
             continue;
         const cmp_sample *s = &row->s[j];

@@ -252,3 +252,18 @@ int cmp_run_load(const char *dir, const char *const *metrics, size_t nmetrics, c
         cmp_run_free(r);
     return rc;
 }
+
+void cmp_run_coverage(const cmp_run *r, char *buf, size_t len)
+{
+    if (r->reference) {
+        snprintf(buf, len, "%s: the patent's published averages, one value per mode and N "
+                 "(FIG. 8's unit taken as kB); no run-level data", r->id);
+        return;
+    }
+    char planned[96] = "";
+    if (r->planned_known)
+        snprintf(planned, sizeof planned, " of %zu planned%s", r->planned,
+                 r->done < r->planned ? " (PARTIAL sweep)" : "");
+    snprintf(buf, len, "%s: %zu run(s) done%s, %zu failed, %zu checker-red", r->id, r->done, planned,
+             r->failed, r->red);
+}

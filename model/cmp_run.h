@@ -60,6 +60,10 @@ int cmp_run_planned(const cmp_run *r, const char *mode, int n);
 /* Adds one value to the (mode, n, metric) sample; for tests and readers. */
 int cmp_run_add(cmp_run *r, const char *mode, int n, size_t metric, double v);
 
+/* One line on the run's coverage: runs done of planned (and PARTIAL when
+ * fewer), failed, checker-red. */
+void cmp_run_coverage(const cmp_run *r, char *buf, size_t len);
+
 void cmp_run_free(cmp_run *r);
 
 #endif

@@ -146,22 +146,22 @@ static int note_dropped(cmp_table *t)
     return 0;
 }
 
-static cmp_row *new_row(cmp_table *t)
+static cmp_table_row *new_row(cmp_table *t)
 {
     if (t->nrows == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
-        cmp_row *nr = realloc(t->rows, cap * sizeof *nr);
+        cmp_table_row *nr = realloc(t->rows, cap * sizeof *nr);
         if (!nr)
             return NULL;
         t->rows = nr;
         t->cap = cap;
     }
-    cmp_row *row = &t->rows[t->nrows++];
+    cmp_table_row *row = &t->rows[t->nrows++];
     memset(row, 0, sizeof *row);
     return row;
 }
 
-static int fill_row(cmp_table *t, cmp_row *row, char *err, size_t errlen)
+static int fill_row(cmp_table *t, cmp_table_row *row, char *err, size_t errlen)
 {
     for (size_t j = 0; j < t->nruns; j++) {
         const cmp_cell *c = cmp_run_cell(&t->runs[j], row->mode, row->n, row->metric);
@@ -190,7 +190,7 @@ static int warn_too_few(cmp_table *t)
             int seen[64];
             size_t nseen = 0;
             for (size_t r = 0; r < t->nrows; r++) {
-                const cmp_row *row = &t->rows[r];
+                const cmp_table_row *row = &t->rows[r];
                 int dup = 0;
                 if (!row->have[j] || row->ch[j].verdict != CMP_TOO_FEW ||
                     strcmp(row->mode, old->modes[i]) != 0)
@@ -229,7 +229,7 @@ static int build_rows(cmp_table *t, char *err, size_t errlen)
                     others += cmp_run_cell(&t->runs[j], old->modes[i], ns[q], m) != NULL;
                 if (!others)
                     continue;
-                cmp_row *row = new_row(t);
+                cmp_table_row *row = new_row(t);
                 if (!row) {
                     free(ns);
                     return -1;

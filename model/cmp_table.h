@@ -13,14 +13,14 @@
 #define CMP_MAX_RUNS 8
 #define CMP_MSG_LEN 320
 
-typedef struct cmp_row {
+typedef struct cmp_table_row {
     size_t metric;
     char mode[CMP_NAME_LEN];
     int n;
     int have[CMP_MAX_RUNS];         /* run j has a sample here */
     cmp_sample s[CMP_MAX_RUNS];
     cmp_change ch[CMP_MAX_RUNS];    /* j >= 1: run j against run 0, when both have a sample */
-} cmp_row;
+} cmp_table_row;
 
 typedef struct cmp_table {
     double alpha;
@@ -30,7 +30,7 @@ typedef struct cmp_table {
     const char *const *metrics;
     size_t nmetrics;
     cmp_diffs diffs;
-    cmp_row *rows;
+    cmp_table_row *rows;
     size_t nrows, cap;
     char (*dropped)[CMP_MSG_LEN];   /* "what: reason" */
     size_t ndropped;

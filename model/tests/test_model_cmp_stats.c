@@ -117,7 +117,7 @@ static void test_too_few_and_degenerate(void **state)
     assert_int_equal(c.verdict, CMP_CHANGED);
     /* old mean 0 (t_lock_s in before mode): no percentage, never +inf% */
     double zero[3] = {0, 0, 0}, five[3] = {5, 5, 5};
-    cmp_row row;
+    cmp_table_row row;
     memset(&row, 0, sizeof row);
     row.have[0] = row.have[1] = 1;
     assert_int_equal(cmp_stats_sample(zero, 3, 0.05, &row.s[0], err, sizeof err), 0);
