@@ -42,6 +42,10 @@ static scale pick_scale(cmp_unit u, double mag)
 static void fmt_num(double v, char *buf, size_t len)
 {
     double a = fabs(v);
+    if (v == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
     int dec = a >= 1000 ? 0 : a >= 100 ? 1 : a >= 10 ? 2 : 3;
     if (a >= 1e9)
         snprintf(buf, len, "%.4g", v);
