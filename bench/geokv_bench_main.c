@@ -1,7 +1,8 @@
 /* geokv-bench: reproduce the patent's FIG. 7 and FIG. 8 end to end.
  *
  *   geokv-bench run [options]      the sweep (see `geokv-bench run --help`)
- *   geokv-bench compare|report|fit|plots|predict ...
+ *   geokv-bench compare|report|fit|plots|predict ...   (compare OLD NEW ...:
+ *                                  runs side by side, see its --help)
  *                                  handed to geokv-model (same directory),
  *                                  which owns the statistics and the report
  *   geokv-bench schema [--update FILE]
@@ -29,6 +30,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: geokv-bench [run] [options]\n"
+          "       geokv-bench compare OLD NEW [NEW2 ...] [options]   runs side by side, benchstat\n"
+          "                                            style (see compare --help)\n"
           "       geokv-bench compare|report|fit|plots|predict [args]   (runs geokv-model)\n"
           "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
           "       geokv-bench calibrate [options]      fit the cost model on FIG. 7 before, predict\n"
