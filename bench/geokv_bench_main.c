@@ -1,10 +1,10 @@
 /* geokv-bench: reproduce the patent's FIG. 7 and FIG. 8 end to end.
  *
  *   geokv-bench run [options]      the sweep (see `geokv-bench run --help`)
- *   geokv-bench compare|report|fit|plots|predict ...   (compare OLD NEW ...:
- *                                  runs side by side, see its --help)
+ *   geokv-bench compare|report|fit|plots|predict ...
  *                                  handed to geokv-model (same directory),
  *                                  which owns the statistics and the report
+ *                                  (compare OLD NEW ...: runs side by side)
  *   geokv-bench schema [--update FILE]
  *                                  results/SCHEMA.md's column tables
  *   geokv-bench calibrate [options]
