@@ -85,7 +85,10 @@ static void test_reference(void **state)
     static const char *const metrics[3] = {"setup_s", "app_bytes", "ops_total"};
     cmp_run r;
     char err[256];
-    assert_int_equal(cmp_run_load("results/reference", metrics, 3, &r, err, sizeof err), 0);
+    char ref[1024];
+    const char *root = getenv("GEOKV_ROOT");
+    snprintf(ref, sizeof ref, "%s/results/reference", root ? root : ".");
+    assert_int_equal(cmp_run_load(ref, metrics, 3, &r, err, sizeof err), 0);
     assert_true(r.reference);
     const cmp_cell *c = cmp_run_cell(&r, "before", 10, 0);
     assert_non_null(c);
