@@ -59,10 +59,19 @@ static void usage(FILE *out)
 int cmp_cmd_is_legacy(int argc, char **argv)
 {
     static const char *const legacy[] = {"--run", "--run-b", "--a", "--b"};
+    /* options of either form whose value is the next word, not a run */
+    static const char *const valued[] = {"--metric", "--format", "--alpha", "--report", "--scripts"};
     int positional = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 0;
+        int skip = 0;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            skip |= strcmp(argv[i], valued[k]) == 0;
+        if (skip) {
+            i++;
+            continue;
+        }
         for (size_t k = 0; k < sizeof legacy / sizeof legacy[0]; k++) {
             size_t len = strlen(legacy[k]);
             if (strncmp(argv[i], legacy[k], len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
