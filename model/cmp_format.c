@@ -3,6 +3,7 @@
 #include "model/fit_json.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 static const char *const verdict_names[] = {"changed", "~", "too_few"};
@@ -122,8 +123,35 @@ static const char *unit_name(cmp_unit u)
     return u == CMP_UNIT_SECONDS ? "s" : u == CMP_UNIT_BYTES ? "B" : "";
 }
 
-/* The preamble, each line after prefix ("" for text, "# " for CSV, "- " for
- * Markdown lists). */
+/* One line of the preamble: "- " in Markdown, "  " after prefix otherwise
+ * ("" for text, "# " for CSV). */
+static void item(FILE *out, int md, const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    fputs(md ? "- " : prefix, out);
+    if (!md)
+        fputs("  ", out);
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+}
+
+/* "" when nothing was forced, else the warning every format leads with. */
+static void forced_message(const cmp_table *t, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!t->forced)
+        return;
+    size_t used = (size_t)snprintf(buf, len, "WARNING: compared with --force although the runs measure "
+                                   "different things (");
+    for (size_t i = 0, k = 0; i < t->diffs.n && used < len; i++)
+        if (t->diffs.d[i].cls == CMP_DIFF_INCOMPARABLE)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", k++ ? ", " : "", t->diffs.d[i].key);
+    if (used < len)
+        snprintf(buf + used, len - used, " differ): a change below may be due to them");
+}
+
 static void print_preamble(FILE *out, const cmp_table *t, const char *prefix, int md)
 {
     char lbl[256], line[CMP_MSG_LEN + 512];
@@ -135,15 +163,17 @@ static void print_preamble(FILE *out, const cmp_table *t, const char *prefix, in
         cmp_table_label(&t->runs[j], lbl, sizeof lbl);
         fprintf(out, ", new = %s [%s]", lbl, t->runs[j].path);
     }
-    fprintf(out, "\n%s%s%d%% intervals (Student t for a mean, Welch for a change); a change is "
+    fprintf(out, "\n%s", md ? "\n" : "");
+    forced_message(t, line, sizeof line);
+    if (line[0])
+        fprintf(out, md ? "> **%s**\n\n" : "%s%s\n", md ? line : prefix, line);
+    fprintf(out, "%s%d%% intervals (Student t for a mean, Welch for a change); a change is "
             "significant when Welch's two-sided t-test gives p < %g (alpha), else `~`\n",
-            md ? "\n" : "", md ? "" : prefix, conf, t->alpha);
+            md ? "" : prefix, conf, t->alpha);
     if (md)
-        fprintf(out, "\n### Config differences\n\n");
+        fprintf(out, "\n### Config differences\n\n%s", t->diffs.n ? "" : "none\n");
     else
         fprintf(out, "%sconfig differences (config.json):%s\n", prefix, t->diffs.n ? "" : " none");
-    if (md && t->diffs.n == 0)
-        fprintf(out, "none\n");
     for (size_t i = 0; i < t->diffs.n; i++) {
         const cmp_diff *d = &t->diffs.d[i];
         const char *tag = d->cls != CMP_DIFF_INCOMPARABLE ? ""
@@ -152,25 +182,30 @@ static void print_preamble(FILE *out, const cmp_table *t, const char *prefix, in
         char who[160] = "";
         if (t->nruns > 2)
             snprintf(who, sizeof who, "[%s] ", t->runs[d->run].id);
-        snprintf(line, sizeof line, "%s%s: %s -> %s%s", who, d->key, d->old_v, d->new_v, tag);
-        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, line);
+        item(out, md, prefix, "%s%s: %s -> %s%s", who, d->key, d->old_v, d->new_v, tag);
     }
     for (size_t j = 0; j < t->nruns; j++)
         if (t->runs[j].reference || !t->runs[j].config)
-            fprintf(out, md ? "%s %s: no config.json to compare%s\n" : "%s  %s: no config.json to compare%s\n", md ? "-" : prefix, t->runs[j].id,
-                    t->runs[j].reference ? " (the patent's numbers)" : "");
-    fprintf(out, md ? "\n### Coverage\n\nThe statistics use only runs that completed with the checker green.\n\n"
-                    : "%scoverage (the statistics use only runs that completed with the checker green):\n", prefix);
+            item(out, md, prefix, "%s: no config.json to compare%s", t->runs[j].id,
+                 t->runs[j].reference ? " (the patent's numbers)" : "");
+    if (md)
+        fprintf(out, "\n### Coverage\n\nThe statistics use only runs that completed with the checker green.\n\n");
+    else
+        fprintf(out, "%scoverage (the statistics use only runs that completed with the checker green):\n", prefix);
     for (size_t j = 0; j < t->nruns; j++) {
         cmp_run_coverage(&t->runs[j], line, sizeof line);
-        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, line);
+        item(out, md, prefix, "%s", line);
     }
     for (size_t i = 0; i < t->ndropped; i++)
-        fprintf(out, md ? "%s dropped: %s\n" : "%s  dropped: %s\n", md ? "-" : prefix, t->dropped[i]);
-    if (t->nwarnings)
-        fprintf(out, md ? "\n### Warnings\n\n" : "%swarnings:\n", prefix);
+        item(out, md, prefix, "dropped: %s", t->dropped[i]);
+    if (t->nwarnings) {
+        if (md)
+            fprintf(out, "\n### Warnings\n\n");
+        else
+            fprintf(out, "%swarnings:\n", prefix);
+    }
     for (size_t i = 0; i < t->nwarnings; i++)
-        fprintf(out, md ? "%s %s\n" : "%s  %s\n", md ? "-" : prefix, t->warnings[i]);
+        item(out, md, prefix, "%s", t->warnings[i]);
     fprintf(out, "\n");
 }
 
@@ -371,6 +406,8 @@ json_t *cmp_format_json(const cmp_table *t)
     json_object_set_new(o, "alpha", json_real(t->alpha));
     json_object_set_new(o, "test", json_string("Welch two-sided t-test; intervals: Student t (mean), Welch (change)"));
     json_object_set_new(o, "forced", json_boolean(t->forced));
+    forced_message(t, line, sizeof line);
+    json_object_set_new(o, "forced_warning", line[0] ? json_string(line) : json_null());
     for (size_t j = 0; j < t->nruns; j++) {
         const cmp_run *r = &t->runs[j];
         json_t *rj = json_object(), *cov = json_object();

@@ -120,6 +120,8 @@ static void test_forced_text(void **state)
     char *warn = strstr(out, "options.rtt_scale: 0.05 -> 0.1  WARNING: INCOMPARABLE"), *table = strstr(out, "setup_s (mean");
     assert_non_null(warn);
     assert_non_null(table);
+    /* the second line already says it */
+    assert_non_null(strstr(out, "\nWARNING: compared with --force although the runs measure different things (options.rtt_scale"));
     assert_true(warn < table);
     assert_non_null(strstr(out, "8 run(s) done of 8 planned, 0 failed, 0 checker-red"));
     assert_non_null(strstr(out, "6 run(s) done of 6 planned"));
@@ -173,6 +175,7 @@ static void test_forced_json(void **state)
     if (!j)
         fail_msg("not JSON: %s: %s", e.text, out);
     assert_true(json_is_true(json_object_get(j, "forced")));
+    assert_non_null(strstr(json_string_value(json_object_get(j, "forced_warning")), "options.rtt_scale"));
     json_t *d0 = json_array_get(json_object_get(j, "config_diff"), 0);
     assert_string_equal(json_string_value(json_object_get(d0, "key")), "options.rtt_scale");
     assert_true(json_is_true(json_object_get(d0, "incomparable")));
