@@ -87,6 +87,39 @@ static const char *why_missing(const cmp_run *r, const char *mode, int n)
     return "planned, but no run of it completed with the checker green (or it has not run yet)";
 }
 
+/* The N values of mode that one of old and r has and the other lacks, one
+ * line per side and reason: "before N=10,20: only in patent (...)". */
+static int drop_ns(cmp_table *t, const cmp_run *r, const char *mode, const int *ns, size_t nn)
+{
+    const cmp_run *old = &t->runs[0];
+    for (int side = 0; side < 2; side++) {
+        const cmp_run *has = side ? r : old, *lacks = side ? old : r;
+        const char *reasons[3] = {NULL, NULL, NULL};
+        char lists[3][200];
+        size_t nr = 0;
+        for (size_t q = 0; q < nn; q++) {
+            if (!has_n(has, mode, ns[q]) || has_n(lacks, mode, ns[q]))
+                continue;
+            const char *why = why_missing(lacks, mode, ns[q]);
+            size_t k = 0;
+            while (k < nr && strcmp(reasons[k], why) != 0)
+                k++;
+            if (k == nr) {
+                reasons[nr] = why;
+                lists[nr++][0] = '\0';
+            }
+            char one[16];
+            snprintf(one, sizeof one, "%s%d", lists[k][0] ? "," : "", ns[q]);
+            strncat(lists[k], one, sizeof lists[k] - strlen(lists[k]) - 1);
+        }
+        for (size_t k = 0; k < nr; k++)
+            if (add_msg(&t->dropped, &t->ndropped, "%s N=%s: only in %s (%s: %s)", mode, lists[k],
+                        has->id, lacks->id, reasons[k]) != 0)
+                return -1;
+    }
+    return 0;
+}
+
 /* Modes, N values and metrics that only some runs have: each is named
  * with the reason, never dropped silently. */
 static int note_dropped(cmp_table *t)
@@ -113,18 +146,10 @@ static int note_dropped(cmp_table *t)
             int *ns = all_ns(t->runs, t->nruns, m, &nn);
             if (!ns)
                 return -1;
-            for (size_t q = 0; q < nn; q++) {
-                int in_o = has_n(old, m, ns[q]), in_r = has_n(r, m, ns[q]);
-                if (in_o == in_r)
-                    continue;
-                const cmp_run *has = in_o ? old : r, *lacks = in_o ? r : old;
-                if (add_msg(&t->dropped, &t->ndropped, "%s N=%d: only in %s (%s: %s)", m, ns[q],
-                            has->id, lacks->id, why_missing(lacks, m, ns[q])) != 0) {
-                    free(ns);
-                    return -1;
-                }
-            }
+            int rc = drop_ns(t, r, m, ns, nn);
             free(ns);
+            if (rc != 0)
+                return -1;
         }
         for (int side = 0; side < 2; side++) {
             const cmp_run *has = side ? r : old, *lacks = side ? old : r;
