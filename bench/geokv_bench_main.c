@@ -4,6 +4,7 @@
  *   geokv-bench compare|report|fit|plots|predict ...
  *                                  handed to geokv-model (same directory),
  *                                  which owns the statistics and the report
+ *                                  (compare OLD NEW ...: runs side by side)
  *   geokv-bench schema [--update FILE]
  *                                  results/SCHEMA.md's column tables
  *   geokv-bench calibrate [options]
@@ -30,6 +31,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: geokv-bench [run] [options]\n"
+          "       geokv-bench compare OLD NEW [NEW2 ...] [options]   runs side by side, benchstat\n"
+          "                                            style (see compare --help)\n"
           "       geokv-bench compare|report|fit|plots|predict [args]   (runs geokv-model)\n"
           "       geokv-bench schema [--update FILE]   results/SCHEMA.md's column tables\n"
           "       geokv-bench calibrate [options]      fit the cost model on FIG. 7 before, predict\n"

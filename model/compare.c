@@ -106,12 +106,22 @@ void compare_print(FILE *out, const compare_result *c, int markdown)
             snprintf(sb, sizeof sb, "%.4g", r->b.mean);
         fmt_p(pw, sizeof pw, r->welch_ok, r->welch.p);
         fmt_p(pm, sizeof pm, r->mwu_ok, r->mwu.p);
-        if (markdown)
-            fprintf(out, "| %g | %s | %s | %+.1f%% | %s | %s%s | %zu / %zu |\n", r->x, sa, sb,
-                    r->change_pct, pw, pm, r->mwu_ok && r->mwu.exact ? " (exact)" : "", r->a.n, r->b.n);
+        char ch[32];
+        /* A's mean 0 (t_lock_s in before mode): a percentage does not exist */
+        if (isfinite(r->change_pct))
+            snprintf(ch, sizeof ch, "%+.1f%%", r->change_pct);
         else
-            fprintf(out, "  %6g %24s %24s %+8.1f%% %9s %9s %3zu/%-3zu\n", r->x, sa, sb,
-                    r->change_pct, pw, pm, r->a.n, r->b.n);
+            snprintf(ch, sizeof ch, "n/a (A is 0)");
+        if (markdown)
+            fprintf(out, "| %g | %s | %s | %s | %s | %s%s | %zu / %zu |\n", r->x, sa, sb,
+                    ch, pw, pm, r->mwu_ok && r->mwu.exact ? " (exact)" : "", r->a.n, r->b.n);
+        else
+            fprintf(out, "  %6g %24s %24s %9s %9s %9s %3zu/%-3zu\n", r->x, sa, sb,
+                    ch, pw, pm, r->a.n, r->b.n);
+    }
+    if (!isfinite(c->mean_change_pct) || !isfinite(c->total_change_pct)) {
+        fprintf(out, "%soverall average change: n/a (A's mean is 0 at some N)\n", markdown ? "\n" : "  ");
+        return;
     }
     fprintf(out, "%soverall average change (mean of the per-N changes, as the patent computes it): "
             "%+.1f%%; change of the summed means: %+.1f%%\n",

@@ -2,6 +2,7 @@
  * the report, from results CSVs (results/SCHEMA.md) or any CSV with a header.
  * Reads results; never runs a benchmark. */
 #include "model/calibrate_cmd.h"
+#include "model/cmp_cmd.h"
 #include "model/compare.h"
 #include "model/csv.h"
 #include "model/factors_cmd.h"
@@ -46,7 +47,8 @@ static void usage_main(FILE *out)
         "commands:\n"
         "  fit         fit quadratic, no-intercept quadratic, cubic and power law per group\n"
         "  predict     a fitted model's value at x with a prediction interval\n"
-        "  compare     before against after per N: mean ± sd, change %%, Welch and Mann-Whitney p\n"
+        "  compare     runs against runs (benchstat style: intervals, `~`, config diff, coverage),\n"
+        "              or before against after within a run (--run)\n"
         "  fit-patent  least squares on the patent's FIG. 7/8 numbers beside its FIG. 9/10 models\n"
         "  plots       write <run>/fit/ data and draw <run>/plots/*.png and *.svg with gnuplot\n"
         "  report      write <run>/report.md (and <run>/fit/)\n"
@@ -86,7 +88,8 @@ static const char *help_text(const char *cmd)
                "standard error of the fitted mean and a prediction interval for a new run.\n"
                "With --run the table is DIR/summary.csv, x = n, group = mode, y = setup_s unless given.\n";
     if (strcmp(cmd, "compare") == 0)
-        return "usage: geokv-model compare [--run DIR] [--run-b DIR2] [--a MODE] [--b MODE]\n"
+        return "usage: geokv-model compare OLD NEW [NEW2 ...] [options]   (see compare --help)\n"
+               "       geokv-model compare [--run DIR] [--run-b DIR2] [--a MODE] [--b MODE]\n"
                "                       [--metric COL] [--format table|markdown|json]\n"
                "\n"
                "Sample A = mode --a (default before) of --run (default results/latest); sample B =\n"
@@ -611,6 +614,8 @@ int main(int argc, char **argv)
         return calibrate_report_main(argc - 1, argv + 1);
     if (strcmp(cmd, "factors") == 0)
         return factors_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0 && !cmp_cmd_is_legacy(argc - 1, argv + 1))
+        return cmp_cmd_main(argc - 1, argv + 1);
     const char *help = help_text(cmd);
     if (!help) {
         fprintf(stderr, "geokv-model: unknown command '%s'\n\n", cmd);

@@ -452,6 +452,15 @@ int runfit_write(runfit *rf, char *err, size_t errlen)
         if (rf->fig[w].ok && write_patent_fig(rf, w, fitdir, err, errlen) != 0)
             return -1;
     FILE *f;
+    if (rf->have_ref) {
+        /* FIG. 7 in seconds, for setup-time.gp to draw beside our means */
+        if (!(f = open_dat(fitdir, "fig7-patent-raw.dat", err, errlen)))
+            return -1;
+        fprintf(f, "# the patent's FIG. 7 (results/reference/patent-fig7.csv): n before_s after_s\n");
+        for (size_t i = 0; i < rf->ref.npts; i++)
+            fprintf(f, "%g %g %g\n", rf->ref.n[i], rf->ref.data[0][0][i], rf->ref.data[0][1][i]);
+        fclose(f);
+    }
     if (rf->cdf_n) {
         for (size_t i = 0; i < rf->nmodes; i++) {
             char name[96];

@@ -144,6 +144,42 @@ static void test_full_run_pipeline(void **state)
 
 /* Two values of N, no timelines, no config: fits are skipped with notes,
  * nothing fails. */
+/* A sweep whose plan (config.json's order) has one run more than it
+ * recorded: report.md says it is partial, and which run it lacks. */
+static void test_partial_report(void **state)
+{
+    (void)state;
+    char dir[512], path[1024], err[512];
+    snprintf(dir, sizeof dir, "%s/partial", tmpdir);
+    static const int ns[3] = {10, 20, 30};
+    synth_opts so = {.seed = 5, .ns = ns, .nn = 3, .reps = 2};
+    assert_int_equal(synth_write_run(dir, &so), 0);
+    /* the plan: every recorded run, plus one that never ran */
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_t *cfg = json_load_file(path, 0, NULL), *order = json_array();
+    assert_non_null(cfg);
+    for (int m = 0; m < 2; m++)
+        for (int i = 0; i < 3; i++)
+            for (int rep = 1; rep <= 2; rep++)
+                json_array_append_new(order, json_pack("{s:s, s:i, s:i}", "mode", m ? "after" : "before",
+                                                       "n", ns[i], "rep", rep));
+    json_array_append_new(order, json_pack("{s:s, s:i, s:i}", "mode", "before", "n", 40, "rep", 1));
+    json_object_set_new(cfg, "order", order);
+    assert_int_equal(json_dump_file(cfg, path, 0), 0);
+    json_decref(cfg);
+    runfit rf;
+    assert_int_equal(runfit_load(dir, ref_dir(), 50, &rf, err, sizeof err), 0);
+    assert_int_equal(report_write(&rf, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = util_slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "**Partial sweep: 12 of 13 runs.**"));
+    assert_non_null(strstr(md, "- before N=40 rep 1\n"));
+    assert_null(strstr(md, "- before N=30 rep 2\n"));
+    free(md);
+    runfit_free(&rf);
+}
+
 static void test_sparse_run_degrades_gracefully(void **state)
 {
     (void)state;
@@ -280,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_new_mode_flows_through),
         cmocka_unit_test(test_full_run_pipeline),
         cmocka_unit_test(test_sparse_run_degrades_gracefully),
+        cmocka_unit_test(test_partial_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
