@@ -3,6 +3,7 @@
 #include "model/cmp_format.h"
 #include "model/cmp_plot.h"
 #include "model/cmp_table.h"
+#include "sim/util/util_data.h"
 #include "sim/util/util_fs.h"
 
 #include <getopt.h>
@@ -166,15 +167,16 @@ static int parse(int argc, char **argv, cmd_opts *o)
     return 0;
 }
 
-/* `latest` and `reference` name results/latest and results/reference. */
+/* `latest` names results/latest (the user's results); `reference` names the
+ * patent's numbers, which ship with the programs (a data file, found next to
+ * them or under the install prefix, never through the current folder). */
 static const char *resolve(const char *arg, char *buf, size_t len)
 {
-    char rel[4096];
-    if (strcmp(arg, "latest") == 0 || strcmp(arg, "reference") == 0)
-        snprintf(rel, sizeof rel, "results/%s", arg);
-    else
-        snprintf(rel, sizeof rel, "%s", arg);
-    return util_rooted(buf, len, rel);
+    if (strcmp(arg, "reference") == 0)
+        return util_data_path(buf, len, "results/reference");
+    if (strcmp(arg, "latest") == 0)
+        return util_rooted(buf, len, "results/latest");
+    return util_rooted(buf, len, arg);
 }
 
 /* Refusal: every incomparable key with both values, and what to do. */
@@ -263,7 +265,7 @@ int cmp_cmd_main(int argc, char **argv)
     if (o.report) {
         char rb[4096], sb[4096];
         const char *rdir = util_rooted(rb, sizeof rb, o.report);
-        const char *scripts = util_rooted(sb, sizeof sb, o.scripts ? o.scripts : "scripts");
+        const char *scripts = util_data_or_given(sb, sizeof sb, o.scripts, "scripts");
         if (cmp_plot_report(&t, rdir, scripts, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-model compare: %s\n", err);
             rc = 1;

@@ -112,6 +112,18 @@ static void test_install_run_uninstall(void **state)
         fail_msg("installed geokv-model fit-patent from /: exit %d\n%s", rc, out ? out : "");
     free(out);
 
+    /* compare forwards to the installed geokv-model, which finds the
+     * patent's numbers and the plot script among the installed data. */
+    rc = sh(&out, FROM("/", "") "'%s" PREFIX "/bin/geokv-bench' compare reference reference --format json --report '%s/cmp'",
+            tmp, tmp);
+    if (rc != 0 || !out || !strstr(out, "\"rows\""))
+        fail_msg("installed geokv-bench compare reference reference from /: exit %d\n%s", rc, out ? out : "");
+    free(out);
+    assert_true(asprintf(&doc, "%s/cmp/compare.md", tmp) >= 0);
+    assert_true(util_file_exists(doc));
+    free(doc);
+    doc = NULL;
+
     const char *const progs[] = { "geokv-bench", "geokv-model" };
     for (size_t i = 0; i < 2; i++) {
         rc = sh(&out, FROM("/", "") "'%s" PREFIX "/bin/%s' --version", tmp, progs[i]);
