@@ -68,6 +68,7 @@ typedef struct bench_meas {
     uint64_t seed;
     double rtt_scale;
     double delay_scale;
+    double time_scale;                   /* rescale factor (bench_opts_rescale_factor), 0: none */
     const char *fault;                   /* "" when none */
     const char *profile;                 /* the fidelity profile's name */
     const char *end_criterion;           /* what setup_s measures: rule | ips | tunneling */
@@ -123,6 +124,11 @@ typedef struct bench_column {
 /* Every top-level key of a record, in the record's order. */
 extern const bench_column bench_columns[];
 extern const size_t bench_n_columns;
+
+/* A time measured in a run compressed by factor, at full time: measured /
+ * factor; NaN (null in a record) when factor is not > 0 or either is not
+ * finite. */
+double bench_rescale(double measured, double factor);
 
 /* Builds the runs.jsonl object (new reference). NULL on allocation failure. */
 json_t *bench_record_json(const bench_meas *m);

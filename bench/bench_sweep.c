@@ -33,6 +33,7 @@
 #include "bench/bench_progress.h"
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
+#include "bench/bench_wall.h"
 #include "bench/bench_wan.h"
 #include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
@@ -69,6 +70,7 @@ typedef struct sweep {
     char *resume_profile;      /* --resume: the profile config.json embeds (JSON text), NULL: none */
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
+    bench_wall wall;           /* this invocation's runs: where the wall time went */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -155,6 +157,7 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "reps", json_integer(o->reps));
     json_object_set_new(j, "rtt_scale", json_real(o->rtt_scale));
     json_object_set_new(j, "delay_scale", json_real(o->delay_scale));
+    json_object_set_new(j, "time_scale", json_real(o->time_scale));   /* 0: not given */
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(j, "topology", json_string(o->topology));
     json_object_set_new(j, "controller_region", json_string(o->controller_region));
@@ -290,6 +293,12 @@ static void scrape_all(sweep *s, bench_cluster *c, bench_counters *out)
     }
 }
 
+/* --time-scale's factor, 1 when not given. */
+static double time_factor(const bench_opts *o)
+{
+    return o->time_scale > 0 ? o->time_scale : 1.0;
+}
+
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
@@ -358,6 +367,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         cfg.transport = ETCD_TRANSPORT_NATIVE;
     cb_delays_default(&cfg.delays);
     cfg.delay_scale = s->o.delay_scale;
+    cfg.time_scale = s->o.time_scale;
     if (s->o.spec_cache >= 0)
         cfg.ablation.spec_cache = s->o.spec_cache;
     if (s->o.init_lock >= 0)
@@ -378,8 +388,9 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     }
     cfg.profile = &s->profile;
     cfg.end = s->end;
-    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s : 0;
-    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s : 0;
+    /* the start schedule is a delay too: --time-scale compresses it with the rest */
+    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s * time_factor(&s->o) : 0;
+    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s * time_factor(&s->o) : 0;
     cfg.seed = cc.seed;
     cfg.timeout_s = s->o.timeout_s;
     cfg.timeline_path = timeline;
@@ -430,6 +441,7 @@ record:
     m.seed = s->o.seed;
     m.rtt_scale = s->o.no_wan ? 0 : s->o.rtt_scale;
     m.delay_scale = s->o.delay_scale;
+    m.time_scale = bench_opts_rescale_factor(&s->o);
     m.fault = s->o.fault;
     m.profile = s->profile.name;
     m.end_criterion = cb_end_name(s->end);
@@ -606,6 +618,21 @@ static void print_summary(sweep *s)
     }
 }
 
+/* The wall-time split of this invocation's runs: printed, and written to
+ * wall.json in the run directory (a resumed sweep's covers its own runs). */
+static void report_wall(sweep *s, double wall_s)
+{
+    char line[512], err[256];
+    json_t *j;
+    bench_wall_finish(&s->wall, wall_s);
+    bench_wall_format(&s->wall, line, sizeof line);
+    logf_(s, "%s", line);
+    j = bench_wall_json(&s->wall);
+    if (j == NULL || bench_write_json_atomic(s->res.dir, "wall.json", j, err, sizeof err) != 0)
+        logf_(s, "warning: wall.json: %s", j ? err : "out of memory");
+    json_decref(j);
+}
+
 int bench_sweep_main(int argc, char **argv)
 {
     sweep s;
@@ -756,6 +783,7 @@ int bench_sweep_main(int argc, char **argv)
             status = 1;
             break;
         }
+        bench_wall_add(&s.wall, rec);
         s.done_w += bench_run_weight(t->n);
         s.remaining_w -= bench_run_weight(t->n);
         s.runs_done++;
@@ -782,6 +810,7 @@ int bench_sweep_main(int argc, char **argv)
     print_summary(&s);
     if (s.fault)
         bench_fault_print_summary(s.fault, s.res.records, stdout);
+    report_wall(&s, util_now_s() - s.t0);
     {
         char el[32];
         bench_format_duration(util_now_s() - s.t0, el, sizeof el);
