@@ -70,7 +70,8 @@ typedef struct sweep {
     char *resume_profile;      /* --resume: the profile config.json embeds (JSON text), NULL: none */
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
-    bench_wall wall;           /* this invocation's runs: where the wall time went */
+    bench_wall wall;           /* where the sweep's wall time went (wall.json) */
+    double wall_before;        /* --resume: the wall time of the earlier invocations */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -618,13 +619,27 @@ static void print_summary(sweep *s)
     }
 }
 
-/* The wall-time split of this invocation's runs: printed, and written to
- * wall.json in the run directory (a resumed sweep's covers its own runs). */
+/* --resume: the split so far, from wall.json (none: from zero). */
+static void load_wall(sweep *s)
+{
+    char path[sizeof s->res.dir + 16];
+    json_t *j;
+    snprintf(path, sizeof path, "%s/wall.json", s->res.dir);
+    j = json_load_file(path, 0, NULL);
+    if (j != NULL) {
+        bench_wall_from_json(&s->wall, j);
+        s->wall_before = s->wall.wall_s;
+    }
+    json_decref(j);
+}
+
+/* The wall-time split of the sweep's runs: printed, and written to wall.json
+ * in the run directory (a resumed sweep adds this invocation's to it). */
 static void report_wall(sweep *s, double wall_s)
 {
     char line[512], err[256];
     json_t *j;
-    bench_wall_finish(&s->wall, wall_s);
+    bench_wall_finish(&s->wall, s->wall_before + wall_s);
     bench_wall_format(&s->wall, line, sizeof line);
     logf_(s, "%s", line);
     j = bench_wall_json(&s->wall);
@@ -743,6 +758,8 @@ int bench_sweep_main(int argc, char **argv)
         }
     }
     results_open = true;
+    if (s.o.resume)
+        load_wall(&s);
     s.pids = json_pack("{s:i,s:[]}", "driver", (int)getpid(), "members");
     install_signals();
 

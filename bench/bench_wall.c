@@ -25,6 +25,16 @@ void bench_wall_finish(bench_wall *w, double wall_s)
     w->other_s = wall_s - w->setup_s - w->drain_s - w->cluster_start_s;
 }
 
+void bench_wall_from_json(bench_wall *w, const json_t *j)
+{
+    w->wall_s = num(j, "wall_s");
+    w->setup_s = num(j, "setup_s");
+    w->drain_s = num(j, "drain_s");
+    w->cluster_start_s = num(j, "cluster_start_s");
+    w->other_s = num(j, "other_s");
+    w->runs = (int)num(j, "runs");
+}
+
 double bench_wall_ratio(const bench_wall *w)
 {
     return w->setup_s > 0 ? w->wall_s / w->setup_s : 0;

@@ -26,8 +26,13 @@ typedef struct bench_wall {
  * time is then "other"). */
 void bench_wall_add(bench_wall *w, const json_t *rec);
 
-/* Sets the wall time and other_s = wall_s - setup_s - drain_s - cluster_start_s. */
+/* Sets the wall time (the sweep's, earlier invocations' included on
+ * resume) and other_s = wall_s - setup_s - drain_s - cluster_start_s. */
 void bench_wall_finish(bench_wall *w, double wall_s);
+
+/* w from a wall.json object written earlier (a resumed sweep goes on
+ * adding to it); fields missing count 0. */
+void bench_wall_from_json(bench_wall *w, const json_t *j);
 
 /* wall_s / setup_s (0 when no setup was measured). */
 double bench_wall_ratio(const bench_wall *w);

@@ -74,6 +74,65 @@ static void test_wall_split(void **state)
     json_decref(failed);
 }
 
+/* A resumed sweep goes on from wall.json. */
+static void test_wall_resume(void **state)
+{
+    bench_wall w, back;
+    json_t *a = rec(10, 11, 2), *j;
+    (void)state;
+    memset(&w, 0, sizeof w);
+    bench_wall_add(&w, a);
+    bench_wall_finish(&w, 20);
+    j = bench_wall_json(&w);
+    memset(&back, 0, sizeof back);
+    bench_wall_from_json(&back, j);
+    bench_wall_add(&back, a);
+    bench_wall_finish(&back, 20 + 18);
+    assert_int_equal(back.runs, 2);
+    assert_true(near(back.setup_s, 20) && near(back.drain_s, 2) && near(back.cluster_start_s, 4));
+    assert_true(near(back.other_s, 38 - 26));
+    json_decref(j);
+    json_decref(a);
+}
+
+/* The record's time_scale and *_full_s: measured / factor for a completed
+ * run, null without a factor or without completion. */
+static void test_record_full_columns(void **state)
+{
+    cb_run_result r;
+    bench_meas m;
+    json_t *j;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    memset(&m, 0, sizeof m);
+    r.completed = true;
+    r.setup_s = 3.0;
+    r.setup_txn_s = 3.0;
+    r.setup_ips_s = 2.0;
+    r.setup_rule_s = 2.5;
+    r.setup_tunneling_s = 2.2;
+    m.mode = "after";
+    m.res = &r;
+    m.time_scale = 0.25;
+    j = bench_record_json(&m);
+    assert_true(near(json_real_value(json_object_get(j, "time_scale")), 0.25));
+    assert_true(near(json_real_value(json_object_get(j, "setup_full_s")), 12));
+    assert_true(near(json_real_value(json_object_get(j, "setup_txn_full_s")), 12));
+    assert_true(near(json_real_value(json_object_get(j, "setup_ips_full_s")), 8));
+    assert_true(near(json_real_value(json_object_get(j, "setup_rule_full_s")), 10));
+    assert_true(near(json_real_value(json_object_get(j, "setup_tunneling_full_s")), 8.8));
+    json_decref(j);
+    m.time_scale = 0;   /* --rtt-scale alone: no factor */
+    j = bench_record_json(&m);
+    assert_true(json_is_null(json_object_get(j, "time_scale")) && json_is_null(json_object_get(j, "setup_full_s")));
+    json_decref(j);
+    m.time_scale = 0.5;
+    r.completed = false;
+    j = bench_record_json(&m);
+    assert_true(json_is_null(json_object_get(j, "setup_full_s")));
+    json_decref(j);
+}
+
 /* before 100 s, after 80 s at full time (-20%); at 0.5 both 2% slower
  * (still -20%), at 0.25 before +2%, after +5.95% (-16.9%, 3.1 pp off), at 0.1
  * back within (but 0.25 failed, so 0.1 is not validated). */
@@ -162,6 +221,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rescale),
         cmocka_unit_test(test_wall_split),
+        cmocka_unit_test(test_wall_resume),
+        cmocka_unit_test(test_record_full_columns),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_missing_cell),
         cmocka_unit_test(test_errors),
