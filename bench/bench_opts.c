@@ -353,9 +353,10 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         }
 
         static const char *const with_value[] = {
-            "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--time-scale", "--seed", "--topology", "--start",
+            "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
             "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
-            "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end", NULL
+            "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end", "--time-scale",
+            NULL
         };
         if (!name_in(name, with_value)) {
             util_seterr(err, err_len, "unknown option '%s' (see --help)", name);
@@ -402,7 +403,8 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
         } else if (strcmp(name, "--time-scale") == 0) {
             double v;
             if (parse_double(val, &v) != 0 || v <= 0 || v > 1) {
-                util_seterr(err, err_len, "--time-scale: '%s' is not a factor above 0 and at most 1 (e.g. 0.25)", val);
+                util_seterr(err, err_len, "--time-scale: '%s' is not a factor above 0 and at most 1 (e.g. 0.25)",
+                            val);
                 return -1;
             }
             o->time_scale = v;

@@ -40,12 +40,13 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     D(leader_changed, ALWAYS, DETAIL, "", "leadership moved during the run")                               \
     D(completed, ALWAYS, DETAIL, "", "every agent completed before the timeout")                            \
     CB(TIMING, ALWAYS)                                                                                       \
-    D(setup_full_s, ALWAYS, SUMMARY, "s", "setup_s rescaled to full time: setup_s / time_scale; null unless the run completed "     \
-      "and time_scale is known")           \
-    D(setup_rule_full_s, ALWAYS, DETAIL, "s", "setup_rule_s / time_scale (null as setup_full_s)")                                  \
-    D(setup_ips_full_s, ALWAYS, DETAIL, "s", "setup_ips_s / time_scale (null as setup_full_s)")                                    \
-    D(setup_tunneling_full_s, ALWAYS, DETAIL, "s", "setup_tunneling_s / time_scale (null as setup_full_s)")                        \
-    D(setup_txn_full_s, ALWAYS, DETAIL, "s", "setup_txn_s / time_scale (null as setup_full_s)")                                    \
+    D(setup_full_s, ALWAYS, SUMMARY, "s",                                                                    \
+      "setup_s rescaled to full time: setup_s / time_scale; null unless the run completed and time_scale "   \
+      "is known")                                                                                           \
+    D(setup_rule_full_s, ALWAYS, DETAIL, "s", "setup_rule_s / time_scale (null as setup_full_s)")           \
+    D(setup_ips_full_s, ALWAYS, DETAIL, "s", "setup_ips_s / time_scale (null as setup_full_s)")             \
+    D(setup_tunneling_full_s, ALWAYS, DETAIL, "s", "setup_tunneling_s / time_scale (null as setup_full_s)") \
+    D(setup_txn_full_s, ALWAYS, DETAIL, "s", "setup_txn_s / time_scale (null as setup_full_s)")             \
     D(profile, ALWAYS, SUMMARY, "", "the fidelity profile (`--profile`; config.json holds its values)")      \
     D(end_criterion, ALWAYS, SUMMARY, "",                                                                    \
       "what setup_s measures: rule, ips or tunneling (`--end`); runs without it measured ips")              \

@@ -146,7 +146,8 @@ static void test_csv(void **state)
     /* cells by column name, read back by name */
     {
         static const char *const want[][2] = {
-            {"setup_s", "12.5"}, {"setup_full_s", "50"}, {"agent_p50_s", "3.25"}, {"agent_p90_s", "4"}, {"agent_max_s", "4.5"},
+            {"setup_s", "12.5"}, {"setup_full_s", "50"},
+            {"agent_p50_s", "3.25"}, {"agent_p90_s", "4"}, {"agent_max_s", "4.5"},
             {"grpc_bytes", "33"}, {"grpc_sent_bytes", "11"}, {"grpc_received_bytes", "22"},
             {"http_bytes", "3000"}, {"raft_bytes", "330"}, {"wan_egress_bytes", "130"},
             {"ops_total", "20"}, {"ops_lease", "3"}, {"ops_lock", "2"}, {"lock_wait_sum_s", "1.5"},

@@ -496,10 +496,11 @@ static void run_wait(run_state *r)
             /* settle: every agent tunneling and nobody with work queued,
              * twice in a row, so the checker sees the final keyspace */
             if (tun == n && all_idle(x, r->ctl, r->n_ctl)) {
+                double quiet = util_now_s();   /* confirmed by the second look */
                 cb_ctx_sleep(x, 0.1);
                 if (all_idle(x, r->ctl, r->n_ctl)) {
                     pthread_mutex_lock(&x->mu);
-                    res->quiescent_s = util_now_s() - x->first_start;
+                    res->quiescent_s = quiet - x->first_start;
                     pthread_mutex_unlock(&x->mu);
                     break;
                 }
