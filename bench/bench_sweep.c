@@ -71,6 +71,16 @@ typedef struct sweep {
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
     bench_wall wall;           /* where the sweep's wall time went (wall.json) */
+    const bench_triple *next;  /* the run after the current one, NULL: none */
+    struct prestart {          /* the next run's cluster, started while the current run stops */
+        pthread_t th;
+        bool running;          /* launched, not joined yet */
+        const bench_triple *t; /* the run it is for */
+        bench_cluster_config cc;
+        char base[1400];
+        bench_cluster *c;      /* after the join: the cluster, NULL when it failed (err) */
+        char err[512];
+    } pre;
     double wall_before;        /* --resume: the wall time of the earlier invocations */
 } sweep;
 
@@ -300,6 +310,70 @@ static double time_factor(const bench_opts *o)
     return o->time_scale > 0 ? o->time_scale : 1.0;
 }
 
+/* The cluster of run t: members' data under <run dir>/etcd, its WAN seed
+ * from the run's. */
+static void cluster_config(const sweep *s, const bench_triple *t, char *base, size_t base_len,
+                           bench_cluster_config *cc)
+{
+    snprintf(base, base_len, "%s/etcd", s->res.dir);
+    memset(cc, 0, sizeof *cc);
+    cc->topo = s->topo;
+    cc->no_wan = s->o.no_wan;
+    cc->base_dir = base;
+    cc->fsync = s->o.etcd_fsync;
+    cc->leader = s->o.leader;
+    cc->seed = run_seed(s->o.seed, s->o.modes[t->mode], t->n, t->rep);
+    cc->wan_spin_us = s->o.wan_spin_us;
+}
+
+static void *prestart_main(void *arg)
+{
+    struct prestart *p = arg;
+    if (bench_cluster_start(&p->cc, &p->c, p->err, sizeof p->err) != 0)
+        p->c = NULL;
+    return NULL;
+}
+
+/* cb_run's on_quiescent: the current run has measured everything it times,
+ * so the next run's cluster starts now, while this one stops, is checked
+ * and recorded (what it still counts, bytes and the final keyspace, is not
+ * timing). Not with --fault: a fault scenario owns its cluster's life. */
+static void prestart_launch(void *ud)
+{
+    sweep *s = ud;
+    if (s->fault || s->next == NULL || s->pre.running || bench_stop_flag)
+        return;
+    memset(&s->pre, 0, sizeof s->pre);
+    s->pre.t = s->next;
+    cluster_config(s, s->next, s->pre.base, sizeof s->pre.base, &s->pre.cc);
+    s->pre.running = pthread_create(&s->pre.th, NULL, prestart_main, &s->pre) == 0;
+}
+
+/* The cluster started ahead for run t, joined: 1 (*c set, or err when it
+ * failed to start), or 0 when none was started for t. */
+static int prestart_take(sweep *s, const bench_triple *t, bench_cluster **c, char *err, size_t err_len)
+{
+    if (!s->pre.running || s->pre.t != t)
+        return 0;
+    pthread_join(s->pre.th, NULL);
+    s->pre.running = false;
+    *c = s->pre.c;
+    if (*c == NULL)
+        snprintf(err, err_len, "%s", s->pre.err);
+    return 1;
+}
+
+/* A cluster started ahead and not used (the sweep stopped): stopped. */
+static void prestart_discard(sweep *s)
+{
+    if (!s->pre.running)
+        return;
+    pthread_join(s->pre.th, NULL);
+    s->pre.running = false;
+    bench_cluster_stop(s->pre.c);
+    s->pre.c = NULL;
+}
+
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
@@ -328,20 +402,18 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     memset(after, 0, sizeof after);
     memset(&st, 0, sizeof st);
     snprintf(name, sizeof name, "%s-n%d-r%d", mode, t->n, t->rep);
-    snprintf(base, sizeof base, "%s/etcd", s->res.dir);
     snprintf(rel_timeline, sizeof rel_timeline, "timelines/%s.jsonl", name);
     snprintf(timeline, sizeof timeline, "%s/%s", s->res.dir, rel_timeline);
     unlink(timeline);   /* a run interrupted earlier may have left a partial one */
 
-    memset(&cc, 0, sizeof cc);
-    cc.topo = s->topo;
-    cc.no_wan = s->o.no_wan;
-    cc.base_dir = base;
-    cc.fsync = s->o.etcd_fsync;
-    cc.leader = s->o.leader;
-    cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
-    cc.wan_spin_us = s->o.wan_spin_us;
-    if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+    cluster_config(s, t, base, sizeof base, &cc);
+    if (prestart_take(s, t, &c, err, sizeof err) == 0) {
+        prestart_discard(s);   /* started for another run: not expected, but never leaked */
+        if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+            c = NULL;
+    }
+    m.cluster_wait_s = util_now_s() - t0;
+    if (c == NULL)
         goto record;
     record_pids(s, c, name);
     if (bench_stop_flag)
@@ -399,6 +471,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cfg.progress_ud = s;
     cfg.stop = &bench_stop_flag;
     cfg.skip_reset = true;      /* a fresh cluster holds nothing but the spec */
+    cfg.on_quiescent = prestart_launch;
+    cfg.quiescent_ud = s;
 
     if (bench_cluster_admin_client(c, &admin, err, sizeof err) != 0)
         goto record;
@@ -788,6 +862,10 @@ int bench_sweep_main(int argc, char **argv)
             continue;
         }
         s.cur = t;
+        s.next = NULL;
+        for (size_t j = i + 1; j < s.total && s.next == NULL; j++)
+            if (!bench_results_has(&s.res, s.o.modes[s.order[j].mode], s.order[j].n, s.order[j].rep))
+                s.next = &s.order[j];
         s.run_t0 = util_now_s();
         if (!s.tty)
             logf_(&s, "run %d/%zu %s N=%d rep %d: starting", s.k, s.total, mode, t->n, t->rep);
@@ -828,6 +906,7 @@ int bench_sweep_main(int argc, char **argv)
         json_decref(rec);
         s.cur = NULL;
     }
+    prestart_discard(&s);   /* the sweep stopped before the run it was for */
     if (s.tty)
         fputs("\r\033[K", stderr);
     print_summary(&s);

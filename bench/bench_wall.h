@@ -4,8 +4,9 @@
  * the runs' setup (setup_s: what is measured), the drain after setup
  * (quiescent_s - setup_s: the run going on until nobody has work queued,
  * e.g. before mode's controller backlog, which I/O at quiescence counts),
- * cluster start (cluster_start_s) and the rest (client set-up, metrics,
- * checker, cluster stop, records). Pure: built from the records, so it is
+ * cluster start (what the sweep waited for it: cluster_wait_s, the next
+ * run's cluster being started while a run stops) and the rest (client
+ * set-up, agents stopping, metrics, checker, cluster stop, records). Pure: built from the records, so it is
  * unit-tested; the parts always sum to the wall time.
  */
 #ifndef GEOKV_BENCH_WALL_H
@@ -22,8 +23,8 @@ typedef struct bench_wall {
 } bench_wall;
 
 /* Adds one run's record: its setup_s, quiescent_s - setup_s (>= 0) and
- * cluster_start_s; a key that is missing or null counts 0 (a failed run's
- * time is then "other"). */
+ * cluster_wait_s (cluster_start_s in records without it); a key that is
+ * missing or null counts 0 (a failed run's time is then "other"). */
 void bench_wall_add(bench_wall *w, const json_t *rec);
 
 /* Sets the wall time (the sweep's, earlier invocations' included on

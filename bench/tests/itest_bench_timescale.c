@@ -2,7 +2,8 @@
  * emulator. A tiny sweep at time scale 0.1 records time_scale, the scaled
  * RTT and delay factors and setup_full_s = setup_s / 0.1 (runs.jsonl and
  * summary.csv agree), and its wall.json splits the sweep's wall time into
- * parts that sum to it and match the records; with the same sweep at time
+ * parts that sum to it and match the records (cluster start: what the sweep
+ * waited for, cluster_wait_s <= cluster_start_s); with the same sweep at time
  * scale 1, `geokv-bench timescale` prints its table. Bad values exit 2 with
  * one line. */
 #include <setjmp.h>
@@ -114,7 +115,10 @@ static void check_wall(const char *latest, json_t *runs, double child_s)
         double s = num(rec, "setup_s"), q = num(rec, "quiescent_s");
         setup += s;
         drain += q > s ? q - s : 0;
-        start += num(rec, "cluster_start_s");
+        /* the wall split counts what the sweep waited for its cluster; the
+         * second run's was started while the first one stopped */
+        assert_true(num(rec, "cluster_wait_s") <= num(rec, "cluster_start_s") + 0.05);
+        start += num(rec, "cluster_wait_s");
         walls += num(rec, "wall_s");
     }
     assert_int_equal((int)num(w, "runs"), 2);

@@ -66,6 +66,12 @@ static void test_wall_split(void **state)
         assert_int_equal(json_integer_value(json_object_get(j, "runs")), 3);
         json_decref(j);
     }
+    /* a cluster started ahead: only what the sweep waited for counts */
+    memset(&w, 0, sizeof w);
+    json_object_set_new(a, "cluster_wait_s", json_real(0.5));
+    bench_wall_add(&w, a);
+    bench_wall_finish(&w, 15);
+    assert_true(near(w.cluster_start_s, 0.5) && near(w.other_s, 15 - 10 - 2 - 0.5));
     memset(&w, 0, sizeof w);
     bench_wall_finish(&w, 5);
     assert_true(bench_wall_ratio(&w) == 0 && near(w.other_s, 5));

@@ -502,6 +502,8 @@ static void run_wait(run_state *r)
                     pthread_mutex_lock(&x->mu);
                     res->quiescent_s = quiet - x->first_start;
                     pthread_mutex_unlock(&x->mu);
+                    if (cfg->on_quiescent)
+                        cfg->on_quiescent(cfg->quiescent_ud);
                     break;
                 }
             }

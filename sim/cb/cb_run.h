@@ -136,6 +136,11 @@ typedef struct cb_run_config {
      * the original. NULL: the built-in "ideal" profile (no VM CPU, every
      * deviation as before); CB_START_DEPLOY needs one. */
     const struct cb_profile *profile;
+    /* Called once, from cb_run's thread, when the run reached quiescence and
+     * before its agents stop: every time it measures is taken (the caller
+     * may start its next work, e.g. the next run's cluster). NULL: none. */
+    void (*on_quiescent)(void *ud);
+    void *quiescent_ud;
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);
