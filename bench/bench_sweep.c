@@ -7,7 +7,9 @@
  * takes a couple of seconds, small beside a run, and a fresh cluster leaves
  * no doubt about leftover keys, leases, watchers, revisions, database size,
  * raft log or TCP connections from the previous run, which wipe + compact +
- * defragment would each have to be trusted to reset.
+ * defragment would each have to be trusted to reset. The next run's cluster
+ * starts while the current run stops (prestart_launch), so most of a start
+ * is not waited for.
  */
 #include "bench/bench_sweep.h"
 
