@@ -72,9 +72,13 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
     int rc = -1, leader = -1;
     double deadline = util_now_s() + 10.0 + 3.0 * c->election_ms / 1000.0;
 
-    /* Own client with a short timeout: a transfer that works ends within an
-     * election timeout, and etcd 3.4 sometimes never answers one that
-     * did not (seen from Singapore: the default 10 s timeout each time). */
+    /* Own client with a short timeout: a transfer that works ends within a
+     * few heartbeats (the target catches up, then one vote round), and
+     * etcd 3.4 sometimes never answers one that did not (seen from
+     * Singapore: the default 10 s timeout each time, then 2 election
+     * timeouts, 2 s, in about a third of the runs). The leader is polled
+     * again after each attempt, so a transfer that succeeded unanswered
+     * is seen, and one that failed is sent again until the deadline. */
     {
         const char *urls[ETCD_RIG_MAX_MEMBERS];
         etcd_client_config cc;
@@ -85,7 +89,7 @@ static int move_leader(bench_cluster *c, int target, char *err, size_t err_len)
         cc.endpoints = urls;
         cc.n_endpoints = (size_t)c->rig->n;
         cc.watch_endpoint = -1;
-        cc.request_timeout_ms = 2 * c->election_ms;
+        cc.request_timeout_ms = 4 * c->heartbeat_ms;
         cc.max_attempts = 1;
         if (etcd_client_new(&cc, &cl, &st) != ETCD_OK) {
             util_seterr(err, err_len, "cannot create an etcd client for the cluster: %s", st.message);

@@ -358,6 +358,25 @@ static int check_external(bench_opts *o, char *err, size_t err_len)
     return 0;
 }
 
+/* --time-scale F sets --rtt-scale and --delay-scale to F; either given
+ * with another value is a contradiction, refused whatever the order. */
+static int apply_time_scale(bench_opts *o, char *err, size_t err_len)
+{
+    if (!(o->time_scale > 0))
+        return 0;
+    if ((o->rtt_scale_given && o->rtt_scale != o->time_scale) ||
+        (o->delay_scale_given && o->delay_scale != o->time_scale)) {
+        bool rtt = o->rtt_scale_given && o->rtt_scale != o->time_scale;
+        util_seterr(err, err_len, "--time-scale %g conflicts with %s %g: --time-scale sets every delay, "
+                    "--rtt-scale and --delay-scale included (give one or the other)", o->time_scale,
+                    rtt ? "--rtt-scale" : "--delay-scale", rtt ? o->rtt_scale : o->delay_scale);
+        return -1;
+    }
+    o->rtt_scale = o->time_scale;
+    o->delay_scale = o->time_scale;
+    return 0;
+}
+
 int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes,
                      bench_opts *o, char *err, size_t err_len)
 {
@@ -431,7 +450,8 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             "--n", "--modes", "--reps", "--rtt-scale", "--delay-scale", "--seed", "--topology", "--start",
             "--out", "--leader", "--policy", "--transport", "--fault", "--timeout", "--etcd-fsync", "--spec-cache",
             "--init-lock", "--wan-spin", "--controller-region", "--profile", "--profile-set", "--end",
-            "--endpoints", "--cacert", "--cert", "--key", "--user", "--password-file", "--key-prefix", NULL
+            "--endpoints", "--cacert", "--cert", "--key", "--user", "--password-file", "--key-prefix",
+            "--time-scale", NULL
         };
         if (!name_in(name, with_value)) {
             util_seterr(err, err_len, "unknown option '%s' (see --help)", name);
@@ -468,10 +488,21 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
                               val);
                 return -1;
             }
-            if (rtt)
+            if (rtt) {
                 o->rtt_scale = v;
-            else
+                o->rtt_scale_given = true;
+            } else {
                 o->delay_scale = v;
+                o->delay_scale_given = true;
+            }
+        } else if (strcmp(name, "--time-scale") == 0) {
+            double v;
+            if (parse_double(val, &v) != 0 || v <= 0 || v > 1) {
+                util_seterr(err, err_len, "--time-scale: '%s' is not a factor above 0 and at most 1 (e.g. 0.25)",
+                            val);
+                return -1;
+            }
+            o->time_scale = v;
         } else if (strcmp(name, "--seed") == 0) {
             char *end = NULL;
             unsigned long long v;
@@ -603,7 +634,18 @@ int bench_opts_parse(int argc, char *const *argv, const char *const *valid_modes
             snprintf(o->end, sizeof o->end, "%s", val);
         }
     }
-    return check_external(o, err, err_len);
+    if (check_external(o, err, err_len) != 0)
+        return -1;
+    return apply_time_scale(o, err, err_len);
+}
+
+double bench_opts_rescale_factor(const bench_opts *o)
+{
+    if (o->time_scale > 0)
+        return o->time_scale;
+    if (o->delay_scale == 1.0 && (o->no_wan || o->rtt_scale == 1.0))
+        return 1.0;
+    return 0;
 }
 
 void bench_opts_usage(FILE *f)
@@ -618,6 +660,13 @@ void bench_opts_usage(FILE *f)
         "  --reps K            repetitions per (mode, N) (default 3)\n"
         "  --rtt-scale F       factor on every WAN delay (default 1 = the measured RTTs)\n"
         "  --delay-scale F     factor on the protocol's fixed delays (default 1 = the original's)\n"
+        "  --time-scale F      compress the whole run: every delay times F (0 < F <= 1): the WAN RTTs\n"
+        "                      and the protocol's delays (it sets --rtt-scale and --delay-scale, which\n"
+        "                      may then only be given with the same value), the VM cost model, the\n"
+        "                      start and deploy schedules with the deploy's last mile; records carry\n"
+        "                      time_scale and the setup times rescaled to full time (setup_full_s =\n"
+        "                      setup_s / F). etcd's own processing, fsync and the emulator's floor\n"
+        "                      do not scale: `make bench-timescale` measures how far F can go\n"
         "  --seed S            sweep seed: run order, host ids, start offsets (default: from the clock)\n"
         "  --topology FILE     regions, RTT matrix, placement (default sim/wan/topology/patent-fig6.json\n"
         "                      of the data directory; a FILE given is relative to the current directory)\n"

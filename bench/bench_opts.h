@@ -37,6 +37,10 @@ typedef struct bench_opts {
     int reps;                       /* repetitions per (mode, N) */
     double rtt_scale;               /* factor on every WAN delay */
     double delay_scale;             /* factor on the protocol's fixed delays */
+    double time_scale;              /* --time-scale: every delay together (sets rtt_scale and
+                                       delay_scale, and scales the VM cost model and the deploy's
+                                       last mile); 0: not given */
+    bool rtt_scale_given, delay_scale_given;
     uint64_t seed;
     bool seed_given;                /* false: main picks one from the clock */
     char topology[BENCH_PATH_LEN];
@@ -81,6 +85,12 @@ typedef struct bench_opts {
  * with one line in err. Pure: the regions are checked against the topology
  * later. */
 int bench_parse_endpoints(const char *s, bench_opts *o, char *err, size_t err_len);
+/* The factor that rescales a sweep's measured times to full time
+ * (full = measured / factor): --time-scale's value; 1 when no delay was
+ * scaled; 0 (none) when --rtt-scale or --delay-scale alone scaled some
+ * delays but not the others, which no single factor undoes. no_wan: the
+ * RTT scale does not matter. */
+double bench_opts_rescale_factor(const bench_opts *o);
 
 /* Member names of the patent's cluster, in rig order. */
 extern const char *const bench_member_names[3];

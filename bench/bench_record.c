@@ -31,11 +31,22 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     D(seed, ALWAYS, SUMMARY, "", "sweep seed")                                                               \
     D(rtt_scale, ALWAYS, SUMMARY, "", "factor applied to every WAN delay (0 without the WAN emulator)")     \
     D(delay_scale, ALWAYS, DETAIL, "", "factor applied to the protocol's fixed delays")                     \
+    D(time_scale, ALWAYS, SUMMARY, "",                                                                       \
+      "the factor the run's times were compressed by as a whole (`--time-scale`; 1 when nothing was "        \
+      "scaled): the *_full_s columns are the measured times divided by it; null when --rtt-scale or "        \
+      "--delay-scale alone scaled some delays only, which no single factor undoes")                        \
     D(fault, ALWAYS, SUMMARY, "", "fault spec, empty when none")                                            \
     D(leader, ALWAYS, SUMMARY, "", "name of the member that led during the run")                           \
     D(leader_changed, ALWAYS, DETAIL, "", "leadership moved during the run")                               \
     D(completed, ALWAYS, DETAIL, "", "every agent completed before the timeout")                            \
     CB(TIMING, ALWAYS)                                                                                       \
+    D(setup_full_s, ALWAYS, SUMMARY, "s",                                                                    \
+      "setup_s rescaled to full time: setup_s / time_scale; null unless the run completed and time_scale "   \
+      "is known")                                                                                           \
+    D(setup_rule_full_s, ALWAYS, DETAIL, "s", "setup_rule_s / time_scale (null as setup_full_s)")           \
+    D(setup_ips_full_s, ALWAYS, DETAIL, "s", "setup_ips_s / time_scale (null as setup_full_s)")             \
+    D(setup_tunneling_full_s, ALWAYS, DETAIL, "s", "setup_tunneling_s / time_scale (null as setup_full_s)") \
+    D(setup_txn_full_s, ALWAYS, DETAIL, "s", "setup_txn_s / time_scale (null as setup_full_s)")             \
     D(profile, ALWAYS, SUMMARY, "", "the fidelity profile (`--profile`; config.json holds its values)")      \
     D(end_criterion, ALWAYS, SUMMARY, "",                                                                    \
       "what setup_s measures: rule, ips or tunneling (`--end`); runs without it measured ips")              \
@@ -122,6 +133,31 @@ static json_t *rec_seed(const bench_meas *m)
 
 static json_t *rec_rtt_scale(const bench_meas *m) { return json_real(m->rtt_scale); }
 static json_t *rec_delay_scale(const bench_meas *m) { return json_real(m->delay_scale); }
+static json_t *rec_time_scale(const bench_meas *m)
+{
+    return m->time_scale > 0 ? json_real(m->time_scale) : json_null();
+}
+
+double bench_rescale(double measured, double factor)
+{
+    return factor > 0 && isfinite(factor) && isfinite(measured) ? measured / factor : NAN;
+}
+
+/* A setup time of a completed run, rescaled to full time; null otherwise. */
+static json_t *full_time(const bench_meas *m, double measured)
+{
+    return m->res && m->res->completed ? real_or_null(bench_rescale(measured, m->time_scale)) : json_null();
+}
+
+static json_t *rec_setup_full_s(const bench_meas *m) { return full_time(m, m->res ? m->res->setup_s : NAN); }
+static json_t *rec_setup_rule_full_s(const bench_meas *m) { return full_time(m, m->res ? m->res->setup_rule_s : NAN); }
+static json_t *rec_setup_ips_full_s(const bench_meas *m) { return full_time(m, m->res ? m->res->setup_ips_s : NAN); }
+static json_t *rec_setup_tunneling_full_s(const bench_meas *m)
+{
+    return full_time(m, m->res ? m->res->setup_tunneling_s : NAN);
+}
+static json_t *rec_setup_txn_full_s(const bench_meas *m) { return full_time(m, m->res ? m->res->setup_txn_s : NAN); }
+
 static json_t *rec_fault(const bench_meas *m) { return text(m->fault); }
 static json_t *rec_profile(const bench_meas *m) { return text(m->profile); }
 static json_t *rec_end_criterion(const bench_meas *m) { return text(m->end_criterion); }

@@ -52,8 +52,12 @@ typedef struct bench_link_bytes {
       "the window is config.json's wan_spin)")
 
 #define BENCH_COUNTERS_HARNESS(X)                                                                           \
-    X(wall_s, F64, "s", ALWAYS, DETAIL, "the whole run, cluster start and stop included")                 \
+    X(wall_s, F64, "s", ALWAYS, DETAIL,                                                                   \
+      "the whole run, cluster start (its cluster_wait_s) and stop included")                                \
     X(cluster_start_s, F64, "s", ALWAYS, DETAIL, "fresh cluster up and its leader moved")                 \
+    X(cluster_wait_s, F64, "s", ALWAYS, DETAIL,                                                           \
+      "of cluster_start_s, the part the sweep waited for: a cluster started ahead, while the previous "   \
+      "run stopped and was recorded, costs only what was left")                                             \
     X(rig_start_s, F64, "s", ALWAYS, DETAIL, "of cluster_start_s: the members and the emulator starting") \
     X(leader_move_s, F64, "s", ALWAYS, DETAIL, "of cluster_start_s: moving the leader")                   \
     X(leader_moves, INT, "requests", ALWAYS, DETAIL, "move-leader requests it took")                      \
@@ -69,6 +73,7 @@ typedef struct bench_meas {
     uint64_t seed;
     double rtt_scale;
     double delay_scale;
+    double time_scale;                   /* rescale factor (bench_opts_rescale_factor), 0: none */
     const char *fault;                   /* "" when none */
     const char *profile;                 /* the fidelity profile's name */
     const char *end_criterion;           /* what setup_s measures: rule | ips | tunneling */
@@ -124,6 +129,11 @@ typedef struct bench_column {
 /* Every top-level key of a record, in the record's order. */
 extern const bench_column bench_columns[];
 extern const size_t bench_n_columns;
+
+/* A time measured in a run compressed by factor, at full time: measured /
+ * factor; NaN (null in a record) when factor is not > 0 or either is not
+ * finite. */
+double bench_rescale(double measured, double factor);
 
 /* Builds the runs.jsonl object (new reference). NULL on allocation failure. */
 json_t *bench_record_json(const bench_meas *m);

@@ -7,7 +7,9 @@
  * takes a couple of seconds, small beside a run, and a fresh cluster leaves
  * no doubt about leftover keys, leases, watchers, revisions, database size,
  * raft log or TCP connections from the previous run, which wipe + compact +
- * defragment would each have to be trusted to reset.
+ * defragment would each have to be trusted to reset. The next run's cluster
+ * starts while the current run stops (prestart_launch), so most of a start
+ * is not waited for.
  */
 #include "bench/bench_sweep.h"
 
@@ -34,6 +36,7 @@
 #include "bench/bench_progress.h"
 #include "bench/bench_record.h"
 #include "bench/bench_results.h"
+#include "bench/bench_wall.h"
 #include "bench/bench_wan.h"
 #include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
@@ -72,6 +75,18 @@ typedef struct sweep {
     cb_end end;                /* --end */
     int deploy_region;         /* --start deploy: the profile's deploy_region in the topology */
     bench_external *ext;       /* --endpoints: an existing cluster instead of a fresh one per run */
+    bench_wall wall;           /* where the sweep's wall time went (wall.json) */
+    const bench_triple *next;  /* the run after the current one, NULL: none */
+    struct prestart {          /* the next run's cluster, started while the current run stops */
+        pthread_t th;
+        bool running;          /* launched, not joined yet */
+        const bench_triple *t; /* the run it is for */
+        bench_cluster_config cc;
+        char base[1400];
+        bench_cluster *c;      /* after the join: the cluster, NULL when it failed (err) */
+        char err[512];
+    } pre;
+    double wall_before;        /* --resume: the wall time of the earlier invocations */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -158,6 +173,7 @@ static json_t *options_json(const bench_opts *o)
     json_object_set_new(j, "reps", json_integer(o->reps));
     json_object_set_new(j, "rtt_scale", json_real(o->rtt_scale));
     json_object_set_new(j, "delay_scale", json_real(o->delay_scale));
+    json_object_set_new(j, "time_scale", json_real(o->time_scale));   /* 0: not given */
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(j, "topology", json_string(o->topology));
     json_object_set_new(j, "controller_region", json_string(o->controller_region));
@@ -330,6 +346,77 @@ static void place(const sweep *s, const bench_cluster *c, int region, cb_place *
         bench_cluster_place(c, region, out);
 }
 
+/* --time-scale's factor, 1 when not given. */
+static double time_factor(const bench_opts *o)
+{
+    return o->time_scale > 0 ? o->time_scale : 1.0;
+}
+
+/* The cluster of run t: members' data under <run dir>/etcd, its WAN seed
+ * from the run's. */
+static void cluster_config(const sweep *s, const bench_triple *t, char *base, size_t base_len,
+                           bench_cluster_config *cc)
+{
+    snprintf(base, base_len, "%s/etcd", s->res.dir);
+    memset(cc, 0, sizeof *cc);
+    cc->topo = s->topo;
+    cc->no_wan = s->o.no_wan;
+    cc->base_dir = base;
+    cc->fsync = s->o.etcd_fsync;
+    cc->leader = s->o.leader;
+    cc->seed = run_seed(s->o.seed, s->o.modes[t->mode], t->n, t->rep);
+    cc->wan_spin_us = s->o.wan_spin_us;
+}
+
+static void *prestart_main(void *arg)
+{
+    struct prestart *p = arg;
+    if (bench_cluster_start(&p->cc, &p->c, p->err, sizeof p->err) != 0)
+        p->c = NULL;
+    return NULL;
+}
+
+/* cb_run's on_quiescent: the current run has measured everything it times,
+ * so the next run's cluster starts now, while this one stops, is checked
+ * and recorded (what it still counts, bytes and the final keyspace, is not
+ * timing). Not with --fault: a fault scenario owns its cluster's life; not
+ * with --endpoints: an existing cluster is not started. */
+static void prestart_launch(void *ud)
+{
+    sweep *s = ud;
+    if (s->fault || s->ext || s->next == NULL || s->pre.running || bench_stop_flag)
+        return;
+    memset(&s->pre, 0, sizeof s->pre);
+    s->pre.t = s->next;
+    cluster_config(s, s->next, s->pre.base, sizeof s->pre.base, &s->pre.cc);
+    s->pre.running = pthread_create(&s->pre.th, NULL, prestart_main, &s->pre) == 0;
+}
+
+/* The cluster started ahead for run t, joined: 1 (*c set, or err when it
+ * failed to start), or 0 when none was started for t. */
+static int prestart_take(sweep *s, const bench_triple *t, bench_cluster **c, char *err, size_t err_len)
+{
+    if (!s->pre.running || s->pre.t != t)
+        return 0;
+    pthread_join(s->pre.th, NULL);
+    s->pre.running = false;
+    *c = s->pre.c;
+    if (*c == NULL)
+        snprintf(err, err_len, "%s", s->pre.err);
+    return 1;
+}
+
+/* A cluster started ahead and not used (the sweep stopped): stopped. */
+static void prestart_discard(sweep *s)
+{
+    if (!s->pre.running)
+        return;
+    pthread_join(s->pre.th, NULL);
+    s->pre.running = false;
+    bench_cluster_stop(s->pre.c);
+    s->pre.c = NULL;
+}
+
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
@@ -358,21 +445,19 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     memset(after, 0, sizeof after);
     memset(&st, 0, sizeof st);
     snprintf(name, sizeof name, "%s-n%d-r%d", mode, t->n, t->rep);
-    snprintf(base, sizeof base, "%s/etcd", s->res.dir);
     snprintf(rel_timeline, sizeof rel_timeline, "timelines/%s.jsonl", name);
     snprintf(timeline, sizeof timeline, "%s/%s", s->res.dir, rel_timeline);
     unlink(timeline);   /* a run interrupted earlier may have left a partial one */
 
-    memset(&cc, 0, sizeof cc);
-    cc.topo = s->topo;
-    cc.no_wan = s->o.no_wan;
-    cc.base_dir = base;
-    cc.fsync = s->o.etcd_fsync;
-    cc.leader = s->o.leader;
-    cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
-    cc.wan_spin_us = s->o.wan_spin_us;
+    cluster_config(s, t, base, sizeof base, &cc);
     if (!s->ext) {
-        if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+        if (prestart_take(s, t, &c, err, sizeof err) == 0) {
+            prestart_discard(s);   /* started for another run: not expected, but never leaked */
+            if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
+                c = NULL;
+        }
+        m.cluster_wait_s = util_now_s() - t0;
+        if (c == NULL)
             goto record;
         record_pids(s, c, name);
     }
@@ -401,6 +486,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         cfg.transport = ETCD_TRANSPORT_NATIVE;
     cb_delays_default(&cfg.delays);
     cfg.delay_scale = s->o.delay_scale;
+    cfg.time_scale = s->o.time_scale;
     if (s->o.spec_cache >= 0)
         cfg.ablation.spec_cache = s->o.spec_cache;
     if (s->o.init_lock >= 0)
@@ -421,8 +507,9 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     }
     cfg.profile = &s->profile;
     cfg.end = s->end;
-    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s : 0;
-    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s : 0;
+    /* the start schedule is a delay too: --time-scale compresses it with the rest */
+    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s * time_factor(&s->o) : 0;
+    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s * time_factor(&s->o) : 0;
     cfg.seed = cc.seed;
     cfg.timeout_s = s->o.timeout_s;
     cfg.timeline_path = timeline;
@@ -430,6 +517,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cfg.progress_ud = s;
     cfg.stop = &bench_stop_flag;
     cfg.skip_reset = true;      /* a fresh cluster (an empty prefix) holds nothing but the spec */
+    cfg.on_quiescent = prestart_launch;
+    cfg.quiescent_ud = s;
 
     if ((s->ext ? bench_external_admin_client(s->ext, &admin, err, sizeof err)
                 : bench_cluster_admin_client(c, &admin, err, sizeof err)) != 0)
@@ -474,6 +563,7 @@ record:
     m.seed = s->o.seed;
     m.rtt_scale = s->o.no_wan || s->ext ? 0 : s->o.rtt_scale;
     m.delay_scale = s->o.delay_scale;
+    m.time_scale = bench_opts_rescale_factor(&s->o);
     m.fault = s->o.fault;
     m.profile = s->profile.name;
     m.end_criterion = cb_end_name(s->end);
@@ -646,18 +736,53 @@ static void print_summary(sweep *s)
 {
     size_t i;
     json_t *rec;
-    printf("%-9s %4s %4s %10s %12s %12s %8s\n", "mode", "n", "rep", "setup_s", "grpc_bytes", "http_bytes",
-           "checker");
+    /* a compressed sweep also shows its setup time at full time */
+    bool full = s->o.time_scale > 0 && s->o.time_scale != 1.0;
+    printf("%-9s %4s %4s %10s%s %12s %12s %8s\n", "mode", "n", "rep", "setup_s", full ? " setup_full_s" : "",
+           "grpc_bytes", "http_bytes", "checker");
     json_array_foreach(s->res.records, i, rec) {
-        char setup[32], grpc[32], http[32];
+        char setup[32], setup_full[32] = "", grpc[32], http[32];
         cell(rec, "setup_s", "%*.3f", 10, setup, sizeof setup);
+        if (full) {
+            setup_full[0] = ' ';
+            cell(rec, "setup_full_s", "%*.3f", 12, setup_full + 1, sizeof setup_full - 1);
+        }
         cell(rec, "grpc_bytes", "%*.0f", 12, grpc, sizeof grpc);
         cell(rec, "http_bytes", "%*.0f", 12, http, sizeof http);
-        printf("%-9s %4lld %4lld %s %s %s %8s\n", json_string_value(json_object_get(rec, "mode")),
+        printf("%-9s %4lld %4lld %s%s %s %s %8s\n", json_string_value(json_object_get(rec, "mode")),
                (long long)json_integer_value(json_object_get(rec, "n")),
-               (long long)json_integer_value(json_object_get(rec, "rep")), setup, grpc, http,
+               (long long)json_integer_value(json_object_get(rec, "rep")), setup, setup_full, grpc, http,
                json_is_true(json_object_get(rec, "checker_ok")) ? "ok" : "FAILED");
     }
+}
+
+/* --resume: the split so far, from wall.json (none: from zero). */
+static void load_wall(sweep *s)
+{
+    char path[sizeof s->res.dir + 16];
+    json_t *j;
+    snprintf(path, sizeof path, "%s/wall.json", s->res.dir);
+    j = json_load_file(path, 0, NULL);
+    if (j != NULL) {
+        bench_wall_from_json(&s->wall, j);
+        s->wall_before = s->wall.wall_s;
+    }
+    json_decref(j);
+}
+
+/* The wall-time split of the sweep's runs: printed, and written to wall.json
+ * in the run directory (a resumed sweep adds this invocation's to it). */
+static void report_wall(sweep *s, double wall_s)
+{
+    char line[512], err[256];
+    json_t *j;
+    bench_wall_finish(&s->wall, s->wall_before + wall_s);
+    bench_wall_format(&s->wall, line, sizeof line);
+    logf_(s, "%s", line);
+    j = bench_wall_json(&s->wall);
+    if (j == NULL || bench_write_json_atomic(s->res.dir, "wall.json", j, err, sizeof err) != 0)
+        logf_(s, "warning: wall.json: %s", j ? err : "out of memory");
+    json_decref(j);
 }
 
 int bench_sweep_main(int argc, char **argv)
@@ -781,6 +906,8 @@ int bench_sweep_main(int argc, char **argv)
         }
     }
     results_open = true;
+    if (s.o.resume)
+        load_wall(&s);
     s.pids = json_pack("{s:i,s:[]}", "driver", (int)getpid(), "members");
     install_signals();
 
@@ -806,6 +933,10 @@ int bench_sweep_main(int argc, char **argv)
             continue;
         }
         s.cur = t;
+        s.next = NULL;
+        for (size_t j = i + 1; j < s.total && s.next == NULL; j++)
+            if (!bench_results_has(&s.res, s.o.modes[s.order[j].mode], s.order[j].n, s.order[j].rep))
+                s.next = &s.order[j];
         s.run_t0 = util_now_s();
         if (!s.tty)
             logf_(&s, "run %d/%zu %s N=%d rep %d: starting", s.k, s.total, mode, t->n, t->rep);
@@ -824,6 +955,7 @@ int bench_sweep_main(int argc, char **argv)
             status = 1;
             break;
         }
+        bench_wall_add(&s.wall, rec);
         s.done_w += bench_run_weight(t->n);
         s.remaining_w -= bench_run_weight(t->n);
         s.runs_done++;
@@ -845,11 +977,13 @@ int bench_sweep_main(int argc, char **argv)
         json_decref(rec);
         s.cur = NULL;
     }
+    prestart_discard(&s);   /* the sweep stopped before the run it was for */
     if (s.tty)
         fputs("\r\033[K", stderr);
     print_summary(&s);
     if (s.fault)
         bench_fault_print_summary(s.fault, s.res.records, stdout);
+    report_wall(&s, util_now_s() - s.t0);
     {
         char el[32];
         bench_format_duration(util_now_s() - s.t0, el, sizeof el);

@@ -12,6 +12,8 @@
  *                                  the rest (see `geokv-bench calibrate --help`)
  *   geokv-bench factors [options]  the factor study: a 2^k design of sweeps
  *                                  (see `geokv-bench factors --help`)
+ *   geokv-bench timescale DIR...   --time-scale checked against full time
+ *                                  (see `geokv-bench timescale --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +28,7 @@
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
 #include "bench/bench_sweep.h"
+#include "bench/bench_timescale.h"
 #include "sim/util/util_version.h"
 
 static void usage(FILE *f)
@@ -39,6 +42,8 @@ static void usage(FILE *f)
           "                                            after and FIG. 8 (see calibrate --help)\n"
           "       geokv-bench factors [options]        the factor study: what decides whether the\n"
           "                                            cache helps (see factors --help)\n"
+          "       geokv-bench timescale DIR...         sweeps at several --time-scale against full\n"
+          "                                            time (see timescale --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -98,6 +103,8 @@ int main(int argc, char **argv)
         return bench_calibrate_main(argc - 2, argv + 2);
     if (strcmp(cmd, "factors") == 0)
         return bench_factors_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "timescale") == 0)
+        return bench_timescale_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -105,7 +112,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors, timescale; see --help)\n",
             cmd);
     return 2;
 }

@@ -53,7 +53,7 @@ static void usage(FILE *out)
           "  --report DIR   also write DIR/compare.md and overlay plots of setup_s and the\n"
           "                 store I/O against N (gnuplot, scripts/compare.gp; --scripts DIR)\n"
           "\n"
-          "exit status: 0 compared, 1 failure, 2 bad usage or incomparable runs.\n",
+          "Exit status: 0 compared, 1 failure, 2 bad usage or incomparable runs.\n",
           out);
 }
 

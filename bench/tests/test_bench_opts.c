@@ -314,6 +314,49 @@ static void test_external_options(void **state)
     }
 }
 
+/* --time-scale sets --rtt-scale and --delay-scale, in either order; a
+ * different explicit value of either is refused (one line); the rescale
+ * factor is its value, 1 with nothing scaled, none (0) when only some
+ * delays were scaled. */
+static void test_time_scale(void **state)
+{
+    bench_opts o;
+    char err[256];
+    (void)state;
+    assert_int_equal(parse(&o, err, sizeof err, 0), 0);
+    assert_true(o.time_scale == 0 && bench_opts_rescale_factor(&o) == 1.0);
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--time-scale", "0.25"), 0);
+    assert_true(o.time_scale == 0.25 && o.rtt_scale == 0.25 && o.delay_scale == 0.25);
+    assert_true(bench_opts_rescale_factor(&o) == 0.25);
+    assert_int_equal(parse(&o, err, sizeof err, 1, "--time-scale=1"), 0);
+    assert_true(o.rtt_scale == 1.0 && bench_opts_rescale_factor(&o) == 1.0);
+    /* the same value given twice is no contradiction, in either order */
+    assert_int_equal(parse(&o, err, sizeof err, 4, "--rtt-scale", "0.5", "--time-scale", "0.5"), 0);
+    assert_int_equal(parse(&o, err, sizeof err, 4, "--time-scale", "0.5", "--delay-scale", "0.5"), 0);
+    assert_true(o.rtt_scale == 0.5 && o.delay_scale == 0.5);
+    assert_int_equal(parse(&o, err, sizeof err, 4, "--time-scale", "0.5", "--rtt-scale", "0.2"), -1);
+    assert_non_null(strstr(err, "--time-scale 0.5 conflicts with --rtt-scale 0.2"));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(parse(&o, err, sizeof err, 4, "--delay-scale", "0.3", "--time-scale", "0.5"), -1);
+    assert_non_null(strstr(err, "conflicts with --delay-scale 0.3"));
+    /* partial scaling: no single factor undoes it */
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--rtt-scale", "0.2"), 0);
+    assert_true(bench_opts_rescale_factor(&o) == 0);
+    assert_int_equal(parse(&o, err, sizeof err, 2, "--delay-scale", "0.2"), 0);
+    assert_true(bench_opts_rescale_factor(&o) == 0);
+    /* without the WAN the RTT scale does not matter */
+    assert_int_equal(parse(&o, err, sizeof err, 3, "--rtt-scale", "0.2", "--no-wan"), 0);
+    assert_true(bench_opts_rescale_factor(&o) == 1.0);
+    {
+        static const char *const bad[] = { "0", "-0.5", "1.01", "2", "abc", "", "nan", "inf", "0.5x" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            int rc = parse(&o, err, sizeof err, 2, "--time-scale", bad[i]);
+            if (rc != -1 || strstr(err, "--time-scale") == NULL || strchr(err, '\n') != NULL)
+                fail_msg("--time-scale '%s': rc %d, err '%s'", bad[i], rc, err);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_external_options),
+        cmocka_unit_test(test_time_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,7 @@ static json_t *make_record(const char *mode, int n, int rep, const char *msg)
     m.order = 1;
     m.seed = 7;
     m.rtt_scale = 0.05;
+    m.time_scale = 0.25;   /* setup_full_s = setup_s / 0.25 */
     m.fault = "";
     m.leader = "Seoul-AWS";
     m.res = &r;
@@ -143,12 +144,13 @@ static void test_csv(void **state)
     assert_int_equal(bench_t_csv_fields(buf), ncol);
     second = strchr(buf, '\n') + 1;
     assert_int_equal(bench_t_csv_fields(second), ncol);
-    assert_non_null(strstr(second, "20261122-030000-7,before,10,2,1,7,0.05,,Seoul-AWS,12.5,"));
+    assert_non_null(strstr(second, "20261122-030000-7,before,10,2,1,7,0.05,0.25,,Seoul-AWS,12.5,"));
     assert_non_null(strstr(second, ",1,\"peer \"\"x\"\", duplicate\"\n"));
     /* cells by column name, read back by name */
     {
         static const char *const want[][2] = {
-            {"setup_s", "12.5"}, {"agent_p50_s", "3.25"}, {"agent_p90_s", "4"}, {"agent_max_s", "4.5"},
+            {"setup_s", "12.5"}, {"setup_full_s", "50"},
+            {"agent_p50_s", "3.25"}, {"agent_p90_s", "4"}, {"agent_max_s", "4.5"},
             {"grpc_bytes", "33"}, {"grpc_sent_bytes", "11"}, {"grpc_received_bytes", "22"},
             {"http_bytes", "3000"}, {"raft_bytes", "330"}, {"wan_egress_bytes", "130"},
             {"ops_total", "20"}, {"ops_lease", "3"}, {"ops_lock", "2"}, {"lock_wait_sum_s", "1.5"},

@@ -81,10 +81,13 @@ cb_qitem *cb_queue_pop(cb_queue *q, double timeout_s)
 {
     struct timespec dl = deadline_after(timeout_s);
     pthread_mutex_lock(&q->mu);
-    while (!q->head) {
+    /* a wake (the run stopping, the agent killed) ends the wait at once,
+     * also one that came just before it: the owner then checks why */
+    while (!q->head && !q->woken) {
         if (pthread_cond_timedwait(&q->cv, &q->mu, &dl) == ETIMEDOUT)
             break;
     }
+    q->woken = false;
     cb_qitem *it = q->head;
     if (it) {
         q->head = it->next;
@@ -111,6 +114,7 @@ void cb_queue_done(cb_queue *q, cb_qitem *it)
 void cb_queue_wake(cb_queue *q)
 {
     pthread_mutex_lock(&q->mu);
+    q->woken = true;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }

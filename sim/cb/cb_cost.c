@@ -118,11 +118,13 @@ int cb_cost_attach(cb_ctx *x)
     cb_cost *k = calloc(1, sizeof *k);
     if (!k)
         return -1;
+    /* a run compressed as a whole (time_scale) compresses the VMs' CPU too */
+    double ts = x->cfg && x->cfg->time_scale > 0 ? x->cfg->time_scale : 1.0;
     k->prof = p;
-    k->line_s = p->c_line_us * 1e-6;
-    k->peer_decode_s = p->c_peer_decode_us * 1e-6;
-    k->rule_entry_s = p->c_rule_codec_per_entry_us * 1e-6;
-    k->iface_s = p->c_iface_exec_us * 1e-6;
+    k->line_s = p->c_line_us * 1e-6 * ts;
+    k->peer_decode_s = p->c_peer_decode_us * 1e-6 * ts;
+    k->rule_entry_s = p->c_rule_codec_per_entry_us * 1e-6 * ts;
+    k->iface_s = p->c_iface_exec_us * 1e-6 * ts;
     x->cost = k;
     return 0;
 }

@@ -47,7 +47,11 @@
       "controller's peer events handled after the last change count here); setup_rule_s when none was sent") \
     X(agent_p50_s, F64, "s", COMPLETED, SUMMARY, "median per-agent completion time since that agent's start") \
     X(agent_p90_s, F64, "s", COMPLETED, SUMMARY, "90th percentile of the per-agent completion times")         \
-    X(agent_max_s, F64, "s", COMPLETED, SUMMARY, "slowest per-agent completion time")
+    X(agent_max_s, F64, "s", COMPLETED, SUMMARY, "slowest per-agent completion time")                     \
+    X(quiescent_s, F64, "s", COMPLETED, DETAIL,                                                              \
+      "first agent start to the run's quiescence (every agent tunneling, nobody with work queued: "          \
+      "where the run stops waiting; quiescent_s - setup_s is the drain after setup, e.g. before mode's "      \
+      "controller backlog)")
 
 /* Store I/O counted the original's way: the sizes it logged (a Get
  * response's protobuf header + key-values, a Put or Txn's value length),

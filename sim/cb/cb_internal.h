@@ -39,6 +39,7 @@ typedef struct cb_queue {
     cb_qitem *head, *tail;
     size_t n;
     bool busy;                   /* the owner is handling an item */
+    bool woken;                  /* cb_queue_wake since the last pop: the next pop returns at once */
     uint64_t pushed, handled;
 } cb_queue;
 
@@ -53,7 +54,8 @@ void cb_queue_push(cb_queue *q, cb_qitem *it);
  * (cb_queue_done clears it). NULL on timeout. */
 cb_qitem *cb_queue_pop(cb_queue *q, double timeout_s);
 void cb_queue_done(cb_queue *q, cb_qitem *it);
-/* Wakes the owner blocked in cb_queue_pop (e.g. to see the run stopping). */
+/* Wakes the owner blocked in cb_queue_pop (e.g. to see the run stopping);
+ * a wake before the pop makes that pop return at once (NULL when empty). */
 void cb_queue_wake(cb_queue *q);
 bool cb_queue_idle(cb_queue *q);
 

@@ -372,7 +372,7 @@ static etcd_code run_open(run_state *r, const cb_mode_ops *ops)
         return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
     if (cfg->start == CB_START_DEPLOY) {
         cb_deploy_params dp;
-        cb_deploy_scaled(&cfg->profile->deploy, cfg->delay_scale, &dp);
+        cb_deploy_time_scaled(&cfg->profile->deploy, cfg->delay_scale, cfg->time_scale, &dp);
         if (cb_schedule_deploy(&dp, cfg->deploy_rtt_ms, n, cfg->seed, r->offsets) != 0) {
             snprintf(msg, sizeof msg, "cb_run: profile %s: its deploy parameters or the deploy RTTs are not usable "
                      "(negative, not finite, or no uplink/binary size)", cfg->profile->name);
@@ -498,9 +498,16 @@ static void run_wait(run_state *r)
             /* settle: every agent tunneling and nobody with work queued,
              * twice in a row, so the checker sees the final keyspace */
             if (tun == n && all_idle(x, r->ctl, r->n_ctl)) {
+                double quiet = util_now_s();   /* confirmed by the second look */
                 cb_ctx_sleep(x, 0.1);
-                if (all_idle(x, r->ctl, r->n_ctl))
+                if (all_idle(x, r->ctl, r->n_ctl)) {
+                    pthread_mutex_lock(&x->mu);
+                    res->quiescent_s = quiet - x->first_start;
+                    pthread_mutex_unlock(&x->mu);
+                    if (cfg->on_quiescent)
+                        cfg->on_quiescent(cfg->quiescent_ud);
                     break;
+                }
             }
         }
         cb_ctx_sleep(x, 0.05);

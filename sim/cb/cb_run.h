@@ -96,6 +96,11 @@ typedef struct cb_run_config {
     int request_timeout_ms;           /* 0: client default */
     cb_delays delays;
     double delay_scale;               /* 1.0 = full delays */
+    double time_scale;                /* the whole run compressed by this factor (geokv-bench
+                                         --time-scale, which also sets delay_scale and the RTTs the
+                                         caller's WAN gives): the VM cost model's CPU times and the
+                                         deploy's last_mile_ms are multiplied by it too, so every
+                                         simulated duration scales together; <= 0: 1 (unscaled) */
     cb_ablation ablation;
     cb_start start;
     double start_gap_s;               /* CB_START_GAP: gap between agent starts */
@@ -132,6 +137,11 @@ typedef struct cb_run_config {
      * the original. NULL: the built-in "ideal" profile (no VM CPU, every
      * deviation as before); CB_START_DEPLOY needs one. */
     const struct cb_profile *profile;
+    /* Called once, from cb_run's thread, when the run reached quiescence and
+     * before its agents stop: every time it measures is taken (the caller
+     * may start its next work, e.g. the next run's cluster). NULL: none. */
+    void (*on_quiescent)(void *ud);
+    void *quiescent_ud;
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);

@@ -168,6 +168,13 @@ void cb_deploy_scaled(const cb_deploy_params *p, double f, cb_deploy_params *out
     out->uplink_Bps = p->uplink_Bps / f;
 }
 
+void cb_deploy_time_scaled(const cb_deploy_params *p, double delay_f, double time_f, cb_deploy_params *out)
+{
+    cb_deploy_scaled(p, delay_f, out);
+    if (time_f > 0)
+        out->last_mile_ms = p->last_mile_ms * time_f;
+}
+
 int cb_schedule_deploy(const cb_deploy_params *p, const double *rtt_ms, int n, uint64_t seed, double *offsets)
 {
     if (n < 0 || !deploy_params_ok(p))

@@ -51,6 +51,12 @@ int cb_schedule_deploy(const cb_deploy_params *p, const double *rtt_ms, int n, u
  * follow the RTTs the caller passes (the run's WAN, already --rtt-scaled). */
 void cb_deploy_scaled(const cb_deploy_params *p, double f, cb_deploy_params *out);
 
+/* cb_deploy_scaled(p, delay_f), and last_mile_ms times time_f (<= 0: 1):
+ * for a run compressed as a whole (cb_run_config.time_scale), where the
+ * caller's RTTs are scaled by time_f as well, so that every offset is
+ * exactly time_f times the full-time one. */
+void cb_deploy_time_scaled(const cb_deploy_params *p, double delay_f, double time_f, cb_deploy_params *out);
+
 /* The download part alone (seconds from each flow's start to its end, slow
  * start included), for flows starting at start_s[i]: exposed for tests. */
 int cb_schedule_fluid(const cb_deploy_params *p, const double *rtt_s, const double *start_s, int n,

@@ -1,12 +1,15 @@
 /* test_cb_cost.c: the cost model's line counts against the original's code
  * (as the fidelity design counts them) and the virtual-time server. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sim/cb/cb_cost.h"
+#include "sim/cb/cb_internal.h"
 
 static void test_peer_event_lines(void **state)
 {
@@ -84,6 +87,36 @@ static void test_vm_slot(void **state)
     assert_true(busy == 3);
 }
 
+/* A run compressed as a whole (time_scale) compresses the VMs' CPU by the
+ * same factor; unset (0) leaves the profile's costs as they are. */
+static void test_time_scale(void **state)
+{
+    cb_profile p;
+    cb_run_config cfg;
+    cb_ctx x;
+    (void)state;
+    cb_profile_ideal(&p);
+    p.cost_model = true;
+    p.c_line_us = 70;
+    p.c_peer_decode_us = 8;
+    p.c_rule_codec_per_entry_us = 2;
+    p.c_iface_exec_us = 1000;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&x, 0, sizeof x);
+    cfg.profile = &p;
+    x.cfg = &cfg;
+    assert_int_equal(cb_cost_attach(&x), 0);
+    assert_true(fabs(x.cost->line_s - 70e-6) < 1e-15 && fabs(x.cost->iface_s - 1e-3) < 1e-15);
+    cb_cost_detach(&x);
+    cfg.time_scale = 0.25;
+    assert_int_equal(cb_cost_attach(&x), 0);
+    assert_true(fabs(x.cost->line_s - 0.25 * 70e-6) < 1e-15);
+    assert_true(fabs(x.cost->peer_decode_s - 0.25 * 8e-6) < 1e-15);
+    assert_true(fabs(x.cost->rule_entry_s - 0.25 * 2e-6) < 1e-15);
+    assert_true(fabs(x.cost->iface_s - 0.25 * 1e-3) < 1e-15);
+    cb_cost_detach(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_other_lines),
         cmocka_unit_test(test_run_totals),
         cmocka_unit_test(test_vm_slot),
+        cmocka_unit_test(test_time_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

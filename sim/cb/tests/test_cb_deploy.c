@@ -185,6 +185,33 @@ static void test_scaled(void **state)
     assert_true(spread(full, 6) > 0);
 }
 
+/* time_scale on top: the last mile scales too, so with the caller's RTTs
+ * scaled by the same factor every part of the schedule (SSH rounds, window
+ * cap, slow start, shared uplink, sleeps, jitter) scales exactly: offsets at
+ * f are f times the full-time ones, with unequal RTTs. */
+static void test_time_scaled(void **state)
+{
+    (void)state;
+    cb_deploy_params p = prior(), q;
+    double rtt[6] = {3, 74, 120, 180, 35, 250}, rtt_f[6], full[6], fast[6];
+    cb_deploy_time_scaled(&p, 0.1, 0.1, &q);
+    assert_true(fabs(q.last_mile_ms - 0.1 * p.last_mile_ms) < 1e-12 && fabs(q.sleep_s - 0.1 * p.sleep_s) < 1e-12);
+    cb_deploy_time_scaled(&p, 0.1, 0, &q);   /* unset: the last mile as before */
+    assert_true(q.last_mile_ms == p.last_mile_ms);
+    assert_true(p.last_mile_ms > 0 && p.k_ssh > 0 && p.window_bytes > 0 && p.init_cwnd_bytes > 0);
+    cb_deploy_time_scaled(&p, 1, 1, &q);
+    assert_int_equal(cb_schedule_deploy(&q, rtt, 6, 7, full), 0);
+    for (double f = 0.5; f > 0.05; f /= 2) {
+        for (int i = 0; i < 6; i++)
+            rtt_f[i] = rtt[i] * f;
+        cb_deploy_time_scaled(&p, f, f, &q);
+        assert_int_equal(cb_schedule_deploy(&q, rtt_f, 6, 7, fast), 0);
+        for (int i = 0; i < 6; i++)
+            assert_true(fabs(fast[i] - f * full[i]) < 1e-9 * (1 + full[i]));
+    }
+    assert_true(spread(full, 6) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_seeded),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_scaled),
+        cmocka_unit_test(test_time_scaled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
