@@ -28,6 +28,8 @@ PACKAGES=(
   "libmemcached-dev:pc:libmemcached"
   "libmicrohttpd-dev:pc:libmicrohttpd"
   "libssl-dev:pc:libcrypto"
+  "openmpi-bin:bin:mpirun"
+  "libopenmpi-dev:bin:mpicc"
 )
 
 missing() {
