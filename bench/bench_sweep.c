@@ -356,17 +356,6 @@ typedef struct dist_regions {
     double rtt[TOPO_MAX_REGIONS][ETCD_RIG_MAX_MEMBERS];
 } dist_regions;
 
-/* "http://127.0.0.1:port" with the host replaced by listen. */
-static json_t *dist_url(const char *url, const char *listen)
-{
-    const char *port = strrchr(url, ':');
-    char buf[128];
-    if (!listen || !port)
-        return json_string(url);
-    snprintf(buf, sizeof buf, "http://%s%s", listen, port);
-    return json_string(buf);
-}
-
 /* The owner's message for one run: the triple, its seed and, per region,
  * the endpoints (through that region's emulator links) with their RTTs. */
 static json_t *dist_run_msg(sweep *s, const bench_triple *t, uint64_t seed, const cb_place *region_places)
@@ -375,7 +364,7 @@ static json_t *dist_run_msg(sweep *s, const bench_triple *t, uint64_t seed, cons
     for (int r = 0; r < s->topo->n_regions; r++) {
         json_t *urls = json_array(), *rtt = json_array();
         for (size_t m = 0; m < region_places[r].n_endpoints; m++) {
-            json_array_append_new(urls, dist_url(region_places[r].endpoints[m], s->dist->listen));
+            json_array_append_new(urls, json_string(region_places[r].endpoints[m]));
             json_array_append_new(rtt, json_real(region_places[r].endpoint_rtt_ms ? region_places[r].endpoint_rtt_ms[m] : 0));
         }
         json_array_append_new(regs, json_pack("{s:s,s:o,s:o}", "provider",
@@ -410,15 +399,12 @@ static int dist_regions_from(sweep *s, const json_t *msg, dist_regions *dr)
     return 0;
 }
 
-/* Owner, right before cb_run: shares the run, gives cfg the dist hooks and
- * this rank's agents. With --listen, the owner's own agents reach the
- * emulator at that address too. */
+/* Owner, right before cb_run: shares the run (with --listen its endpoints
+ * name that address: bench_cluster_config.listen), gives cfg the dist hooks
+ * and this rank's agents. */
 static int dist_share_run(sweep *s, const bench_triple *t, uint64_t seed, const cb_place *region_places,
-                          const int *regions, cb_place *places, unsigned char **local, cb_run_config *cfg,
-                          char *err, size_t err_len)
+                          const int *regions, unsigned char **local, cb_run_config *cfg, char *err, size_t err_len)
 {
-    static dist_regions dr;       /* the owner's places with --listen; one run at a time */
-    static json_t *shared;        /* what dr points into */
     json_t *msg = dist_run_msg(s, t, seed, region_places);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     int rc = -1;
@@ -430,17 +416,6 @@ static int dist_share_run(sweep *s, const bench_triple *t, uint64_t seed, const 
     if (s->dist->share(s->dist->run.ud, text, NULL) != 0) {
         snprintf(err, err_len, "sharing the run with the other ranks failed");
         goto cleanup;
-    }
-    if (s->dist->listen) {
-        json_decref(shared);
-        shared = json_incref(msg);
-        if (dist_regions_from(s, shared, &dr) != 0) {
-            snprintf(err, err_len, "cannot read back the shared run");
-            goto cleanup;
-        }
-        for (int i = 0; i < t->n; i++)
-            places[i] = dr.place[regions[i]];
-        cfg->controller = dr.place[s->topo->controller_region];
     }
     bench_dist_local(s->dist, regions, t->n, *local);
     s->dist->run.local = *local;
@@ -564,6 +539,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     cc.leader = s->o.leader;
     cc.seed = run_seed(s->o.seed, mode, t->n, t->rep);
     cc.wan_spin_us = s->o.wan_spin_us;
+    cc.listen = s->dist ? s->dist->listen : NULL;
     if (bench_cluster_start(&cc, &c, err, sizeof err) != 0)
         goto record;
     record_pids(s, c, name);
@@ -595,7 +571,7 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         goto record;
     scrape_all(s, c, before);
     wan_before = wan_snapshot(c);
-    if (s->dist && dist_share_run(s, t, cc.seed, region_places, regions, places, &local, &cfg, err, sizeof err) != 0)
+    if (s->dist && dist_share_run(s, t, cc.seed, region_places, regions, &local, &cfg, err, sizeof err) != 0)
         goto record;
     ran = true;
     m.run_call_s = util_now_s();
