@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench-mpi-diff.sh: per cell (mode, N), the mean of a column over the
 # repetitions of two sweeps' summary.csv, and how far the second is from the
-# first (make bench-mpi: one rank against four).
+# first (make bench-mpi: one rank against four), with each side's spread
+# over its repetitions ((max - min) / mean): a difference smaller than the
+# spread is noise, not the ranks.
 #   scripts/bench-mpi-diff.sh ONE_DIR OTHER_DIR [column=setup_s] [goal_pct=5]
 # Exit 0 when every cell is within the goal, 1 when one is not, 2 on bad input.
 set -u
@@ -27,11 +29,14 @@ awk -F, -v col="$col" -v goal="$goal" '
     $c != "" {
         key = $m " " $nn
         sum[file, key] += $c; cnt[file, key]++
+        if (!((file, key) in lo) || $c < lo[file, key]) lo[file, key] = $c
+        if (!((file, key) in hi) || $c > hi[file, key]) hi[file, key] = $c
         if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
     }
     END {
         if (bad) exit 2
-        printf "%-10s %5s %12s %12s %9s  %s\n", "mode", "n", col "(1)", col "(K)", "diff", "within " goal "%"
+        printf "%-10s %5s %12s %12s %9s  %-9s %9s %9s\n", "mode", "n", col "(1)", col "(K)", "diff", "within " goal "%", \
+               "spread(1)", "spread(K)"
         rc = 0
         for (k = 1; k <= nk; k++) {
             key = keys[k]; split(key, f, " ")
@@ -40,7 +45,9 @@ awk -F, -v col="$col" -v goal="$goal" '
             d = a != 0 ? 100 * (b - a) / a : 0
             ok = (d <= goal && d >= -goal)
             if (!ok) rc = 1
-            printf "%-10s %5s %12.3f %12.3f %+8.1f%%  %s\n", f[1], f[2], a, b, d, ok ? "yes" : "NO"
+            s1 = a != 0 ? 100 * (hi[1, key] - lo[1, key]) / a : 0
+            s2 = b != 0 ? 100 * (hi[2, key] - lo[2, key]) / b : 0
+            printf "%-10s %5s %12.3f %12.3f %+8.1f%%  %-9s %8.1f%% %8.1f%%\n", f[1], f[2], a, b, d, ok ? "yes" : "NO", s1, s2
         }
         exit rc
     }' "$one/summary.csv" "$other/summary.csv"

@@ -9,10 +9,13 @@
  * ping-pong (Cristian's method: rank k answers its clock t_k to a ping sent
  * at t_a and received back at t_b on rank 0; offset = t_k - (t_a + t_b) / 2,
  * the sample with the smallest round trip of SKEW_ROUNDS kept, its error at
- * most half that round trip). After the run each rank's barrier-exit time,
- * moved onto rank 0's clock by its offset, is compared with rank 0's:
- * barrier_skew_s is the largest difference, barrier_skew_bound_s the largest
- * half round trip (the skew is known to within it). */
+ * most half that round trip). cb_run places every rank's times on rank 0's
+ * clock with these offsets (clock_offset). After the run each rank's
+ * barrier-exit time, moved onto rank 0's clock by its offset, is compared
+ * with rank 0's: barrier_skew_s is the largest difference, how far apart the
+ * ranks' agents' clocks started; barrier_skew_bound_s the largest half round
+ * trip, the uncertainty of every offset (and so of the skew, and of the
+ * other ranks' times on rank 0's clock). */
 #include "bench/mpi/bench_mpi.h"
 
 #include <math.h>
@@ -130,6 +133,12 @@ static int mpi_share(void *ud, const char *msg, char **out)
     return 0;
 }
 
+static double mpi_clock_offset(void *ud, int rank)
+{
+    bench_mpi *m = ud;
+    return rank > 0 && rank < m->d.ranks ? m->offset[rank] : 0;
+}
+
 /* Every rank's barrier exit to rank 0, which adds the spread run's columns. */
 static void mpi_columns(void *ud, json_t *rec)
 {
@@ -177,6 +186,7 @@ bench_mpi *bench_mpi_new(bench_placement placement, const char *listen)
     m->d.run.barrier = mpi_barrier;
     m->d.run.sum = mpi_sum;
     m->d.run.gather = mpi_gather;
+    m->d.run.clock_offset = mpi_clock_offset;
     m->d.share = mpi_share;
     m->d.columns = mpi_columns;
     return m;

@@ -3,10 +3,12 @@
  * block; the owner merges every other block into its own context, so that
  * cb_run's measurement runs unchanged on the whole run.
  *
- * Times travel relative to each process's t0 (its barrier exit) and are
- * placed on the owner's clock as owner_t0 + rel: the processes' clocks are
- * taken as aligned at the barrier's exit (the caller measures how far apart
- * those exits were: bench/mpi records it as barrier_skew_s). */
+ * Times travel relative to each process's t0 (its barrier exit) with that t0
+ * on its own clock, and are placed on the owner's clock as
+ * t0_k - offset_k + rel, offset_k being the dist's estimate of process k's
+ * clock minus the owner's (clock_offset; 0 without it, e.g. one host, one
+ * clock): a process that left the barrier late started its agents late, and
+ * its times say so. */
 #include "sim/cb/cb_internal.h"
 #include "sim/cb/cb_end.h"
 
@@ -20,9 +22,10 @@ static double rel(const cb_ctx *x, double t)
     return t > 0 ? t - x->t0 : -1;
 }
 
-static double back(const cb_ctx *x, double r)
+/* rel (>= 0, else never) on the owner's clock; shift = t0_k - offset_k - the owner's t0. */
+static double back(const cb_ctx *x, double shift, double r)
 {
-    return r >= 0 ? x->t0 + r : 0;
+    return r >= 0 ? x->t0 + shift + r : 0;
 }
 
 static void timeline_line(const char *agent, const char *region, cb_event ev, double t_s, void *ud)
@@ -105,6 +108,7 @@ static json_t *block_json(cb_ctx *x, const etcd_stats *mine)
                           x->freezes, x->freeze_passed);
     pthread_mutex_unlock(&x->mu);
     cb_timeline_each(x->tl, timeline_line, tl);
+    json_object_set_new(b, "t0", json_real(x->t0));
     json_object_set_new(b, "stats", stats_json(mine));
     json_object_set_new(b, "agents", agents);
     json_object_set_new(b, "timeline", tl);
@@ -128,7 +132,7 @@ static void later(double *dst, double t)
 }
 
 /* Another process's agents and timeline into x (owner). */
-static void merge_agents(cb_ctx *x, const json_t *b, cb_dist_merge *m)
+static void merge_agents(cb_ctx *x, double shift, const json_t *b, cb_dist_merge *m)
 {
     size_t k;
     json_t *e;
@@ -137,7 +141,7 @@ static void merge_agents(cb_ctx *x, const json_t *b, cb_dist_merge *m)
         if (i < 0 || i >= x->n_agents)
             continue;
         cb_agent *a = x->agents[i];
-        double changed = back(x, json_number_value(json_array_get(e, 7)));
+        double changed = back(x, shift, json_number_value(json_array_get(e, 7)));
         if (changed > a->t_rule_changed) {
             a->t_rule_changed = changed;
             a->app_bytes_at_rule_change = (uint64_t)json_integer_value(json_array_get(e, 8));
@@ -145,8 +149,8 @@ static void merge_agents(cb_ctx *x, const json_t *b, cb_dist_merge *m)
         if (!json_is_true(json_array_get(e, 1)))
             continue;
         a->complete = json_is_true(json_array_get(e, 2));
-        a->t_start = back(x, json_number_value(json_array_get(e, 3)));
-        a->t_complete = back(x, json_number_value(json_array_get(e, 4)));
+        a->t_start = back(x, shift, json_number_value(json_array_get(e, 3)));
+        a->t_complete = back(x, shift, json_number_value(json_array_get(e, 4)));
         a->t_lock = json_number_value(json_array_get(e, 5));
         a->t_fixed = json_number_value(json_array_get(e, 6));
         m->agent_cpu[i] = json_number_value(json_array_get(e, 9));
@@ -154,19 +158,19 @@ static void merge_agents(cb_ctx *x, const json_t *b, cb_dist_merge *m)
     json_array_foreach(json_object_get(b, "timeline"), k, e)
         cb_timeline_add(x->tl, json_string_value(json_array_get(e, 0)), json_string_value(json_array_get(e, 1)),
                         (cb_event)json_integer_value(json_array_get(e, 2)),
-                        back(x, json_number_value(json_array_get(e, 3))));
+                        back(x, shift, json_number_value(json_array_get(e, 3))));
 }
 
 /* Another process's stamps and counters into x and m (owner). */
-static void merge_counters(cb_ctx *x, const json_t *b, cb_dist_merge *m)
+static void merge_counters(cb_ctx *x, double shift, const json_t *b, cb_dist_merge *m)
 {
     const json_t *lock = json_object_get(b, "lock"), *f = json_object_get(b, "faults");
-    double first = back(x, jnum(b, "first_start"));
+    double first = back(x, shift, jnum(b, "first_start"));
     if (first > 0 && (x->first_start == 0 || first < x->first_start))
         x->first_start = first;
-    later(&x->last_complete, back(x, jnum(b, "last_complete")));
-    later(&x->last_tunneling, back(x, jnum(b, "last_tunneling")));
-    later(&x->last_rule_txn, back(x, jnum(b, "last_txn")));
+    later(&x->last_complete, back(x, shift, jnum(b, "last_complete")));
+    later(&x->last_tunneling, back(x, shift, jnum(b, "last_tunneling")));
+    later(&x->last_rule_txn, back(x, shift, jnum(b, "last_txn")));
     x->n_complete += (int)jint(b, "n_complete");
     x->n_tunneling += (int)jint(b, "n_tunneling");
     __atomic_fetch_add(&x->app_bytes, jint(b, "bytes"), __ATOMIC_RELAXED);
@@ -231,8 +235,10 @@ static int merge_all(cb_ctx *x, json_t **b, int n, cb_dist_merge *m, char *err, 
             snprintf(m->error, sizeof m->error, "rank %d: %.230s", k, e);
         if (json_is_true(json_object_get(b[k], "owner")))
             continue;
-        merge_agents(x, b[k], m);
-        merge_counters(x, b[k], m);
+        const cb_run_dist *d = x->cfg->dist;
+        double shift = jnum(b[k], "t0") - (d->clock_offset ? d->clock_offset(d->ud, k) : 0) - x->t0;
+        merge_agents(x, shift, b[k], m);
+        merge_counters(x, shift, b[k], m);
     }
     if (x->n_complete == x->n_agents)
         x->app_bytes_all_ips = complete_bytes;
@@ -304,7 +310,8 @@ void cb_dist_finish(cb_ctx *x, const cb_dist_merge *m, cb_run_result *res)
     t.txn_bytes = m->any_txn ? m->txn_bytes : t.rule_bytes;
     res->app_bytes_rule = t.rule_bytes;
     res->app_bytes = cb_end_pick_bytes(x->cfg->end, &t, res->app_bytes_first_end, res->app_bytes_quiescent);
-    if (m->error[0] && !res->error[0]) {
+    /* the error named by its rank, over the owner's "another process failed" */
+    if (m->error[0]) {
         snprintf(res->error, sizeof res->error, "%s", m->error);
         res->completed = false;
     }

@@ -207,7 +207,8 @@ int cb_run_freeze_holder(cb_run_ctl *ctl, double stall_s, char *err, size_t err_
  * whose local[i] is set. The owner alone resets the keyspace, writes the
  * spec, runs the controller(s), writes the timeline, checks the keyspace and
  * gets the result: it gathers every process's agents (times relative to each
- * process's barrier exit, which is its t0), counters, request stats,
+ * process's barrier exit, which is its t0, moved onto the owner's clock by
+ * clock_offset), counters, request stats,
  * timeline lines and first error, after the run. The hooks are collectives:
  * every process calls each the same number of times in the same order (the
  * run's end is decided on the sum of everyone's progress, so all leave the
@@ -228,6 +229,10 @@ typedef struct cb_run_dist {
      * order: *blocks (malloc'd array of malloc'd strings, n_blocks) on the
      * owner, NULL elsewhere. 0 or -1. */
     int (*gather)(void *ud, const char *block, char ***blocks, int *n_blocks);
+    /* Owner, may be NULL (one clock): process k's CLOCK_MONOTONIC minus the
+     * owner's, as estimated at the last barrier; puts the others' times on
+     * the owner's clock. */
+    double (*clock_offset)(void *ud, int process);
 } cb_run_dist;
 
 /* ---- the registry of modes (sim/cb/cb_modes.c) ---- */
