@@ -77,6 +77,13 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     status = bench_sweep_main_dist(argc, argv, bench_mpi_dist(m));
+    /* A rank that gave up while rank 0 may still be inside a run's
+     * collectives: end the job (mpirun names this rank) rather than wait. */
+    if (status != 0 && bench_mpi_dist(m)->rank != 0) {
+        fprintf(stderr, "geokv-bench-mpi: rank %d: cannot go on with rank 0 (exit %d)\n", bench_mpi_dist(m)->rank,
+                status);
+        MPI_Abort(MPI_COMM_WORLD, status);
+    }
     bench_mpi_free(m);
     MPI_Finalize();
     return status;
