@@ -134,6 +134,7 @@ $(foreach m,$(MAIN_C),$(eval $(call program_rule,$(m))))
 # the prerequisites from other folders).
 $(BUILD)/obj/bench/mpi/%.o: private CC := $(MPICC)
 $(BUILD)/bin/geokv-bench-mpi: private CC := $(MPICC)
+$(BUILD)/bin/cb-scale-mpi: private CC := $(MPICC)
 $(BUILD)/bench/mpi/tests/%: private CC := $(MPICC)
 
 define test_rule

@@ -34,9 +34,11 @@ struct bench_mpi {
     double exit_t;        /* this rank's barrier exit (its own clock) */
 };
 
-static void clock_offsets(bench_mpi *m)
+void bench_mpi_clock_offsets(double *offset, double *half_rtt)
 {
-    int rank = m->d.rank, ranks = m->d.ranks;
+    int rank, ranks;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     for (int k = 1; k < ranks; k++) {
         for (int i = 0; i < SKEW_ROUNDS; i++) {
             double t_k = 0;
@@ -45,9 +47,9 @@ static void clock_offsets(bench_mpi *m)
                 MPI_Send(&t_a, 1, MPI_DOUBLE, k, 1, MPI_COMM_WORLD);
                 MPI_Recv(&t_k, 1, MPI_DOUBLE, k, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
                 double t_b = util_now_s(), half = (t_b - t_a) / 2;
-                if (i == 0 || half < m->half_rtt[k]) {
-                    m->half_rtt[k] = half;
-                    m->offset[k] = t_k - (t_a + t_b) / 2;
+                if (i == 0 || half < half_rtt[k]) {
+                    half_rtt[k] = half;
+                    offset[k] = t_k - (t_a + t_b) / 2;
                 }
             } else if (rank == k) {
                 MPI_Recv(&t_k, 1, MPI_DOUBLE, 0, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -61,7 +63,7 @@ static void clock_offsets(bench_mpi *m)
 static int mpi_barrier(void *ud)
 {
     bench_mpi *m = ud;
-    clock_offsets(m);
+    bench_mpi_clock_offsets(m->offset, m->half_rtt);
     int rc = MPI_Barrier(MPI_COMM_WORLD);
     m->exit_t = util_now_s();
     return rc == MPI_SUCCESS ? 0 : -1;

@@ -15,4 +15,9 @@ bench_mpi *bench_mpi_new(bench_placement placement, const char *listen);
 bench_dist *bench_mpi_dist(bench_mpi *m);
 void bench_mpi_free(bench_mpi *m);
 
+/* A collective: rank 0's estimate of every rank's CLOCK_MONOTONIC minus its
+ * own (offset[k]) and its error bound (half_rtt[k]), by ping-pong (see
+ * bench_mpi.c); arrays of the world size, meaningful on rank 0 only. */
+void bench_mpi_clock_offsets(double *offset, double *half_rtt);
+
 #endif
