@@ -345,7 +345,6 @@ static int run_config(sweep *s, const bench_triple *t, uint64_t seed, const int 
     return 0;
 }
 
-
 /* ---- a sweep spread over processes (bench_dist.h) ---- */
 
 /* Where every region reaches the cluster, as a shared run message carries
@@ -365,7 +364,8 @@ static json_t *dist_run_msg(sweep *s, const bench_triple *t, uint64_t seed, cons
         json_t *urls = json_array(), *rtt = json_array();
         for (size_t m = 0; m < region_places[r].n_endpoints; m++) {
             json_array_append_new(urls, json_string(region_places[r].endpoints[m]));
-            json_array_append_new(rtt, json_real(region_places[r].endpoint_rtt_ms ? region_places[r].endpoint_rtt_ms[m] : 0));
+            const double *rtt_ms = region_places[r].endpoint_rtt_ms;
+            json_array_append_new(rtt, json_real(rtt_ms ? rtt_ms[m] : 0));
         }
         json_array_append_new(regs, json_pack("{s:s,s:o,s:o}", "provider",
                                               region_places[r].provider ? region_places[r].provider : "",
