@@ -8,8 +8,9 @@
  * rank 1's agents can reach etcd only through the emulator's links on .1
  * across the veth, and the ranks' MPI traffic (TCP BTL and ORTE's OOB,
  * restricted to the veth subnet; PMIx's server opened to it) crosses it
- * too. Skipped, saying why, where namespaces cannot be made (not root, no
- * ip). */
+ * too. Without --listen the emulator is on rank 0's loopback, which rank
+ * 1 cannot reach: that run must fail with its record naming rank 1.
+ * Skipped, saying why, where namespaces cannot be made (not root, no ip). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -131,9 +132,33 @@ static int teardown(void **state)
     return bench_t_tmpdir_remove(tmpdir);
 }
 
+/* mpirun in ns_a: rank 0 there, rank 1 in ns_b through `ip netns exec`;
+ * the emulator's links on listen (NULL: loopback). Returns mpirun's status. */
+static int run_across(const char *listen, const char *modes, const char *out, const char *log)
+{
+    char bin[1024];
+    /* without listen, a repeat of --seed 5 keeps argv's shape */
+    const char *lflag = listen ? "--listen" : "--seed", *lval = listen ? listen : "5";
+    bench_t_program("geokv-bench-mpi", bin, sizeof bin);
+    /* PMIx's server (in mpirun) listens on loopback only unless opened: rank 1's loopback is not mpirun's */
+    setenv("PMIX_MCA_ptl_tcp_remote_connections", "1", 1);
+    setenv("PMIX_MCA_ptl_tcp_if_include", subnet, 1);
+#define RUN_ARGS "run", (char *)lflag, (char *)lval, "--n", "4", "--modes", (char *)modes, "--reps", "1", \
+                 "--rtt-scale", "0.05", "--delay-scale", "0.05", "--seed", "5", "--etcd-fsync", "off", \
+                 "--timeout", "30s", "--out", (char *)out
+    char *argv[] = { ip_bin, "netns", "exec", ns_a, mpirun, "--oversubscribe", "--mca", "btl", "tcp,self",
+                     "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet,
+                     "-np", "1", bin, RUN_ARGS, ":", "-np", "1", ip_bin, "netns", "exec", ns_b, bin, RUN_ARGS, NULL };
+#undef RUN_ARGS
+    int status = bench_t_wait(bench_t_spawn(argv, log), 55);
+    unsetenv("PMIX_MCA_ptl_tcp_remote_connections");
+    unsetenv("PMIX_MCA_ptl_tcp_if_include");
+    return status;
+}
+
 static void test_rank_across_veth(void **state)
 {
-    char bin[1024], out[512], log[600], latest[600], why[512], tl[1200];
+    char out[512], log[600], latest[600], why[512], tl[1200];
     json_t *runs, *rec;
     int status, listed;
     (void)state;
@@ -141,23 +166,10 @@ static void test_rank_across_veth(void **state)
         fprintf(stderr, "skipped: %s\n", why_skip);
         skip();
     }
-    bench_t_program("geokv-bench-mpi", bin, sizeof bin);
     snprintf(out, sizeof out, "%s/results", tmpdir);
     snprintf(log, sizeof log, "%s/bench.log", tmpdir);
     snprintf(latest, sizeof latest, "%s/latest", out);
-    /* PMIx's server (in mpirun) listens on loopback only unless opened: rank 1's loopback is not mpirun's */
-    setenv("PMIX_MCA_ptl_tcp_remote_connections", "1", 1);
-    setenv("PMIX_MCA_ptl_tcp_if_include", subnet, 1);
-#define RUN_ARGS "run", "--listen", addr_a, "--n", "4", "--modes", "before,after", "--reps", "1", "--rtt-scale", \
-                 "0.05", "--delay-scale", "0.05", "--seed", "5", "--etcd-fsync", "off", "--timeout", "30s", \
-                 "--out", out
-    char *argv[] = { ip_bin, "netns", "exec", ns_a, mpirun, "--oversubscribe", "--mca", "btl", "tcp,self",
-                     "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet,
-                     "-np", "1", bin, RUN_ARGS, ":", "-np", "1", ip_bin, "netns", "exec", ns_b, bin, RUN_ARGS, NULL };
-#undef RUN_ARGS
-    status = bench_t_wait(bench_t_spawn(argv, log), 55);
-    unsetenv("PMIX_MCA_ptl_tcp_remote_connections");
-    unsetenv("PMIX_MCA_ptl_tcp_if_include");
+    status = run_across(addr_a, "before,after", out, log);
     if (status != 0) {
         bench_t_dump_log(log);
         fail_msg("mpirun across the namespaces exited with %d", status);
@@ -188,10 +200,44 @@ static void test_rank_across_veth(void **state)
     assert_int_equal(bench_t_alive_members(latest, &listed), 0);
 }
 
+/* The emulator on loopback: rank 1's agents cannot reach it; the run fails
+ * (exit 1) and its record names rank 1. */
+static void test_unreachable_rank_named(void **state)
+{
+    char out[512], log[600], latest[600], why[512];
+    json_t *runs;
+    const char *e;
+    int status, listed;
+    (void)state;
+    if (why_skip[0]) {
+        fprintf(stderr, "skipped: %s\n", why_skip);
+        skip();
+    }
+    snprintf(out, sizeof out, "%s/loopback", tmpdir);
+    snprintf(log, sizeof log, "%s/loopback.log", tmpdir);
+    snprintf(latest, sizeof latest, "%s/latest", out);
+    status = run_across(NULL, "after", out, log);
+    if (status == 0 || status == -1) {
+        bench_t_dump_log(log);
+        fail_msg("mpirun exited with %d; rank 1 cannot have reached rank 0's loopback", status);
+    }
+    runs = bench_t_load_runs(latest, why, sizeof why);
+    if (!runs)
+        fail_msg("runs.jsonl: %s", why);
+    assert_int_equal(json_array_size(runs), 1);
+    e = json_string_value(json_object_get(json_array_get(runs, 0), "error"));
+    if (!e || strncmp(e, "rank 1: ", 8) != 0)
+        fail_msg("error '%s' does not name rank 1", e ? e : "");
+    assert_false(json_is_true(json_object_get(json_array_get(runs, 0), "completed")));
+    json_decref(runs);
+    assert_int_equal(bench_t_alive_members(latest, &listed), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_across_veth),
+        cmocka_unit_test(test_unreachable_rank_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
