@@ -141,6 +141,35 @@ static void test_sweep_round_robin(void **state)
     check_sweep("round-robin", "lockless", 1);
 }
 
+/* Without mpirun: one rank (Open MPI's singleton start) running everything. */
+static void test_without_mpirun(void **state)
+{
+    char bin[1024], out[512], log[600], latest[600], why[512];
+    char *argv[] = { bin, "run", "--n", "3", "--reps", "1", "--modes", "after", "--rtt-scale", "0.05",
+                     "--delay-scale", "0.05", "--seed", "2", "--etcd-fsync", "off", "--timeout", "30s",
+                     "--out", out, NULL };
+    json_t *runs, *rec;
+    int status;
+    (void)state;
+    bench_t_program("geokv-bench-mpi", bin, sizeof bin);
+    snprintf(out, sizeof out, "%s/single", tmpdir);
+    snprintf(log, sizeof log, "%s/single.log", tmpdir);
+    snprintf(latest, sizeof latest, "%s/latest", out);
+    status = bench_t_wait(bench_t_spawn(argv, log), 50);
+    if (status != 0) {
+        bench_t_dump_log(log);
+        fail_msg("geokv-bench-mpi without mpirun exited with %d", status);
+    }
+    runs = bench_t_load_runs(latest, why, sizeof why);
+    if (!runs)
+        fail_msg("runs.jsonl: %s", why);
+    rec = json_array_get(runs, 0);
+    assert_int_equal(json_array_size(runs), 1);
+    assert_true(json_is_true(json_object_get(rec, "checker_ok")));
+    assert_int_equal(json_integer_value(json_object_get(rec, "mpi_ranks")), 1);
+    json_decref(runs);
+}
+
 /* The pid of rank `rank` among mpirun's children (0: not found). */
 static pid_t rank_pid(pid_t parent, int rank)
 {
@@ -252,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_sweep_by_region),
         cmocka_unit_test(test_sweep_round_robin),
         cmocka_unit_test(test_killed_rank),
+        cmocka_unit_test(test_without_mpirun),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
