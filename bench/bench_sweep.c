@@ -978,8 +978,8 @@ int bench_sweep_main_dist(int argc, char **argv, bench_dist *dist)
     }
     if (bench_stop_signal) {
         fprintf(stderr, "geokv-bench: stopped by signal %d; finished runs are in %s; continue with "
-                        "geokv-bench run --resume %s\n",
-                (int)bench_stop_signal, s.res.dir, s.res.dir);
+                        "%s run --resume %s\n",
+                (int)bench_stop_signal, s.res.dir, s.dist ? "mpirun ... geokv-bench-mpi" : "geokv-bench", s.res.dir);
         status = 128 + (int)bench_stop_signal;
     }
 cleanup:
