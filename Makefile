@@ -13,6 +13,12 @@
 # both its link line and the list of folders its files may include from
 # (sim/util/tests/test_layering checks every #include against it).
 SRC_DIRS := sim/util sim/fault sim/etcd sim/wan sim/rig sim/cb sim/cookie model bench
+# bench/mpi (geokv-bench-mpi: runs spread over MPI ranks) builds only where
+# Open MPI's mpicc is found, so the rest never needs MPI; MPICC= turns it off.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+SRC_DIRS += bench/mpi
+endif
 # Folders with tests but no archive of their own.
 TEST_DIRS := $(SRC_DIRS) sim/fuzz
 BUILD    ?= build
@@ -82,6 +88,7 @@ LAYERS_sim/cookie := sim/cookie sim/util
 LAYERS_sim/fuzz   := sim/fuzz sim/wan sim/etcd sim/util
 LAYERS_model      := model sim/util
 LAYERS_bench      := bench sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
+LAYERS_bench/mpi  := bench/mpi bench sim/cb sim/rig sim/wan sim/etcd sim/fault sim/util
 $(foreach d,$(TEST_DIRS),$(eval LIBS_$(d) := $(foreach l,$(filter $(SRC_DIRS),$(LAYERS_$(d))),$(call lib_of,$(l)))))
 # "dir=dep,dep;..." for the include-graph test.
 export GEOKV_LAYERS := $(subst $(space),,$(foreach d,$(TEST_DIRS),$(d)=$(subst $(space),$(comma),$(strip $(LAYERS_$(d))));))
@@ -143,6 +150,13 @@ $(BUILD)/bin/$(call prog_name,$(1)): $(call obj,$(1)) $(LIBS_$(call dir_of,$(1))
 	$$(QLD)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(ALL_LDLIBS)
 endef
 $(foreach m,$(MAIN_C),$(eval $(call program_rule,$(m))))
+
+# Only bench/mpi's objects, program and tests go through mpicc (private: not
+# the prerequisites from other folders).
+$(BUILD)/obj/bench/mpi/%.o: private CC := $(MPICC)
+$(BUILD)/bin/geokv-bench-mpi: private CC := $(MPICC)
+$(BUILD)/bin/cb-scale-mpi: private CC := $(MPICC)
+$(BUILD)/bench/mpi/tests/%: private CC := $(MPICC)
 
 define test_rule
 $(patsubst %.c,$(BUILD)/%,$(1)): $(call obj,$(1)) $(TESTLIB) $(LIBS_$(call dir_of,$(1)))

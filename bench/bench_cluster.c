@@ -146,7 +146,8 @@ static int build_places(bench_cluster *c, char *err, size_t err_len)
                                   c->names[m]);
                     return -1;
                 }
-                snprintf(c->urls[r][m], sizeof c->urls[r][m], "http://127.0.0.1:%d", port);
+                snprintf(c->urls[r][m], sizeof c->urls[r][m], "http://%s:%d", c->listen ? c->listen : "127.0.0.1",
+                         port);
                 c->rtt_ms[r][m] = topology_rtt_ms(t, r, t->members[m].region);
             } else {
                 snprintf(c->urls[r][m], sizeof c->urls[r][m], "%s", c->rig->m[m].client_url);
@@ -243,6 +244,8 @@ int bench_cluster_start(const bench_cluster_config *cfg, bench_cluster **out, ch
     wc.seed = cfg->seed;
     wc.rtt_scale = 1.0;       /* the topology's own rtt_scale is already set */
     wc.spin_us = cfg->wan_spin_us;
+    wc.listen_addr = cfg->listen;
+    c->listen = cfg->listen;
     if (start_members(c, &bc, err, err_len) != 0)
         goto fail;
     {

@@ -41,6 +41,9 @@ typedef struct bench_cluster_config {
     uint64_t seed;                /* WAN jitter seed */
     double wan_spin_us;           /* WAN polling window (wan_config.spin_us) */
     int start_timeout_ms;         /* 0: 30000 */
+    const char *listen;           /* the emulator's client links listen on this IPv4 address and
+                                     bench_cluster_place's URLs name it (agents on other hosts);
+                                     NULL: 127.0.0.1. Kept: must outlive the cluster. */
 } bench_cluster_config;
 
 typedef struct bench_cluster {
@@ -60,6 +63,7 @@ typedef struct bench_cluster {
     const char *(*url_ptrs)[ETCD_RIG_MAX_MEMBERS];
     double (*rtt_ms)[ETCD_RIG_MAX_MEMBERS];
     char providers[TOPO_MAX_REGIONS][16];        /* lower case: "aws", "gcp" */
+    const char *listen;                          /* cfg's, NULL: 127.0.0.1 */
 } bench_cluster;
 
 /* Bench name of a topology member: by its region (aws-ap-northeast-2 ->

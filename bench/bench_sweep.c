@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bench/bench_cluster.h"
+#include "bench/bench_dist.h"
 #include "bench/bench_env.h"
 #include "bench/bench_external.h"
 #include "bench/bench_fault.h"
@@ -87,6 +88,7 @@ typedef struct sweep {
         char err[512];
     } pre;
     double wall_before;        /* --resume: the wall time of the earlier invocations */
+    bench_dist *dist;          /* runs spread over processes (bench_dist.h), NULL: one process */
 } sweep;
 
 static void logf_(sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -366,6 +368,7 @@ static void cluster_config(const sweep *s, const bench_triple *t, char *base, si
     cc->leader = s->o.leader;
     cc->seed = run_seed(s->o.seed, s->o.modes[t->mode], t->n, t->rep);
     cc->wan_spin_us = s->o.wan_spin_us;
+    cc->listen = s->dist ? s->dist->listen : NULL;
 }
 
 static void *prestart_main(void *arg)
@@ -417,6 +420,214 @@ static void prestart_discard(sweep *s)
     s->pre.c = NULL;
 }
 
+/* The configuration of the run of triple t (seed: its run_seed) with agents
+ * placed in regions[] (t->n), each region reached through region_places[]
+ * (a bench_cluster's, or as a spread sweep's owner shared them). places
+ * (t->n) and *deploy_out (--start deploy, malloc'd) are the caller's. 0, or
+ * -1 (err). */
+static int run_config(sweep *s, const bench_triple *t, uint64_t seed, const int *regions,
+                      const cb_place *region_places, cb_place *places, double **deploy_out, cb_run_config *cfg,
+                      char *err, size_t err_len)
+{
+    for (int i = 0; i < t->n; i++)
+        places[i] = region_places[regions[i]];
+    cb_run_config_default(cfg);
+    cfg->mode = s->o.modes[t->mode];
+    cfg->n_agents = t->n;
+    cfg->agents = places;
+    cfg->controller = region_places[s->topo->controller_region];
+    if (etcd_policy_parse(s->o.policy, &cfg->policy) != 0)
+        cfg->policy = ETCD_POLICY_ROUND_ROBIN;
+    if (etcd_transport_parse(s->o.transport, &cfg->transport) != 0)
+        cfg->transport = ETCD_TRANSPORT_NATIVE;
+    cb_delays_default(&cfg->delays);
+    cfg->delay_scale = s->o.delay_scale;
+    cfg->time_scale = s->o.time_scale;
+    cfg->security = s->ext ? bench_external_security(s->ext) : NULL;
+    if (s->o.spec_cache >= 0)
+        cfg->ablation.spec_cache = s->o.spec_cache;
+    if (s->o.init_lock >= 0)
+        cfg->ablation.init_lock = s->o.init_lock;
+    cfg->start = s->o.start == BENCH_START_GAP ? CB_START_GAP
+              : s->o.start == BENCH_START_RANDOM ? CB_START_RANDOM
+              : s->o.start == BENCH_START_DEPLOY ? CB_START_DEPLOY : CB_START_ALL;
+    if (cfg->start == CB_START_DEPLOY) {
+        /* from the deploy host's region to each agent's, as the run's WAN has them */
+        double *deploy_rtt = *deploy_out = calloc((size_t)t->n, sizeof *deploy_rtt);
+        if (!deploy_rtt) {
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+        for (int i = 0; i < t->n; i++)
+            deploy_rtt[i] = s->o.no_wan ? 0 : topology_rtt_ms(s->topo, s->deploy_region, regions[i]);
+        cfg->deploy_rtt_ms = deploy_rtt;
+    }
+    cfg->profile = &s->profile;
+    cfg->end = s->end;
+    /* the start schedule is a delay too: --time-scale compresses it with the rest */
+    cfg->start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s * time_factor(&s->o) : 0;
+    cfg->start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s * time_factor(&s->o) : 0;
+    cfg->seed = seed;
+    cfg->timeout_s = s->o.timeout_s;
+    cfg->progress = on_progress;
+    cfg->progress_ud = s;
+    cfg->stop = &bench_stop_flag;
+    cfg->skip_reset = true;      /* a fresh cluster (an empty prefix) holds nothing but the spec */
+    return 0;
+}
+
+/* ---- a sweep spread over processes (bench_dist.h) ---- */
+
+/* Where every region reaches the cluster, as a shared run message carries
+ * it: the strings point into the message, which must outlive the places. */
+typedef struct dist_regions {
+    cb_place place[TOPO_MAX_REGIONS];
+    const char *urls[TOPO_MAX_REGIONS][ETCD_RIG_MAX_MEMBERS];
+    double rtt[TOPO_MAX_REGIONS][ETCD_RIG_MAX_MEMBERS];
+} dist_regions;
+
+/* The owner's message for one run: the triple, its seed and, per region,
+ * the endpoints (through that region's emulator links) with their RTTs. */
+static json_t *dist_run_msg(sweep *s, const bench_triple *t, uint64_t seed, const cb_place *region_places)
+{
+    json_t *regs = json_array();
+    for (int r = 0; r < s->topo->n_regions; r++) {
+        json_t *urls = json_array(), *rtt = json_array();
+        for (size_t m = 0; m < region_places[r].n_endpoints; m++) {
+            json_array_append_new(urls, json_string(region_places[r].endpoints[m]));
+            const double *rtt_ms = region_places[r].endpoint_rtt_ms;
+            json_array_append_new(rtt, json_real(rtt_ms ? rtt_ms[m] : 0));
+        }
+        json_array_append_new(regs, json_pack("{s:s,s:o,s:o}", "provider",
+                                              region_places[r].provider ? region_places[r].provider : "",
+                                              "urls", urls, "rtt", rtt));
+    }
+    return json_pack("{s:i,s:i,s:i,s:i,s:I,s:o}", "mode", t->mode, "n", t->n, "rep", t->rep, "order", t->order,
+                     "seed", (json_int_t)seed, "regions", regs);
+}
+
+static int dist_regions_from(sweep *s, const json_t *msg, dist_regions *dr)
+{
+    const json_t *regs = json_object_get(msg, "regions");
+    if (json_array_size(regs) != (size_t)s->topo->n_regions)
+        return -1;
+    memset(dr, 0, sizeof *dr);
+    for (int r = 0; r < s->topo->n_regions; r++) {
+        const json_t *reg = json_array_get(regs, (size_t)r), *urls = json_object_get(reg, "urls");
+        size_t n = json_array_size(urls);
+        if (n == 0 || n > ETCD_RIG_MAX_MEMBERS)
+            return -1;
+        for (size_t m = 0; m < n; m++) {
+            dr->urls[r][m] = json_string_value(json_array_get(urls, m));
+            dr->rtt[r][m] = json_number_value(json_array_get(json_object_get(reg, "rtt"), m));
+        }
+        dr->place[r].region = s->topo->regions[r].id;
+        dr->place[r].provider = json_string_value(json_object_get(reg, "provider"));
+        dr->place[r].endpoints = dr->urls[r];
+        dr->place[r].n_endpoints = n;
+        dr->place[r].endpoint_rtt_ms = dr->rtt[r];
+    }
+    return 0;
+}
+
+/* Owner, right before cb_run: shares the run (with --listen its endpoints
+ * name that address: bench_cluster_config.listen), gives cfg the dist hooks
+ * and this rank's agents. */
+static int dist_share_run(sweep *s, const bench_triple *t, uint64_t seed, const cb_place *region_places,
+                          const int *regions, unsigned char **local, cb_run_config *cfg, char *err, size_t err_len)
+{
+    json_t *msg = dist_run_msg(s, t, seed, region_places);
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    int rc = -1;
+    *local = calloc((size_t)t->n, 1);
+    if (!text || !*local) {
+        snprintf(err, err_len, "out of memory sharing the run");
+        goto cleanup;
+    }
+    if (s->dist->share(s->dist->run.ud, text, NULL) != 0) {
+        snprintf(err, err_len, "sharing the run with the other ranks failed");
+        goto cleanup;
+    }
+    bench_dist_local(s->dist, regions, t->n, *local);
+    s->dist->run.local = *local;
+    cfg->dist = &s->dist->run;
+    rc = 0;
+cleanup:
+    json_decref(msg);
+    free(text);
+    return rc;
+}
+
+/* One shared run on a rank that does not own the sweep. 0, or -1 when the
+ * message cannot be used (the owner and this rank disagree: a bug). */
+static int dist_worker_run(sweep *s, const json_t *msg)
+{
+    dist_regions dr;
+    bench_triple t = {.mode = (int)json_integer_value(json_object_get(msg, "mode")),
+                      .n = (int)json_integer_value(json_object_get(msg, "n")),
+                      .rep = (int)json_integer_value(json_object_get(msg, "rep")),
+                      .order = (int)json_integer_value(json_object_get(msg, "order"))};
+    uint64_t seed = (uint64_t)json_integer_value(json_object_get(msg, "seed"));
+    cb_place *places = calloc((size_t)(t.n > 0 ? t.n : 1), sizeof *places);
+    int *regions = calloc((size_t)(t.n > 0 ? t.n : 1), sizeof *regions);
+    unsigned char *local = calloc((size_t)(t.n > 0 ? t.n : 1), 1);
+    double *deploy_rtt = NULL;
+    char err[512];
+    cb_run_config cfg;
+    cb_run_result r;
+    etcd_status st;
+    int rc = -1;
+    memset(&r, 0, sizeof r);
+    if (!places || !regions || !local || t.mode < 0 || (size_t)t.mode >= s->o.n_modes || t.n < 1 ||
+        dist_regions_from(s, msg, &dr) != 0 || topology_place_agents(s->topo, t.n, regions) != 0) {
+        fprintf(stderr, "geokv-bench: rank %d: unusable run message\n", s->dist->rank);
+        goto cleanup;
+    }
+    if (run_config(s, &t, seed, regions, dr.place, places, &deploy_rtt, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "geokv-bench: rank %d: %s\n", s->dist->rank, err);
+        goto cleanup;
+    }
+    cfg.progress = NULL;
+    bench_dist_local(s->dist, regions, t.n, local);
+    s->dist->run.local = local;
+    cfg.dist = &s->dist->run;
+    if (cb_run(&cfg, &r, &st) != ETCD_OK)
+        fprintf(stderr, "geokv-bench: rank %d: run %s N=%d rep %d: %s\n", s->dist->rank, s->o.modes[t.mode], t.n,
+                t.rep, st.message);
+    s->dist->columns(s->dist->run.ud, NULL);
+    rc = 0;
+cleanup:
+    cb_run_result_free(&r);
+    free(places);
+    free(regions);
+    free(local);
+    free(deploy_rtt);
+    return rc;
+}
+
+/* A rank that does not own the sweep: runs what the owner shares until it
+ * says the sweep is over. 0, or 2 when the ranks cannot go on together. */
+static int dist_worker_loop(sweep *s)
+{
+    for (;;) {
+        char *text = NULL;
+        json_t *msg;
+        int rc;
+        if (s->dist->share(s->dist->run.ud, NULL, &text) != 0)
+            return 2;
+        msg = json_loads(text, 0, NULL);
+        free(text);
+        if (!msg || json_is_true(json_object_get(msg, "done"))) {
+            json_decref(msg);
+            return msg ? 0 : 2;
+        }
+        rc = dist_worker_run(s, msg);
+        json_decref(msg);
+        if (rc != 0)
+            return 2;
+    }
+}
+
 static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
 {
     const char *mode = s->o.modes[t->mode];
@@ -426,8 +637,9 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
     etcd_client *admin = NULL;
     cb_run_config cfg;
     cb_run_result r;
-    cb_place *places = NULL;
+    cb_place *places = NULL, region_places[TOPO_MAX_REGIONS];
     int *regions = NULL;
+    unsigned char *local = NULL;
     double *deploy_rtt = NULL;
     bench_counters before[ETCD_RIG_MAX_MEMBERS], after[ETCD_RIG_MAX_MEMBERS];
     bench_link_bytes *links = NULL;
@@ -471,52 +683,11 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         snprintf(err, sizeof err, "cannot place %d agents on topology %s", t->n, s->topo->path);
         goto record;
     }
-    for (int i = 0; i < t->n; i++)
-        place(s, c, regions[i], &places[i]);
-
-    cb_run_config_default(&cfg);
-    cfg.mode = mode;
-    cfg.n_agents = t->n;
-    cfg.agents = places;
-    place(s, c, s->topo->controller_region, &cfg.controller);
-    cfg.security = s->ext ? bench_external_security(s->ext) : NULL;
-    if (etcd_policy_parse(s->o.policy, &cfg.policy) != 0)
-        cfg.policy = ETCD_POLICY_ROUND_ROBIN;
-    if (etcd_transport_parse(s->o.transport, &cfg.transport) != 0)
-        cfg.transport = ETCD_TRANSPORT_NATIVE;
-    cb_delays_default(&cfg.delays);
-    cfg.delay_scale = s->o.delay_scale;
-    cfg.time_scale = s->o.time_scale;
-    if (s->o.spec_cache >= 0)
-        cfg.ablation.spec_cache = s->o.spec_cache;
-    if (s->o.init_lock >= 0)
-        cfg.ablation.init_lock = s->o.init_lock;
-    cfg.start = s->o.start == BENCH_START_GAP ? CB_START_GAP
-              : s->o.start == BENCH_START_RANDOM ? CB_START_RANDOM
-              : s->o.start == BENCH_START_DEPLOY ? CB_START_DEPLOY : CB_START_ALL;
-    if (cfg.start == CB_START_DEPLOY) {
-        /* from the deploy host's region to each agent's, as the run's WAN has them */
-        deploy_rtt = calloc((size_t)t->n, sizeof *deploy_rtt);
-        if (!deploy_rtt) {
-            snprintf(err, sizeof err, "out of memory");
-            goto record;
-        }
-        for (int i = 0; i < t->n; i++)
-            deploy_rtt[i] = s->o.no_wan ? 0 : topology_rtt_ms(s->topo, s->deploy_region, regions[i]);
-        cfg.deploy_rtt_ms = deploy_rtt;
-    }
-    cfg.profile = &s->profile;
-    cfg.end = s->end;
-    /* the start schedule is a delay too: --time-scale compresses it with the rest */
-    cfg.start_gap_s = s->o.start == BENCH_START_GAP ? s->o.start_param_s * time_factor(&s->o) : 0;
-    cfg.start_window_s = s->o.start == BENCH_START_RANDOM ? s->o.start_param_s * time_factor(&s->o) : 0;
-    cfg.seed = cc.seed;
-    cfg.timeout_s = s->o.timeout_s;
+    for (int g = 0; g < s->topo->n_regions; g++)
+        place(s, c, g, &region_places[g]);
+    if (run_config(s, t, cc.seed, regions, region_places, places, &deploy_rtt, &cfg, err, sizeof err) != 0)
+        goto record;
     cfg.timeline_path = timeline;
-    cfg.progress = on_progress;
-    cfg.progress_ud = s;
-    cfg.stop = &bench_stop_flag;
-    cfg.skip_reset = true;      /* a fresh cluster (an empty prefix) holds nothing but the spec */
     cfg.on_quiescent = prestart_launch;
     cfg.quiescent_ud = s;
 
@@ -533,6 +704,8 @@ static int run_one(sweep *s, const bench_triple *t, json_t **out_rec)
         goto record;
     scrape_members(s, c, before);
     wan_before = c ? wan_snapshot(c) : NULL;
+    if (s->dist && dist_share_run(s, t, cc.seed, region_places, regions, &local, &cfg, err, sizeof err) != 0)
+        goto record;
     ran = true;
     m.run_call_s = util_now_s();
     if (cb_run(&cfg, &r, &st) != ETCD_OK)
@@ -606,6 +779,8 @@ record:
     m.stop_s = util_now_s() - m.stop_s;
     m.wall_s = util_now_s() - t0;
     *out_rec = bench_record_json(&m);
+    if (s->dist && ran)
+        s->dist->columns(s->dist->run.ud, *out_rec);   /* a collective: after every shared run */
     rc = ran && r.completed && r.checker_ok && err[0] == '\0' ? 0 : -1;
     if (s->fault && ran && bench_fault_end(s->fault, &r, *out_rec) > 0)
         rc = -1;   /* a fault that did not happen as planned: not the scenario asked for */
@@ -615,6 +790,7 @@ record:
     free(links);
     free(places);
     free(regions);
+    free(local);
     free(deploy_rtt);
     cb_run_result_free(&r);
     return rc;
@@ -787,12 +963,18 @@ static void report_wall(sweep *s, double wall_s)
 
 int bench_sweep_main(int argc, char **argv)
 {
+    return bench_sweep_main_dist(argc, argv, NULL);
+}
+
+int bench_sweep_main_dist(int argc, char **argv, bench_dist *dist)
+{
     sweep s;
     char err[1024] = "";
     int status = 2;
     bool results_open = false;
 
     memset(&s, 0, sizeof s);
+    s.dist = dist;
     pthread_mutex_init(&s.progress_mu, NULL);
     s.argc = argc;
     s.argv = argv;
@@ -873,6 +1055,19 @@ int bench_sweep_main(int argc, char **argv)
         goto cleanup;
     }
 
+    if (s.dist && s.o.n_endpoints) {
+        /* the other ranks would need the cluster's credentials and key prefix,
+         * which only the owner opens today */
+        fprintf(stderr, "geokv-bench: --endpoints with geokv-bench-mpi is not supported: run geokv-bench "
+                "(one process) against an existing cluster\n");
+        goto cleanup;   /* status 2: bad usage */
+    }
+    if (s.dist && s.dist->run.owner == false) {
+        /* every rank read the same options, topology and profile; the owner drives */
+        install_signals();
+        status = dist_worker_loop(&s);
+        goto cleanup;
+    }
     /* before anything is created (bench_preflight.c); an existing cluster needs no local etcd */
     if (s.o.n_endpoints == 0 && bench_preflight_etcd(err, sizeof err) != 0) {
         fprintf(stderr, "geokv-bench: %s\n", err);
@@ -992,11 +1187,14 @@ int bench_sweep_main(int argc, char **argv)
     }
     if (bench_stop_signal) {
         fprintf(stderr, "geokv-bench: stopped by signal %d; finished runs are in %s; continue with "
-                        "geokv-bench run --resume %s\n",
-                (int)bench_stop_signal, s.res.dir, s.res.dir);
+                        "%s run --resume %s\n",
+                (int)bench_stop_signal, s.res.dir, s.dist ? "mpirun ... geokv-bench-mpi" : "geokv-bench", s.res.dir);
         status = 128 + (int)bench_stop_signal;
     }
 cleanup:
+    /* the other ranks wait for the owner's word on every path */
+    if (s.dist && s.dist->run.owner && s.dist->share(s.dist->run.ud, "{\"done\":true}", NULL) != 0 && status == 0)
+        status = 2;
     bench_external_free(s.ext);
     if (results_open)
         bench_results_close(&s.res);

@@ -15,5 +15,9 @@ extern volatile sig_atomic_t bench_stop_signal;
  * option). Returns the process exit status: 0 all runs green, 1 a run failed
  * or its checker was red, 2 bad options or set-up, 128+signal when stopped. */
 int bench_sweep_main(int argc, char **argv);
+/* The same sweep, its runs spread over processes (bench_dist.h); dist NULL:
+ * bench_sweep_main. Every process calls it with the same arguments. */
+struct bench_dist;
+int bench_sweep_main_dist(int argc, char **argv, struct bench_dist *dist);
 
 #endif

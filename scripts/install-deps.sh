@@ -29,6 +29,8 @@ PACKAGES=(
   "libmicrohttpd-dev:pc:libmicrohttpd"
   "libssl-dev:pc:libcrypto"
   "openssl:bin:openssl"
+  "openmpi-bin:bin:mpirun"
+  "libopenmpi-dev:bin:mpicc"
 )
 
 missing() {

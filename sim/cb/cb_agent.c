@@ -505,6 +505,7 @@ int cb_agent_put_tunneling(cb_agent *a, const cb_peer *own)
         a->tunneling_put = true;
         pthread_mutex_lock(&a->x->mu);
         a->x->n_tunneling++;
+        a->x->last_tunneling = util_now_s();
         if (a->x->n_tunneling == a->x->n_agents)
             a->x->all_tunneling = util_now_s();
         pthread_cond_broadcast(&a->x->cv);
@@ -654,6 +655,7 @@ void cb_agent_check_complete(cb_agent *a, const cb_rule *r)
     a->x->n_complete++;
     if (a->t_complete > a->x->last_complete)
         a->x->last_complete = a->t_complete;
+    a->x->app_bytes_last_complete = cb_fid_app_bytes(a->x);
     if (a->x->n_complete == a->x->n_agents)
         a->x->app_bytes_all_ips = cb_fid_app_bytes(a->x);
     pthread_cond_broadcast(&a->x->cv);

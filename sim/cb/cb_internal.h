@@ -121,6 +121,8 @@ typedef struct cb_ctx {
     double last_rule_txn;                    /* the last rule CAS txn anyone sent, changed or not, 0: none */
     uint64_t app_bytes_at_txn;               /* app_bytes then */
     uint64_t app_bytes_all_ips;              /* app_bytes when n_complete last reached n_agents */
+    double last_tunneling;                   /* the last tunneling put here (dist: merged by the owner) */
+    uint64_t app_bytes_last_complete;        /* app_bytes at the last completion here */
     double lock_wait_sum, lock_wait_max;
     uint64_t lock_acq;
     char error[256];                         /* first fatal error of any agent or controller */
@@ -192,6 +194,27 @@ void cb_ctx_fail(cb_ctx *x, const char *fmt, ...) __attribute__((format(printf, 
 void cb_ctx_lock_waited(cb_ctx *x, double wait_s);
 /* The agent with that host id, or NULL. */
 cb_agent *cb_ctx_agent_by_host(cb_ctx *x, const char *host_id);
+
+/* ---- a run spread over processes (cb_dist.c; cfg->dist set) ---- */
+
+/* What the owner adds to its result after cb_run's own measurement. */
+typedef struct cb_dist_merge {
+    etcd_stats stats;                        /* the other processes' clients */
+    double *agent_cpu;                       /* per agent, its VM's CPU seconds (n_agents) */
+    uint64_t rule_bytes, txn_bytes;          /* summed over processes (cb_run.h) */
+    bool any_rule;                           /* some process saw a rule change */
+    bool any_txn;
+    char error[256];                         /* the first error of another process, "rank K: ..." */
+} cb_dist_merge;
+
+/* After the run stopped, in every process: sends this process's block (mine:
+ * the request stats of its clients); the
+ * owner merges every other block into x (agents, stamps, counters, timeline)
+ * and into m. 0, or -1 (err). */
+int cb_dist_collect(cb_ctx *x, cb_dist_merge *m, const etcd_stats *mine, char *err, size_t err_len);
+/* Owner, after run_measure: the figures a merged x cannot give. */
+void cb_dist_finish(cb_ctx *x, const cb_dist_merge *m, cb_run_result *res);
+void cb_dist_merge_free(cb_dist_merge *m);
 
 /* ---- agent ---- */
 

@@ -317,7 +317,20 @@ typedef struct run_state {
     double *offsets;                  /* agent start offsets */
     etcd_client **ctl_clients;
     cb_controller **ctl;
+    cb_dist_merge dm;                 /* cfg->dist: what the other processes ran (owner) */
 } run_state;
+
+/* This process runs agent i: always without dist. */
+static bool run_local(const run_state *r, int i)
+{
+    return !r->cfg->dist || r->cfg->dist->local[i];
+}
+
+/* This process owns the run (keyspace, controller, checker, result). */
+static bool run_owner(const cb_run_config *cfg)
+{
+    return !cfg->dist || cfg->dist->owner;
+}
 
 /* Refuses a configuration that cannot run, before anything is made. */
 static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops, etcd_status *st)
@@ -341,6 +354,10 @@ static etcd_code run_validate(const cb_run_config *cfg, const cb_mode_ops **ops,
         return set_st(st, ETCD_ERR_INVAL, "cb_run: rule_type must be basic or cost-prioritized");
     if (cfg->end != CB_END_RULE && cfg->end != CB_END_IPS && cfg->end != CB_END_TUNNELING && cfg->end != CB_END_TXN)
         return set_st(st, ETCD_ERR_INVAL, "cb_run: end must be rule, ips or tunneling");
+    if (cfg->dist && (!cfg->dist->local || !cfg->dist->barrier || !cfg->dist->sum || !cfg->dist->gather))
+        return set_st(st, ETCD_ERR_INVAL, "cb_run: dist needs local[], barrier, sum and gather");
+    if (cfg->dist && cfg->ctl)
+        return set_st(st, ETCD_ERR_INVAL, "cb_run: faults (ctl) are not supported in a run spread over processes");
     if (cfg->start == CB_START_DEPLOY && !cfg->profile)
         return set_st(st, ETCD_ERR_INVAL,
                       "cb_run: the deploy start schedule needs a profile with deploy parameters "
@@ -365,8 +382,9 @@ static etcd_code run_open(run_state *r, const cb_mode_ops *ops)
     r->clients = calloc((size_t)n, sizeof *r->clients);
     r->owns = calloc((size_t)n, sizeof *r->owns);
     r->offsets = calloc((size_t)n, sizeof *r->offsets);
-    r->ctl = calloc((size_t)n_ctl, sizeof *r->ctl);
-    r->ctl_clients = calloc((size_t)n_ctl, sizeof *r->ctl_clients);
+    /* n_ctl is 0 in a process of a spread run that does not own it */
+    r->ctl = calloc((size_t)(n_ctl ? n_ctl : 1), sizeof *r->ctl);
+    r->ctl_clients = calloc((size_t)(n_ctl ? n_ctl : 1), sizeof *r->ctl_clients);
     r->res->agent_complete_s = calloc((size_t)n, sizeof *r->res->agent_complete_s);
     if (!r->clients || !r->owns || !r->offsets || !r->ctl || !r->ctl_clients || !r->res->agent_complete_s)
         return set_st(r->st, ETCD_ERR_NOMEM, "cb_run: out of memory");
@@ -391,6 +409,8 @@ static etcd_code run_keyspace(run_state *r)
     etcd_range_result rr = {0};
     etcd_range_opts o = {.count_only = true};
     etcd_code rc;
+    if (!run_owner(r->cfg))
+        return ETCD_OK;
     if ((rc = make_client(r->cfg, &r->cfg->controller, &r->admin, r->st)) != ETCD_OK)
         return rc;
     if (!r->cfg->skip_reset && (rc = cb_reset(r->admin, r->cfg, r->st)) != ETCD_OK)
@@ -413,9 +433,14 @@ static etcd_code run_agents(run_state *r)
     cb_ctx *x = &r->x;
     etcd_code rc;
     for (int i = 0; i < r->n; i++) {
+        /* an agent another process runs: here only its identity and place */
+        if (!run_local(r, i)) {
+            cb_ctx_add_agent(x, i, &cfg->agents[i], NULL)->offset_s = r->offsets[i];
+            continue;
+        }
         if (cfg->share_region_clients)
             for (int j = 0; j < i; j++)
-                if (same_endpoints(&cfg->agents[i], &cfg->agents[j])) {
+                if (r->clients[j] && same_endpoints(&cfg->agents[i], &cfg->agents[j])) {
                     r->clients[i] = r->clients[j];
                     break;
                 }
@@ -458,10 +483,13 @@ static void run_start(run_state *r)
 {
     const cb_run_config *cfg = r->cfg;
     cb_ctx *x = &r->x;
+    /* spread run: every process's clock starts at the barrier's exit */
+    if (cfg->dist && cfg->dist->barrier(cfg->dist->ud) != 0)
+        cb_ctx_fail(x, "the start barrier failed");
     x->t0 = util_now_s();
     x->tl = cb_timeline_new(x->t0);
     for (int i = 0; i < r->n; i++)
-        if (cb_agent_start(x->agents[i]) != 0) {
+        if (run_local(r, i) && cb_agent_start(x->agents[i]) != 0) {
             cb_ctx_fail(x, "could not start agent thread %d (raise ulimit -u?)", i);
             break;
         }
@@ -521,6 +549,89 @@ static void run_wait(run_state *r)
     }
     if (x->error[0])
         snprintf(res->error, sizeof res->error, "%s", x->error);
+}
+
+static void run_counters(run_state *r);
+
+/* run_wait of a spread run, in every process: the decision to go on or end
+ * is taken on the sum of every process's progress, so every process leaves
+ * the loop after the same number of sums (the hook is a collective). */
+enum { DW_DONE, DW_TUN, DW_BUSY, DW_FAILED, DW_STOPPED, DW_TIMEOUT, DW_N };
+
+static void run_wait_dist(run_state *r)
+{
+    const cb_run_config *cfg = r->cfg;
+    cb_ctx *x = &r->x;
+    double timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 600, in[DW_N], all[DW_N];
+    int n = r->n, last_reported = -1, quiet = 0;
+    for (;;) {
+        pthread_mutex_lock(&x->mu);
+        in[DW_DONE] = x->n_complete;
+        in[DW_TUN] = x->n_tunneling;
+        in[DW_FAILED] = x->stop ? 1 : 0;
+        pthread_mutex_unlock(&x->mu);
+        in[DW_BUSY] = all_idle(x, r->ctl, r->n_ctl) ? 0 : 1;
+        in[DW_STOPPED] = cfg->stop && *cfg->stop ? 1 : 0;
+        in[DW_TIMEOUT] = util_now_s() - x->t0 > timeout ? 1 : 0;
+        if (cfg->dist->sum(cfg->dist->ud, in, all, DW_N) != 0) {
+            cb_ctx_fail(x, "summing the processes' progress failed");
+            break;
+        }
+        if ((int)all[DW_DONE] != last_reported && cfg->progress && cfg->dist->owner) {
+            cfg->progress((int)all[DW_DONE], n, cfg->progress_ud);
+            last_reported = (int)all[DW_DONE];
+        }
+        if (all[DW_FAILED] > 0 || all[DW_STOPPED] > 0 || all[DW_TIMEOUT] > 0)
+            break;
+        if ((int)all[DW_DONE] == n) {
+            r->res->completed = true;
+            /* settle as run_wait does: everyone tunneling, nobody busy, twice in a row */
+            quiet = (int)all[DW_TUN] == n && all[DW_BUSY] == 0 ? quiet + 1 : 0;
+            if (quiet >= 2)
+                break;
+        }
+        cb_ctx_sleep(x, quiet ? 0.1 : 0.05);
+    }
+    if (r->res->completed || x->error[0])
+        ;
+    else if (all[DW_STOPPED] > 0)
+        snprintf(r->res->error, sizeof r->res->error, "stopped by the caller");
+    else if (all[DW_FAILED] > 0)
+        snprintf(r->res->error, sizeof r->res->error, "another process failed");
+    else
+        snprintf(r->res->error, sizeof r->res->error, "timeout after %.0f s: %d of %d agents complete", timeout,
+                 (int)all[DW_DONE], n);
+    if (x->error[0])
+        snprintf(r->res->error, sizeof r->res->error, "%s", x->error);
+}
+
+/* Spread run, every process after run_stop: the others send what they ran,
+ * the owner merges it into its context. */
+static void run_collect(run_state *r)
+{
+    char err[256] = "";
+    etcd_stats mine;
+    memset(&mine, 0, sizeof mine);
+    if (!r->cfg->dist->owner) {
+        run_counters(r);
+        mine = r->res->stats;
+    }
+    if (cb_dist_collect(&r->x, &r->dm, &mine, err, sizeof err) != 0 && r->cfg->dist->owner && !r->res->error[0]) {
+        snprintf(r->res->error, sizeof r->res->error, "%s", err);
+        r->res->completed = false;
+    }
+}
+
+/* Spread run: whether every process could set its part up (a collective,
+ * so that none waits at the barrier for one that gave up). */
+static etcd_code run_agree(run_state *r, etcd_code rc)
+{
+    double mine = rc != ETCD_OK ? 1 : 0, all = 0;
+    if (r->cfg->dist->sum(r->cfg->dist->ud, &mine, &all, 1) != 0)
+        return set_st(r->st, ETCD_ERR_CANCELED, "cb_run: summing the processes' set-up failed");
+    if (rc == ETCD_OK && all > 0)
+        return set_st(r->st, ETCD_ERR_CANCELED, "cb_run: another process could not set its part of the run up");
+    return rc;
 }
 
 /* Detaches the fault hooks (waits for a running one), then stops and joins
@@ -743,20 +854,34 @@ etcd_code cb_run(const cb_run_config *cfg, cb_run_result *res, etcd_status *st)
 {
     const cb_mode_ops *ops;
     run_state r = {.cfg = cfg, .res = res, .st = st, .n = cfg->n_agents,
-                   .n_ctl = cfg->controller_replicas > 1 ? cfg->controller_replicas : 1};
+                   .n_ctl = !run_owner(cfg) ? 0 : cfg->controller_replicas > 1 ? cfg->controller_replicas : 1};
     memset(res, 0, sizeof *res);
     etcd_code rc = run_validate(cfg, &ops, st);
     if (rc != ETCD_OK)
         return rc;
-    if ((rc = run_open(&r, ops)) != ETCD_OK || (rc = run_keyspace(&r)) != ETCD_OK ||
-        (rc = run_agents(&r)) != ETCD_OK || (rc = run_controllers(&r)) != ETCD_OK)
+    if ((rc = run_open(&r, ops)) == ETCD_OK && (rc = run_keyspace(&r)) == ETCD_OK &&
+        (rc = run_agents(&r)) == ETCD_OK)
+        rc = run_controllers(&r);
+    if (cfg->dist)
+        rc = run_agree(&r, rc);
+    if (rc != ETCD_OK)
         goto cleanup;
     run_start(&r);
-    run_wait(&r);
+    if (cfg->dist)
+        run_wait_dist(&r);
+    else
+        run_wait(&r);
     run_stop(&r);
-    run_measure(&r);
-    run_check(&r);
+    if (cfg->dist)
+        run_collect(&r);
+    if (run_owner(cfg)) {
+        run_measure(&r);
+        if (cfg->dist)
+            cb_dist_finish(&r.x, &r.dm, res);
+        run_check(&r);
+    }
 cleanup:
+    cb_dist_merge_free(&r.dm);
     run_cleanup(&r, rc);
     return rc;
 }

@@ -142,6 +142,9 @@ typedef struct cb_run_config {
      * may start its next work, e.g. the next run's cluster). NULL: none. */
     void (*on_quiescent)(void *ud);
     void *quiescent_ud;
+    /* One run spread over several processes (bench/mpi), NULL: this process
+     * runs everything, as always (cb_run_dist below). */
+    const struct cb_run_dist *dist;
 } cb_run_config;
 
 void cb_run_config_default(cb_run_config *cfg);
@@ -206,6 +209,42 @@ int cb_run_redeploy(cb_run_ctl *ctl, int agent, const cb_place *place, char *err
  * stall_s (<= 0: 2.5 x the session TTL) still "holding" it; its lease
  * expires, the lock passes on; then it opens a new session and goes on. */
 int cb_run_freeze_holder(cb_run_ctl *ctl, double stall_s, char *err, size_t err_len);
+
+/* ---- one run spread over several processes ----
+ * Every process calls cb_run with the same configuration (the endpoints may
+ * differ: each its own way to the same members) and its own dist. All
+ * n_agents agents exist in every process (same host ids, so the
+ * controller's lookups by host id work), but each process runs only those
+ * whose local[i] is set. The owner alone resets the keyspace, writes the
+ * spec, runs the controller(s), writes the timeline, checks the keyspace and
+ * gets the result: it gathers every process's agents (times relative to each
+ * process's barrier exit, which is its t0, moved onto the owner's clock by
+ * clock_offset), counters, request stats,
+ * timeline lines and first error, after the run. The hooks are collectives:
+ * every process calls each the same number of times in the same order (the
+ * run's end is decided on the sum of everyone's progress, so all leave the
+ * wait together). Faults (cfg.ctl) are not supported with dist.
+ * What a sum of per-process figures cannot give exactly: app_bytes,
+ * app_bytes_rule and app_bytes_first_end (the sizes logged up to a moment)
+ * are sums of each process's count at its own last event of that kind
+ * (rule change, txn, completion); app_bytes_quiescent is exact. */
+typedef struct cb_run_dist {
+    bool owner;
+    const unsigned char *local;       /* n_agents flags: 1 = this process runs agent i */
+    void *ud;
+    /* Every process returns from it together (e.g. MPI_Barrier); t0 is taken right after. 0 or -1. */
+    int (*barrier)(void *ud);
+    /* out[k] = the sum over processes of in[k], k < n, in every process. 0 or -1. */
+    int (*sum)(void *ud, const double *in, double *out, int n);
+    /* Every process's block (NUL-terminated text) to the owner, in process
+     * order: *blocks (malloc'd array of malloc'd strings, n_blocks) on the
+     * owner, NULL elsewhere. 0 or -1. */
+    int (*gather)(void *ud, const char *block, char ***blocks, int *n_blocks);
+    /* Owner, may be NULL (one clock): process k's CLOCK_MONOTONIC minus the
+     * owner's, as estimated at the last barrier; puts the others' times on
+     * the owner's clock. */
+    double (*clock_offset)(void *ud, int process);
+} cb_run_dist;
 
 /* ---- the registry of modes (sim/cb/cb_modes.c) ---- */
 

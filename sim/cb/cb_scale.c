@@ -21,7 +21,7 @@ typedef struct scale_state {
     pthread_mutex_t init_mu;
     pthread_cond_t init_cv;
     int init_active, init_max;
-    double t_put;              /* when the change was sent */
+    double t_put;              /* when the change was sent (0 with dist: seen[] are then arrival times) */
     double *seen;              /* per agent: seconds from t_put, -1 until seen */
     char target_key[CB_KEY_MAX];
 } scale_state;
@@ -146,6 +146,30 @@ static bool wait_count(cb_ctx *x, const int *counter, int want, double timeout_s
     }
 }
 
+/* With dist: whether every process got this far (a collective); without:
+ * whether this one did. 0 or -1. */
+static int scale_agree(const cb_scale_config *sc, bool ok, cb_scale_result *res)
+{
+    if (sc->dist && !sc->dist->agree(sc->dist->ud, ok ? 1 : 0)) {
+        if (!res->error[0])
+            snprintf(res->error, sizeof res->error, "another process failed");
+        return -1;
+    }
+    return ok ? 0 : -1;
+}
+
+/* Owner: seen[] of every process (arrival times on their own clocks, -1:
+ * never) into seconds since t_put on the owner's clock, in place. */
+static void scale_fanout_times(const cb_scale_dist *d, double *all, int n, double t_put)
+{
+    for (int k = 0; k < d->processes; k++) {
+        double off = d->clock_offset ? d->clock_offset(d->ud, k) : 0;
+        for (int i = 0; i < n; i++)
+            if (all[k * n + i] >= 0)
+                all[k * n + i] = all[k * n + i] - off - t_put;
+    }
+}
+
 int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
 {
     int rc = -1;
@@ -191,18 +215,25 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     }
     for (int i = 0; i < n; i++)
         s.seen[i] = -1;
+    {
+        char hid[CB_HOST_ID_LEN + 1];   /* the changed peer: peer 0, as every process computes it */
+        cb_host_id(cfg.seed, 0, hid);
+        cb_key_peer(s.target_key, x.cladnet, hid);
+    }
 
-    /* the keyspace: spec and n_peers peers, as after a finished run */
+    /* the keyspace: spec and n_peers peers, as after a finished run (the owner's) */
     etcd_client_config cc = {.endpoints = sc->endpoints, .n_endpoints = sc->n_endpoints, .watch_endpoint = -1};
-    if (etcd_client_new(&cc, &admin, &st) != ETCD_OK || cb_reset(admin, &cfg, &st) != ETCD_OK) {
+    bool ok = true;
+    if (sc->dist && !sc->dist->owner)
+        n_peers = 0;
+    else if (etcd_client_new(&cc, &admin, &st) != ETCD_OK || cb_reset(admin, &cfg, &st) != ETCD_OK) {
         snprintf(res->error, sizeof res->error, "etcd: %s", st.message);
-        goto cleanup;
-    }
-    if (cb_write_spec(admin, &cfg, &st) != ETCD_OK) {
+        ok = false;
+    } else if (cb_write_spec(admin, &cfg, &st) != ETCD_OK) {
         snprintf(res->error, sizeof res->error, "spec put: %s", st.message);
-        goto cleanup;
+        ok = false;
     }
-    for (int i = 0; i < n_peers; i++) {
+    for (int i = 0; ok && i < n_peers; i++) {
         cb_host_info h;
         cb_peer p;
         memset(&p, 0, sizeof p);
@@ -227,16 +258,16 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         free(v);
         if (e != ETCD_OK) {
             snprintf(res->error, sizeof res->error, "peer put: %s", st.message);
-            goto cleanup;
+            ok = false;
         }
-        if (i == 0)
-            snprintf(s.target_key, sizeof s.target_key, "%s", key);
     }
+    if (scale_agree(sc, ok, res) != 0)
+        goto cleanup;
 
     double rss0;
     proc_status(&rss0, NULL);
     res->rss_base_mib = rss0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; ok && i < n; i++) {
         if (sc->share_clients && i > 0) {
             clients[i] = clients[0];
         } else {
@@ -244,7 +275,8 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
                                      .watch_endpoint = -1, .request_timeout_ms = cfg.request_timeout_ms};
             if (etcd_client_new(&ac, &clients[i], &st) != ETCD_OK) {
                 snprintf(res->error, sizeof res->error, "client %d: %s", i, st.message);
-                goto cleanup;
+                ok = false;
+                break;
             }
             owns[i] = true;
         }
@@ -255,18 +287,19 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     /* initialise */
     double cpu0 = cpu_s();
     x.t0 = util_now_s();
-    for (int i = 0; i < n; i++)
+    for (int i = 0; ok && i < n; i++)
         if (cb_agent_start(x.agents[i]) != 0) {
             cb_ctx_fail(&x, "could not start agent thread %d", i);
             break;
         }
-    bool held = wait_count(&x, &x.n_tunneling, n, timeout);
+    bool held = ok && wait_count(&x, &x.n_tunneling, n, timeout);
     res->n_held = x.n_tunneling;
-    if (!held) {
+    if (ok && !held)
         snprintf(res->error, sizeof res->error, "%d of %d agents initialised: %s", x.n_tunneling, n,
                  x.error[0] ? x.error : "timeout");
+    /* with dist: every process's agents hold before the change */
+    if (scale_agree(sc, held, res) != 0)
         goto cleanup;
-    }
     res->init_s = x.last_complete - x.t0;
     res->init_cpu_s = cpu_s() - cpu0;
     res->init_requests = requests(clients, n, owns);
@@ -279,13 +312,17 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
     cb_ctx_sleep(&x, 3.0);
     res->hold_cpu_s_per_s = (cpu_s() - h0) / (util_now_s() - w0);
 
-    /* fan-out of one change */
-    {
+    /* fan-out of one change; with dist every process records arrival times
+     * (t_put 0) and the owner puts them on its clock after the gather */
+    double t_put = 0;
+    ok = true;
+    if (!sc->dist || sc->dist->owner) {
         etcd_range_result r = {0};
         if (etcd_range(admin, s.target_key, strlen(s.target_key), NULL, &r, &st) != ETCD_OK || r.n_kvs != 1) {
             snprintf(res->error, sizeof res->error, "target peer get: %s", st.message);
             etcd_range_result_free(&r);
-            goto cleanup;
+            ok = false;
+            goto put_done;
         }
         cb_peer p;
         cb_peer_decode(r.kvs[0].value, r.kvs[0].value_len, &p, NULL, 0);
@@ -293,24 +330,43 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         snprintf(p.host_name, sizeof p.host_name, "%s", FANOUT_MARK);
         size_t len;
         char *v = cb_peer_encode(&p, &len);
-        s.t_put = util_now_s();
+        t_put = util_now_s();
+        if (!sc->dist)
+            s.t_put = t_put;
         etcd_code e = v ? etcd_put(admin, s.target_key, strlen(s.target_key), v, len, NULL, NULL, &st)
                         : ETCD_ERR_NOMEM;
         free(v);
         if (e != ETCD_OK) {
             snprintf(res->error, sizeof res->error, "change put: %s", st.message);
-            goto cleanup;
+            ok = false;
         }
     }
-    wait_count(&x, &x.n_complete, n, 60);
+put_done:
+    if (ok || sc->dist)   /* the others wait out the same 60 s when the owner's put failed */
+        wait_count(&x, &x.n_complete, n, 60);
+    int total = sc->dist ? n * sc->dist->processes : n;
+    double *v = malloc((size_t)total * sizeof *v), *mine = malloc((size_t)n * sizeof *mine);
     pthread_mutex_lock(&x.mu);
-    res->n_seen = x.n_complete;
-    double *v = malloc((size_t)n * sizeof *v);
-    int k = 0;
-    for (int i = 0; v && i < n; i++)
-        if (s.seen[i] >= 0)
-            v[k++] = s.seen[i];
+    for (int i = 0; mine && i < n; i++)
+        mine[i] = s.seen[i];
     pthread_mutex_unlock(&x.mu);
+    if (sc->dist) {
+        /* a collective: every process takes part, even one out of memory
+         * (then its agents' own array, which a late arrival may still change) */
+        if (sc->dist->gather(sc->dist->ud, mine ? mine : s.seen, n, v) != 0)
+            ok = false;
+        if (sc->dist->owner && v)
+            scale_fanout_times(sc->dist, v, n, t_put);
+    } else if (v && mine) {
+        memcpy(v, mine, (size_t)n * sizeof *v);
+    }
+    free(mine);
+    int k = 0;
+    res->n_agents = total;
+    for (int i = 0; v && i < total; i++)
+        if (v[i] >= 0)
+            v[k++] = v[i];
+    res->n_seen = k;
     if (v && k > 0) {
         util_sort_doubles(v, (size_t)k);
         res->fanout_p50_s = cb_percentile(v, (size_t)k, 0.5);
@@ -318,9 +374,11 @@ int cb_scale_hold(const cb_scale_config *sc, cb_scale_result *res)
         res->fanout_max_s = v[k - 1];
     }
     free(v);
-    if (res->n_seen < n)
-        snprintf(res->error, sizeof res->error, "only %d of %d agents saw the change within 60 s", res->n_seen, n);
-    else
+    if (sc->dist && !sc->dist->owner)
+        rc = ok ? 0 : -1;   /* the owner judges the fan-out */
+    else if (ok && res->n_seen < total)
+        snprintf(res->error, sizeof res->error, "only %d of %d agents saw the change within 60 s", res->n_seen, total);
+    else if (ok)
         rc = 0;
 
 cleanup:

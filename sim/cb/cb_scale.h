@@ -15,6 +15,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The same measurement with the held agents spread over several processes
+ * (bench/mpi's cb-scale-mpi: K ranks x n_agents each). Every process calls
+ * cb_scale_hold with the same configuration and its own dist; the owner alone
+ * writes the keyspace and the change, and gets the fan-out over every
+ * process's agents (its other figures are its own process's). The hooks are
+ * collectives, called the same number of times everywhere. */
+typedef struct cb_scale_dist {
+    bool owner;
+    int processes;
+    void *ud;
+    /* 1 when ok is 1 in every process, else 0 (e.g. MPI_Allreduce MIN). */
+    int (*agree)(void *ud, int ok);
+    /* n values of every process to the owner's all[processes * n], process order. 0 or -1. */
+    int (*gather)(void *ud, const double *v, int n, double *all);
+    /* Owner: process k's CLOCK_MONOTONIC minus the owner's, estimated at the last agree. */
+    double (*clock_offset)(void *ud, int process);
+} cb_scale_dist;
+
 typedef struct cb_scale_config {
     const char *const *endpoints;
     size_t n_endpoints;
@@ -26,6 +44,7 @@ typedef struct cb_scale_config {
     double timeout_s;          /* per phase; 0 -> 300 */
     uint64_t seed;
     volatile int *stop;
+    const cb_scale_dist *dist;   /* NULL: one process, as always */
 } cb_scale_config;
 
 typedef struct cb_scale_result {

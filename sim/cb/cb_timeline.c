@@ -144,6 +144,16 @@ static int by_time(const void *a, const void *b)
     return (x->t_s > y->t_s) - (x->t_s < y->t_s);
 }
 
+void cb_timeline_each(cb_timeline *tl, cb_timeline_fn fn, void *ud)
+{
+    if (!tl)
+        return;
+    pthread_mutex_lock(&tl->mu);
+    for (size_t i = 0; i < tl->n; i++)
+        fn(tl->e[i].agent, tl->e[i].region, tl->e[i].ev, tl->e[i].t_s, ud);
+    pthread_mutex_unlock(&tl->mu);
+}
+
 int cb_timeline_write(cb_timeline *tl, const char *path)
 {
     int rc = -1;

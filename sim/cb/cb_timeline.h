@@ -23,6 +23,10 @@ size_t cb_timeline_count(cb_timeline *tl);
 /* One JSONL line (with '\n') into buf; returns its length, or -1 when it does not fit. */
 int cb_timeline_encode(char *buf, size_t cap, const char *agent, const char *region, cb_event ev,
                        double t_s);
+/* Calls fn for every entry, in insertion order (t_s since the run's start);
+ * fn must not call back into tl. */
+typedef void (*cb_timeline_fn)(const char *agent, const char *region, cb_event ev, double t_s, void *ud);
+void cb_timeline_each(cb_timeline *tl, cb_timeline_fn fn, void *ud);
 /* Writes every line, sorted by time. 0 on success, -1 (errno set) otherwise. */
 int cb_timeline_write(cb_timeline *tl, const char *path);
 

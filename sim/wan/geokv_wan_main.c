@@ -22,7 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: geokv-wan --topology FILE --member NAME=CLIENT_PORT[,PEER_PORT] ... [options]\n"
         "\n"
-        "Rootless geo-WAN emulator: listens on 127.0.0.1 only and forwards, with\n"
+        "Rootless geo-WAN emulator: listens on 127.0.0.1 (client links: --listen) and forwards, with\n"
         "each link's one-way delay (RTT/2) per direction:\n"
         "  c:<region>:<member>  one port per (region, etcd member) -> member's client port\n"
         "  c:direct:<member>    zero delay -> member's client port\n"
@@ -48,6 +48,8 @@ static void usage(FILE *f)
         "                         US a fixed window, off always sleeps; at most 10%% of a CPU\n"
         "  --seed N               jitter seed, default 1\n"
         "  --ctl PATH             control socket path (default: a new private temp dir)\n"
+        "  --listen ADDR          client links listen on IPv4 ADDR instead of 127.0.0.1, so\n"
+        "                         clients on other hosts reach them (peer listeners stay local)\n"
         "  -h, --help             this text\n"
         "      --version          program, version and git describe of the build\n"
         "\n"
@@ -78,13 +80,15 @@ int main(int argc, char **argv)
         { "jitter-ms", required_argument, 0, 'j' }, { "spike-ms", required_argument, 0, 'k' },
         { "spike-prob", required_argument, 0, 'p' }, { "bandwidth-mbps", required_argument, 0, 'b' },
         { "no-handshake-rtt", no_argument, 0, 'H' }, { "seed", required_argument, 0, 'S' },
-        { "ctl", required_argument, 0, 'c' }, { "spin-us", required_argument, 0, 'U' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+        { "ctl", required_argument, 0, 'c' }, { "spin-us", required_argument, 0, 'U' },
+        { "listen", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int o;
     char *end;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
         case 't': topo_path = optarg; break;
         case 'c': ctl_path = optarg; break;
+        case 'L': cfg.listen_addr = optarg; break;
         case 'H': cfg.no_handshake_rtt = true; break;
         case 'U':
             if (wan_spin_parse(optarg, &cfg.spin_us) < 0) {

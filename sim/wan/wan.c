@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +118,17 @@ static wan_link *link_new(wan *w, const char *name, wan_link_kind kind, int targ
     return l;
 }
 
-static wan_listener *listener_new(wan *w, int target_port, char *err, size_t errlen)
+/* addr: an IPv4 address, NULL or "" for 127.0.0.1. */
+static wan_listener *listener_new(wan *w, int target_port, const char *addr, char *err, size_t errlen)
 {
     wan_listener *l = NULL;
     int fd = -1;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t sl = sizeof sa;
+    if (addr && *addr && inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "wan: listen address '%s' is not an IPv4 address", addr);
+        return NULL;
+    }
     if (w->n_lsts == w->cap_lsts) {
         int cap = w->cap_lsts ? 2 * w->cap_lsts : 64;
         wan_listener **a = realloc(w->lsts, (size_t)cap * sizeof *a);
@@ -134,11 +140,13 @@ static wan_listener *listener_new(wan *w, int target_port, char *err, size_t err
     l = calloc(1, sizeof *l);
     if (!l)
         goto nomem;
-    /* 127.0.0.1 only: the emulator must never listen outside loopback */
+    /* loopback unless the caller named another address: the emulator is
+     * reachable from outside this host only when asked (--listen) */
     fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1024) < 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
-        snprintf(err, errlen, "wan: listen on 127.0.0.1: %s (out of ports or file descriptors?)", strerror(errno));
+        snprintf(err, errlen, "wan: listen on %s: %s (out of ports or file descriptors?)",
+                 addr && *addr ? addr : "127.0.0.1", strerror(errno));
         goto fail;
     }
     l->fd = fd;
@@ -174,7 +182,7 @@ int wan_add_link(wan *w, const char *name, int target_port, double rtt_ms, int s
             snprintf(err, errlen, "wan_add_link: duplicate link name \"%s\"", name);
             goto cleanup;
         }
-    wan_listener *lst = listener_new(w, target_port, err, errlen);
+    wan_listener *lst = listener_new(w, target_port, w->cfg.listen_addr, err, errlen);
     if (!lst)
         goto cleanup;
     wan_link *l = link_new(w, name, WAN_LINK_CLIENT, target_port, rtt_ms, src_region, dst_region);
@@ -213,7 +221,7 @@ int wan_add_peer_member(wan *w, int member, const char *member_name, int target_
         snprintf(err, errlen, "wan_add_peer_member: member %d added twice", member);
         goto cleanup;
     }
-    wan_listener *lst = listener_new(w, target_port, err, errlen);
+    wan_listener *lst = listener_new(w, target_port, NULL, err, errlen);
     if (!lst)
         goto cleanup;
     lst->member = member;

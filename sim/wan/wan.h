@@ -1,6 +1,8 @@
 /* wan.h: a rootless user-space geo-WAN emulator.
  *
- * A set of TCP forwarding links on 127.0.0.1. Each link listens on its own
+ * A set of TCP forwarding links on 127.0.0.1 (client links: on
+ * wan_config.listen_addr when one is given, so processes on other hosts
+ * reach them). Each link listens on its own
  * port, forwards every accepted connection to a target port on 127.0.0.1, and
  * delays each direction by the link's one-way delay (RTT / 2), with optional
  * jitter and bandwidth cap. One event-loop thread (epoll + one timerfd on
@@ -96,6 +98,9 @@ typedef struct wan_config {
                                    release: 0 automatic (follows the measured timer wake-up
                                    latency), > 0 fixed microseconds, < 0 never (sleep on the
                                    timer to the deadline); see sim/wan/wan_spin.h */
+    const char *listen_addr;    /* IPv4 address the client links listen on (kept: must outlive
+                                   the emulator); NULL or "": 127.0.0.1.
+                                   Peer listeners stay on loopback (the members are local). */
 } wan_config;
 
 typedef enum wan_link_kind { WAN_LINK_CLIENT = 0, WAN_LINK_PEER, WAN_LINK_PEER_DEFAULT } wan_link_kind;
@@ -108,7 +113,7 @@ void wan_free(wan *w);
 /* Region names for the counters (index -> id); optional. */
 int wan_set_regions(wan *w, int n, const char *const *ids);
 
-/* A client-style link: listen on 127.0.0.1:<ephemeral>, forward to
+/* A client-style link: listen on 127.0.0.1:<ephemeral> (listen_addr), forward to
  * 127.0.0.1:target_port at rtt_ms (before rtt_scale). src/dst regions are
  * indices for egress accounting (-1: unknown). Returns the link id >= 0, or -1. */
 int wan_add_link(wan *w, const char *name, int target_port, double rtt_ms,
