@@ -27,6 +27,7 @@
 #include "sim/rig/etcd_rig.h"
 #include "sim/etcd/prom.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_list.h"
 
 #define HIST_BUCKETS 1400          /* ~2 % wide log buckets from 1 ns to ~10^12 ns */
 #define HIST_BASE 1.02
@@ -391,6 +392,10 @@ int main(int argc, char **argv)
         }
         case 'c': {
             char *list[8];
+            if (util_list_has_empty(optarg, ',')) {
+                fprintf(stderr, "etcd-bench-client: --clients: empty item in '%s' (a comma at an end or two in a row)\n", optarg);
+                return 2;
+            }
             cf.n_clients = split(optarg, list, 8);
             for (int i = 0; i < cf.n_clients; i++)
                 cf.clients[i] = atoi(list[i]);
@@ -399,6 +404,11 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if ((eps_arg && util_list_has_empty(eps_arg, ',')) || (met_arg && util_list_has_empty(met_arg, ','))) {
+        fprintf(stderr, "etcd-bench-client: --endpoints/--metrics: empty item in '%s' (a comma at an end or two in a row)\n",
+                eps_arg && util_list_has_empty(eps_arg, ',') ? eps_arg : met_arg);
+        return 2;
     }
     if (cf.members < 1 || cf.members > ETCD_RIG_MAX_MEMBERS || cf.duration_ms <= 0 || cf.n_clients < 1) {
         usage(stderr);

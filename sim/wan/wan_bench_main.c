@@ -43,6 +43,7 @@
 #include "sim/wan/wan_spin.h"
 #include "sim/wan/wan_internal.h"
 #include "sim/util/util_stats.h"
+#include "sim/util/util_list.h"
 
 #define MAX_CONNS 16
 #define MAX_SAMPLES 16384
@@ -395,6 +396,8 @@ static void usage(FILE *f)
 static int parse_list(const char *s, double *out, int max)
 {
     int n = 0;
+    if (util_list_has_empty(s, ','))
+        return -1;   /* strtok would skip the empty item */
     char *copy = strdup(s), *save = NULL;
     for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) {
         char *end;
