@@ -80,7 +80,7 @@ static int parse_time(const char *s, double *out)
         *out = v * 60.0;
     else
         return -1;
-    return 0;
+    return isfinite(*out) ? 0 : -1;   /* "1e308m" overflows to inf */
 }
 
 static int copy_name(pctx *c, char *dst, const char *src, const char *field)
@@ -334,6 +334,11 @@ int fault_plan_check(const fault_plan *p, const fault_resolver *r, char *err, si
         const fault_action *a = &p->a[i];
         char what[160];
         fault_action_format(a, what, sizeof what);
+        if (r->horizon_s > 0 && !(a->t_s < r->horizon_s)) {
+            snprintf(err, err_len, "fault %d (%s): at %gs, not before the run's timeout of %gs, so it would never "
+                     "fire (move it earlier or raise --timeout)", a->fault + 1, what, a->t_s, r->horizon_s);
+            return -1;
+        }
         switch (a->verb) {
         case FAULT_KILL:
         case FAULT_PARTITION:
