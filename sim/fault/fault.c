@@ -1,6 +1,7 @@
 /* fault.c: fault spec parser and timed scheduler (see fault.h). */
 #include "sim/fault/fault.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_err.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ static int perr(pctx *c, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(c->err, c->err_len, "fault %d \"%.80s\": %s", c->fault, c->text, what);
+    util_one_line(c->err);   /* the spec's own text may hold a newline */
     return -1;
 }
 
