@@ -111,11 +111,12 @@ static int head_parse(etcd_http_resp *rp, const char *p, size_t n)
             rp->pos += (size_t)(nl + 1 - p);
             break;
         }
-        /* A field line is name ':' value (or a folded continuation starting
-         * with a blank); NUL is never allowed. A line that is neither would
-         * be skipped here while another reader refuses the response or reads
-         * it differently (a NUL ends a C string): refuse it. */
-        if (memchr(line, '\0', ll) || (line[0] != ' ' && line[0] != '\t' && !memchr(line, ':', ll)))
+        /* A field line is name ':' value, without NUL. Anything else is
+         * refused rather than skipped: a line without a colon, a NUL (it ends
+         * a C string: another reader sees a different head) and a folded
+         * continuation (a blank first; obsolete, never sent by etcd, and
+         * not unfolded here, so a folded Content-Length would be misread). */
+        if (line[0] == ' ' || line[0] == '\t' || !memchr(line, ':', ll) || memchr(line, '\0', ll))
             return -1;
         /* only three names matter; the first letter rules out the rest */
         switch (line[0] | 0x20) {

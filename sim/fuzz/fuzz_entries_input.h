@@ -11,10 +11,10 @@
  *                     input-chosen points or byte by byte; it never reads
  *                     past the bytes it was given (exact-size buffers, ASan);
  *                     a Content-Length body has exactly that length.
- *                     Differential (byte 0 bit 0): the same bytes are served
- *                     to libcurl over loopback TCP (no thread: see
- *                     fz_http_curl); when both readers accept a response they
- *                     must agree on the status and the body.
+ *                     Differential (byte 0 bit 0): a response the built-in
+ *                     reader accepts is served to libcurl over loopback TCP
+ *                     (no thread: see fz_http_curl); when libcurl accepts it
+ *                     too, both give the same status and body.
  *   fuzz_fault_entry  the fault-spec parser (sim/fault/fault.c): an accepted
  *                     plan is sorted by time, every time finite and >= 0, a
  *                     second step after its first, names within the
@@ -199,6 +199,7 @@ static inline int fz_http_curl(const uint8_t *data, size_t n, long *status, fz_b
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fz_curl_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (getenv("FZ_CURL_VERBOSE")) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
@@ -249,11 +250,14 @@ static inline void fuzz_http_entry(const uint8_t *data, size_t size)
             FUZZ_CHECK(whole.body.len == (size_t)whole.content_length, "Content-Length %lld, body of %zu bytes",
                        whole.content_length, whole.body.len);
     }
-    if (diff) {
+    /* libcurl only reads what the built-in reader accepted: the comparison is
+     * defined there, and libcurl 7.88.1 itself has a heap-use-after-free on
+     * some malformed heads (regress/http/libcurl-7.88-use-after-free). */
+    if (diff && whole.rc == 1) {
         long cstatus = 0;
         fz_buf cbody = { 0 };
         int crc = fz_http_curl(d, n, &cstatus, &cbody);
-        if (crc == 0 && whole.rc == 1) {
+        if (crc == 0) {
             FUZZ_CHECK(cstatus == whole.status, "libcurl read status %ld, the built-in reader %ld", cstatus,
                        whole.status);
             FUZZ_CHECK(fz_equal(&cbody, &whole.body), "libcurl read a body of %zu bytes, the built-in reader %zu",
