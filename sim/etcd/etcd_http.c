@@ -46,6 +46,20 @@ static bool header_is(const char *line, size_t ll, const char *name, size_t nl)
 #define HEAD_MAX 65536
 #define CHUNK_LINE_MAX 1024
 
+/* Whether a head line (ll bytes before its LF) holds a control character
+ * other than HTAB, or a CR before its end: RFC 9112 allows neither, and
+ * readers disagree on them (libcurl ends the head at a line that starts with
+ * a bare CR; a NUL ends a C string). */
+static bool has_ctl(const char *line, size_t ll)
+{
+    if (ll && line[ll - 1] == '\r')
+        ll--;
+    for (size_t i = 0; i < ll; i++)
+        if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
+            return true;
+    return false;
+}
+
 /* "HTTP/1.x SSS" then a space (and a reason) or the line's end; ll excludes
  * the LF. The status, or -1. */
 static long status_of(const char *p, size_t ll)
@@ -96,7 +110,7 @@ static int head_parse(etcd_http_resp *rp, const char *p, size_t n)
     /* the status from the status line itself, digits only (strtol would skip
      * blanks, a sign, even a line end) */
     long status = status_of(p, (size_t)(nl - p));
-    if (status < 100 || memchr(p, '\0', (size_t)(nl - p)))
+    if (status < 100 || has_ctl(p, (size_t)(nl - p)))
         return -1;
     long long content_length = -1;
     bool chunked = false, close_after = false;
@@ -111,12 +125,12 @@ static int head_parse(etcd_http_resp *rp, const char *p, size_t n)
             rp->pos += (size_t)(nl + 1 - p);
             break;
         }
-        /* A field line is name ':' value, without NUL. Anything else is
-         * refused rather than skipped: a line without a colon, a NUL (it ends
-         * a C string: another reader sees a different head) and a folded
-         * continuation (a blank first; obsolete, never sent by etcd, and
-         * not unfolded here, so a folded Content-Length would be misread). */
-        if (line[0] == ' ' || line[0] == '\t' || !memchr(line, ':', ll) || memchr(line, '\0', ll))
+        /* A field line is name ':' value, without control characters.
+         * Anything else is refused rather than skipped: a line without a
+         * colon, a control character (has_ctl) and a folded continuation (a
+         * blank first; obsolete, never sent by etcd, and not unfolded here,
+         * so a folded Content-Length would be misread). */
+        if (line[0] == ' ' || line[0] == '\t' || !memchr(line, ':', ll) || has_ctl(line, ll))
             return -1;
         /* only three names matter; the first letter rules out the rest */
         switch (line[0] | 0x20) {

@@ -154,6 +154,10 @@ static void test_malformed(void **state)
         /* a header line without a colon (libcurl refuses it too), a folded one */
         "HTTP/1.1 200 OK\r\nContent-Length 3\r\n\r\nabc",
         "HTTP/1.1 200 OK\r\nContent-Length:\r\n 2\r\n\r\nok",
+        /* a bare CR inside a head line (libcurl ends the head there) */
+        "HTTP/1.1 200 OK\r\n\rx: y\r\n\r\nok",
+        "HTTP/1.1 200 O\rK\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nX: \x01\r\n\r\nok",
         /* chunk sizes: hex digits only, at most 64 bits */
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x3\r\nabc\r\n0\r\n\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n",
