@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/util/util_err.h"
+#include "sim/util/util_list.h"
 
 const bench_fac_def bench_fac_defs[BENCH_FAC_K] = {
     {"region", "controller region", {"seoul", "useast1"}, {"Seoul", "us-east-1"},
@@ -59,6 +60,10 @@ int bench_fac_mask_parse(const char *s, unsigned *mask, char *err, size_t err_le
     unsigned m = 0;
     if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
         util_seterr(err, err_len, "--factors: expected a comma-separated list of region, start, cost, lock");
+        return -1;
+    }
+    if (util_list_has_empty(s, ',')) {
+        util_seterr(err, err_len, "--factors: empty item in '%s' (a comma at an end or two in a row)", s);
         return -1;
     }
     snprintf(buf, sizeof buf, "%s", s);

@@ -83,7 +83,7 @@ void bench_fault_usage(FILE *f)
             "  same fresh cluster; records get fault_baseline_setup_s and fault_inflation_s.\n");
 }
 
-int bench_fault_prepare(const char *spec, const topology *t, int min_n, bool no_wan, bench_fault **out,
+int bench_fault_prepare(const char *spec, const topology *t, int min_n, bool no_wan, double timeout_s, bench_fault **out,
                         char *err, size_t err_len)
 {
     char e[256];
@@ -96,7 +96,8 @@ int bench_fault_prepare(const char *spec, const topology *t, int min_n, bool no_
     snprintf(f->spec, sizeof f->spec, "%s", spec);
     f->topo = t;
     f->no_wan = no_wan;
-    fault_resolver r = {.member = resolve_member, .region = resolve_region, .ud = (void *)t, .n_agents = min_n};
+    fault_resolver r = {.member = resolve_member, .region = resolve_region, .ud = (void *)t, .n_agents = min_n,
+                        .horizon_s = timeout_s};
     if (fault_parse(spec, &f->plan, e, sizeof e) != 0 || fault_plan_check(&f->plan, &r, e, sizeof e) != 0) {
         snprintf(err, err_len, "--fault: %s", e);
         free(f);

@@ -33,8 +33,10 @@
 typedef struct bench_fault bench_fault;
 
 /* Parses and checks the spec against the topology (member and region names)
- * and the sweep's smallest N (agent indices). err: one line naming the field. */
-int bench_fault_prepare(const char *spec, const topology *t, int min_n, bool no_wan, bench_fault **out,
+ * and the sweep's smallest N (agent indices); every action must come before
+ * timeout_s (the run's --timeout), else it would never fire. err: one line
+ * naming the field. */
+int bench_fault_prepare(const char *spec, const topology *t, int min_n, bool no_wan, double timeout_s, bench_fault **out,
                         char *err, size_t err_len);
 
 /* Before the run's metrics snapshot: the baseline run, cb_reset, then arms

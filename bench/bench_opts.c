@@ -17,6 +17,7 @@
 #include "sim/cb/cb_run.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/util/util_err.h"
+#include "sim/util/util_list.h"
 #include "sim/wan/wan_spin.h"
 
 const char *const bench_member_names[3] = { "Seoul-AWS", "Seoul-GCP", "Singapore" };
@@ -120,6 +121,10 @@ int bench_parse_n_list(const char *s, int n[BENCH_MAX_N], size_t *n_n, char *err
         util_seterr(err, err_len, "--n: expected a comma-separated list of agent counts, e.g. --n 10,20,30");
         return -1;
     }
+    if (util_list_has_empty(s, ',')) {
+        util_seterr(err, err_len, "--n: empty item in '%s' (a comma at an end or two in a row)", s);
+        return -1;
+    }
     snprintf(buf, sizeof buf, "%s", s);
     *n_n = 0;
     for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
@@ -171,6 +176,10 @@ static int parse_modes(const char *s, const char *const *valid, bench_opts *o, c
     join_names(valid, names, sizeof names);
     if (s == NULL || *s == '\0' || strlen(s) >= sizeof buf) {
         util_seterr(err, err_len, "--modes: expected a comma-separated list of modes (%s)", names);
+        return -1;
+    }
+    if (util_list_has_empty(s, ',')) {
+        util_seterr(err, err_len, "--modes: empty item in '%s' (a comma at an end or two in a row)", s);
         return -1;
     }
     snprintf(buf, sizeof buf, "%s", s);

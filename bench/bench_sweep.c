@@ -1037,7 +1037,7 @@ int bench_sweep_main_dist(int argc, char **argv, bench_dist *dist)
         int min_n = s.o.n_n ? s.o.n[0] : 0;   /* a redeployed agent must exist in every run */
         for (size_t i = 0; i < s.o.n_n; i++)
             min_n = s.o.n[i] < min_n ? s.o.n[i] : min_n;
-        if (bench_fault_prepare(s.o.fault, s.topo, min_n, s.o.no_wan, &s.fault, err, sizeof err) != 0) {
+        if (bench_fault_prepare(s.o.fault, s.topo, min_n, s.o.no_wan, s.o.timeout_s, &s.fault, err, sizeof err) != 0) {
             fprintf(stderr, "geokv-bench: %s\n", err);
             goto cleanup;
         }

@@ -253,7 +253,13 @@ json_t *groupfit_json(const groupfit *gf)
         }
         for (int k = 0; k < FIT_KIND_COUNT; k++) {
             if (g->ok[k]) {
-                json_object_set_new(fits, fit_kind_name((fit_kind)k), fit_result_json(&g->fits[k], 1));
+                json_t *fj = fit_result_json(&g->fits[k], 1);
+                if (!fit_ranked(&g->fits[k])) {
+                    char why[256];
+                    fit_unranked_why(&g->fits[k], why, sizeof why);
+                    json_object_set_new(fj, "not_ranked", json_string(why));
+                }
+                json_object_set_new(fits, fit_kind_name((fit_kind)k), fj);
             } else {
                 json_t *e = json_object();
                 json_object_set_new(e, "error", json_string(g->why[k]));

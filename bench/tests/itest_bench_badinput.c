@@ -58,6 +58,8 @@ static const bad_case cases[] = {
     {{"--n", "0", "--dry-run"}, NULL, "--n: '0'"},
     {{"--n", "4,x", "--dry-run"}, NULL, "--n: 'x'"},
     {{"--n", "2000", "--dry-run"}, NULL, "--n: '2000'"},
+    {{"--n", "10,,20", "--dry-run"}, NULL, "--n: empty item in '10,,20'"},
+    {{"--modes", "after,,before", "--dry-run"}, NULL, "--modes: empty item"},
     {{"--reps", "0", "--dry-run"}, NULL, "--reps"},
     {{"--rtt-scale", "-1", "--dry-run"}, NULL, "--rtt-scale"},
     {{"--seed", "x", "--dry-run"}, NULL, "--seed"},
@@ -80,6 +82,8 @@ static const bad_case cases[] = {
     {{"--fault", "spike:aws-us-east-1>a-sel@1", "--dry-run"}, NULL, "REGION>MEMBER+DELAY"},
     {{"--fault", "partition:sin@1", "--no-wan", "--dry-run"}, NULL, "partition needs the WAN emulator"},
     {{"--fault", "session-ttl:0.5s", "--dry-run"}, NULL, "session TTL"},
+    {{"--fault", "kill:sin@99999999999999s", "--dry-run"}, NULL, "not before the run's timeout of 600s"},
+    {{"--fault", "kill:sin@5s,restart@2m", "--timeout", "90s", "--dry-run"}, NULL, "timeout of 90s"},
     /* topology files */
     {{"--topology", "/nonexistent/topo.json", "--dry-run"}, NULL, "cannot open topology file"},
     {{"--controller-region", "mars", "--dry-run"}, NULL, "--controller-region: region \"mars\""},

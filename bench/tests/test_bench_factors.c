@@ -104,6 +104,8 @@ static void test_errors(void **state)
     expect_error("unknown factor 'speed'", 2, "--factors", "speed");
     expect_error("'cost' is listed twice", 2, "--factors", "cost,lock,cost");
     expect_error("--factors", 2, "--factors", ",");
+    expect_error("--factors: empty item in 'cost,,lock'", 2, "--factors", "cost,,lock");
+    expect_error("--n: empty item", 2, "--n", "10,20,");
     expect_error("--n: '0'", 2, "--n", "0");
     expect_error("--n: 20 is listed twice", 2, "--n", "20,20");
     expect_error("--n: '2.5'", 2, "--n", "2.5");

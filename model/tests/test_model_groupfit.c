@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model/compare.h"
+#include "model/fit_table.h"
 #include "model/groupfit.h"
 
 /* y = 2 x^2 + 1 for g=a, y = x^2 + x for g=b, exact; one bad row; one row
@@ -102,11 +103,63 @@ static void test_compare_rate_of_change(void **state)
     json_decref(j);
 }
 
+/* Three values of N, one repetition each: the quadratic (3 coefficients)
+ * passes through every point (SSE ~ 1e-20, BIC -> -inf). It must not be
+ * ranked, and the report must say why; the models with residual degrees of
+ * freedom are ranked among themselves. */
+static void test_exact_fit_is_not_ranked(void **state)
+{
+    (void)state;
+    static const char *text = "n,setup_s\n10,21\n30,61.7\n50,137.2\n";
+    csv_table t;
+    char err[256];
+    assert_int_equal(csv_parse(text, strlen(text), &t, err, sizeof err), 0);
+    groupfit gf;
+    assert_int_equal(groupfit_build(&t, "n", "setup_s", NULL, NULL, NULL, &gf, err, sizeof err), 0);
+    const gf_group *g = &gf.g[0];
+    assert_true(g->ok[FIT_QUADRATIC]);
+    assert_true(g->fits[FIT_QUADRATIC].sse < 1e-6);
+    assert_false(fit_ranked(&g->fits[FIT_QUADRATIC]));
+    assert_true(g->ok[FIT_POWER]);
+    assert_true(fit_ranked(&g->fits[FIT_POWER]));
+    int best = fit_best_index(g->fits, g->ok, FIT_KIND_COUNT, 'b');
+    assert_true(best >= 0);
+    assert_int_not_equal(best, FIT_QUADRATIC);
+    assert_true(g->fits[best].n > g->fits[best].p);
+
+    for (int markdown = 0; markdown < 2; markdown++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        groupfit_print(f, &gf, 100, markdown);
+        fclose(f);
+        assert_non_null(strstr(buf, "quadratic: not ranked: 3 points for 3 coefficients leave no residual "
+                                    "degrees of freedom"));
+        assert_null(strstr(buf, "best by BIC: quadratic;"));
+        assert_non_null(strstr(buf, "best by BIC: quadratic0;"));
+        free(buf);
+    }
+    json_t *j = groupfit_json(&gf);
+    json_t *gj = json_object_get(json_object_get(j, "groups"), g->name);
+    assert_non_null(gj);
+    const char *bb = json_string_value(json_object_get(gj, "best_by_bic"));
+    assert_non_null(bb);
+    assert_string_not_equal(bb, "quadratic");
+    json_t *q = json_object_get(json_object_get(gj, "fits"), "quadratic");
+    assert_non_null(strstr(json_string_value(json_object_get(q, "not_ranked")), "no residual degrees"));
+    assert_null(json_object_get(json_object_get(json_object_get(gj, "fits"), "power"), "not_ranked"));
+    json_decref(j);
+    groupfit_free(&gf);
+    csv_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_groups_filter_and_exact_fits),
         cmocka_unit_test(test_compare_rate_of_change),
+        cmocka_unit_test(test_exact_fit_is_not_ranked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -945,15 +945,3 @@ int cb_ctx_freeze(cb_ctx *x, etcd_client *c, double stall_s, etcd_session **sess
     cb_fid_mutex_opts(x, *mutex);
     return 0;
 }
-
-double cb_percentile(const double *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    double pos = p * (double)(n - 1);
-    size_t i = (size_t)pos;
-    if (i + 1 >= n)
-        return sorted[n - 1];
-    double f = pos - (double)i;
-    return sorted[i] * (1 - f) + sorted[i + 1] * f;
-}

@@ -340,7 +340,4 @@ uint64_t cb_fid_app_bytes(cb_ctx *x);
 /* Applies the profile's client-mutex options to a new mutex. */
 void cb_fid_mutex_opts(cb_ctx *x, etcd_mutex *m);
 
-/* Percentile of sorted v[n] (linear interpolation), p in [0,1]. */
-double cb_percentile(const double *sorted, size_t n, double p);
-
 #endif

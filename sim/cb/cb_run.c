@@ -675,8 +675,8 @@ static void run_agent_times(run_state *r)
                 if (res->agent_complete_s[i] >= 0)
                     s[k++] = res->agent_complete_s[i];
             util_sort_doubles(s, nc);
-            res->agent_p50_s = cb_percentile(s, nc, 0.5);
-            res->agent_p90_s = cb_percentile(s, nc, 0.9);
+            res->agent_p50_s = util_percentile_sorted(s, nc, 0.5);
+            res->agent_p90_s = util_percentile_sorted(s, nc, 0.9);
             res->agent_max_s = s[nc - 1];
             free(s);
         }

@@ -369,8 +369,8 @@ put_done:
     res->n_seen = k;
     if (v && k > 0) {
         util_sort_doubles(v, (size_t)k);
-        res->fanout_p50_s = cb_percentile(v, (size_t)k, 0.5);
-        res->fanout_p99_s = cb_percentile(v, (size_t)k, 0.99);
+        res->fanout_p50_s = util_percentile_sorted(v, (size_t)k, 0.5);
+        res->fanout_p99_s = util_percentile_sorted(v, (size_t)k, 0.99);
         res->fanout_max_s = v[k - 1];
     }
     free(v);

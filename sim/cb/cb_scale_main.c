@@ -14,6 +14,7 @@
 #include "sim/cb/cb_run.h"
 #include "sim/cb/cb_scale.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
 
 static volatile int g_stop;
@@ -78,6 +79,10 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if (endpoints && util_list_has_empty(endpoints, ',')) {
+        fprintf(stderr, "cb-scale: --endpoints: empty item in '%s' (a comma at an end or two in a row)\n", endpoints);
+        return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);

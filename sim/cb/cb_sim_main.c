@@ -11,6 +11,7 @@
 #include "sim/cb/cb_profile.h"
 #include "sim/cb/cb_run.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
 
 static volatile int g_stop;
@@ -200,6 +201,11 @@ int main(int argc, char **argv)
     }
     if (n < 1 || members < 1 || members > ETCD_RIG_MAX_MEMBERS) {
         fprintf(stderr, "cb-sim: need -n >= 1 and 1 <= --members <= %d\n", ETCD_RIG_MAX_MEMBERS);
+        return 2;
+    }
+    if (util_list_has_empty(modes, ',') || (endpoints && util_list_has_empty(endpoints, ','))) {
+        fprintf(stderr, "cb-sim: --%s: empty item in '%s' %s\n", util_list_has_empty(modes, ',') ? "mode" : "endpoints",
+                util_list_has_empty(modes, ',') ? modes : endpoints, "(a comma at an end or two in a row)");
         return 2;
     }
     /* the profile: --profile, else the built-in ideal (deploy needs one: take it then) */

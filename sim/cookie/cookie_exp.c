@@ -122,9 +122,9 @@ static void derive(const struct cookie_exp_config *cfg, const struct cookie_load
     const struct cookie_load_result *L = &res->load;
     res->hit_ratio = ratio(L->hits, L->requests);
     res->hit_ratio_warm = ratio(L->warm_hits, L->warm_requests);
-    res->p50_ms = cookie_hist_quantile(&L->lat_warm, 0.50) / 1000;
-    res->p99_ms = cookie_hist_quantile(&L->lat_warm, 0.99) / 1000;
-    res->max_ms = (double)L->lat_warm.max_us / 1000;
+    res->p50_ms = util_hist_percentile(&L->lat_warm, 0.50) / 1000;
+    res->p99_ms = util_hist_percentile(&L->lat_warm, 0.99) / 1000;
+    res->max_ms = (double)util_hist_max(&L->lat_warm) / 1000;
     double warm_window = (lc->n_events ? lc->events[0].t_s : cfg->duration_s) - 1.0;
     double warm_miss_rate = warm_window > 0 ? (double)(L->warm_requests - L->warm_hits) / warm_window : 0;
     unsigned n_now = cfg->n_cache;
@@ -149,8 +149,8 @@ static void derive(const struct cookie_exp_config *cfg, const struct cookie_load
                                                                               : 0);
         x->origin_fetches = er->misses;
         x->extra_origin = (double)er->misses - warm_miss_rate * er->window_s;
-        x->p99_1s_ms = cookie_hist_quantile(&er->lat_1s, 0.99) / 1000;
-        x->max_1s_ms = (double)er->lat_1s.max_us / 1000;
+        x->p99_1s_ms = util_hist_percentile(&er->lat_1s, 0.99) / 1000;
+        x->max_1s_ms = (double)util_hist_max(&er->lat_1s) / 1000;
         x->new_slot_share = x->kind == COOKIE_EV_SCALEOUT && n_now - 1 < 16
                                 ? ratio(er->slot_clients[n_now - 1], er->clients_seen)
                                 : NAN;

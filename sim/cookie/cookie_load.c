@@ -217,11 +217,11 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
     res->failovers += c->hdr_failover;
     res->bad_content += bad;
     res->cookie_rejects += c->hdr_rejected;
-    cookie_hist_record(&res->lat_all, lat_us);
+    util_hist_record(&res->lat_all, lat_us);
     if (c->win < 0 && sent_s >= 1.0) {
         res->warm_requests++;
         res->warm_hits += hit;
-        cookie_hist_record(&res->lat_warm, lat_us);
+        util_hist_record(&res->lat_warm, lat_us);
     }
     /* Event windows go by completion time: a request in flight when the
      * event fires meets the changed world (e.g. its server just died). */
@@ -236,7 +236,7 @@ static void complete(struct run *r, struct client *c, CURLcode cc)
         if (!error)
             c->slot_end[win] = c->hdr_slot;
         if (t - r->ev_ns[win] < 1000000000)
-            cookie_hist_record(&er->lat_1s, lat_us);
+            util_hist_record(&er->lat_1s, lat_us);
     }
     if (!error)
         c->last_slot = c->hdr_slot;

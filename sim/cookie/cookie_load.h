@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/cookie/cookie_hist.h"
+#include "sim/util/util_hist.h"
 
 #define COOKIE_LOAD_MAX_WEB 8
 #define COOKIE_LOAD_MAX_EVENTS 4
@@ -75,7 +75,7 @@ struct cookie_event_result {
     uint64_t errors;
     uint64_t requests;
     double window_s;
-    struct cookie_hist lat_1s;/* latency of requests completed in the first second */
+    util_hist lat_1s;         /* latency (us) of requests completed in the first second */
     unsigned slot_clients[16];/* clients per slot at the end of the window */
 };
 
@@ -86,8 +86,8 @@ struct cookie_load_result {
     uint64_t errors_transport, errors_status;   /* curl failed / HTTP status not 200 */
     char first_error[160];                      /* what the first error was */
     uint64_t warm_requests, warm_hits;   /* from t=1s to the first event (or end) */
-    struct cookie_hist lat_all;
-    struct cookie_hist lat_warm;         /* same window as warm_* */
+    util_hist lat_all;                   /* latency of every request, us */
+    util_hist lat_warm;                  /* same window as warm_* */
     unsigned n_events;
     struct cookie_event_result ev[COOKIE_LOAD_MAX_EVENTS];
     double elapsed_s;

@@ -23,6 +23,7 @@
 #include "sim/cookie/cookie_proc.h"
 #include "sim/cookie/cookie_report.h"
 #include "sim/util/util_data.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
 
 static void usage(FILE *f)
@@ -186,6 +187,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
                  e->event2_s <= e->event_s)) {
         fprintf(stderr, "geokv-cookie: need --event-s < --event2-s < --duration\n");
         bad = 1;
+    }
+    if (!bad && (util_list_has_empty(o->strategies, ',') || util_list_has_empty(o->experiments, ','))) {
+        fprintf(stderr, "geokv-cookie: --strategies/--experiments: empty item %s\n", "(a comma at an end or two in a row)");
+        return -1;
     }
     if (bad)
         fprintf(stderr, "geokv-cookie: bad option value (see --help)\n");

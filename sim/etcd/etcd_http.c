@@ -5,6 +5,8 @@
  */
 #include "sim/etcd/etcd_internal.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +40,63 @@ static bool header_is(const char *line, size_t ll, const char *name, size_t nl)
     return ll >= nl && !strncasecmp(line, name, nl);
 }
 
+/* Limits, the same however the bytes arrive (whole or in pieces): a head
+ * longer than HEAD_MAX, a chunk-size line or a trailer line longer than
+ * LINE_MAX is malformed. */
+#define HEAD_MAX 65536
+#define CHUNK_LINE_MAX 1024
+
+/* Whether a head line (ll bytes before its LF) holds a control character
+ * other than HTAB, or a CR before its end: RFC 9112 allows neither, and
+ * readers disagree on them (libcurl ends the head at a line that starts with
+ * a bare CR; a NUL ends a C string). */
+static bool has_ctl(const char *line, size_t ll)
+{
+    if (ll && line[ll - 1] == '\r')
+        ll--;
+    for (size_t i = 0; i < ll; i++)
+        if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
+            return true;
+    return false;
+}
+
+/* "HTTP/1.x SSS" then a space (and a reason) or the line's end; ll excludes
+ * the LF. The status, or -1. */
+static long status_of(const char *p, size_t ll)
+{
+    if (ll < 12 || strncmp(p, "HTTP/1.", 7) || p[7] < '0' || p[7] > '9' || p[8] != ' ')
+        return -1;
+    long v = 0;
+    for (int i = 9; i < 12; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    if (ll > 12 && p[12] != ' ' && p[12] != '\r')
+        return -1;
+    return v;
+}
+
+/* Content-Length's value: optional blanks, digits, optional blanks and CR.
+ * -1 when it is anything else (a sign, a second number, no digits). */
+static long long length_of(const char *v, const char *end)
+{
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    long long n = 0;
+    const char *d = v;
+    for (; v < end && *v >= '0' && *v <= '9'; v++) {
+        if (n > (LLONG_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (*v - '0');
+    }
+    if (v == d)
+        return -1;
+    while (v < end && (*v == ' ' || *v == '\t' || *v == '\r'))
+        v++;
+    return v == end ? n : -1;
+}
+
 /* The status line and headers, once the empty line that ends them has
  * arrived. Returns 1 when parsed (rp->pos past the head), 0 when more bytes
  * are needed, -1 when malformed. One pass of memchr over the lines: the
@@ -47,28 +106,41 @@ static int head_parse(etcd_http_resp *rp, const char *p, size_t n)
 {
     const char *lim = p + n, *nl = find_crlf(p, n);
     if (!nl)
-        return n > 65536 ? -1 : 0;
-    if (n < 12 || strncmp(p, "HTTP/1.", 7))
-        return -1;
-    long status = strtol(p + 9, NULL, 10);
-    if (status < 100 || status > 999)
+        return n > HEAD_MAX ? -1 : 0;
+    /* the status from the status line itself, digits only (strtol would skip
+     * blanks, a sign, even a line end) */
+    long status = status_of(p, (size_t)(nl - p));
+    if (status < 100 || has_ctl(p, (size_t)(nl - p)))
         return -1;
     long long content_length = -1;
     bool chunked = false, close_after = false;
     for (const char *line = nl + 1;;) {
         nl = find_crlf(line, (size_t)(lim - line));
         if (!nl)
-            return n > 65536 ? -1 : 0;
+            return n > HEAD_MAX ? -1 : 0;
+        if ((size_t)(nl + 1 - p) > HEAD_MAX)
+            return -1;
         size_t ll = (size_t)(nl - line);
         if (ll == 1 && line[0] == '\r') {   /* CRLF CRLF: the end of the head */
             rp->pos += (size_t)(nl + 1 - p);
             break;
         }
+        /* A field line is name ':' value, without control characters.
+         * Anything else is refused rather than skipped: a line without a
+         * colon, a control character (has_ctl) and a folded continuation (a
+         * blank first; obsolete, never sent by etcd, and not unfolded here,
+         * so a folded Content-Length would be misread). */
+        if (line[0] == ' ' || line[0] == '\t' || !memchr(line, ':', ll) || has_ctl(line, ll))
+            return -1;
         /* only three names matter; the first letter rules out the rest */
         switch (line[0] | 0x20) {
         case 'c':
-            if (header_is(line, ll, "content-length:", 15))
-                content_length = strtoll(line + 15, NULL, 10);
+            if (header_is(line, ll, "content-length:", 15)) {
+                long long v = length_of(line + 15, nl);
+                if (v < 0 || (content_length >= 0 && v != content_length))
+                    return -1;   /* not a length, or two different ones */
+                content_length = v;
+            }
             else if (header_is(line, ll, "connection:", 11) && memmem(line, ll, "close", 5))
                 close_after = true;
             break;
@@ -130,10 +202,19 @@ int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body)
         case 2: {
             const char *nl = find_crlf(p, n);
             if (!nl)
-                return n > 1024 ? -1 : 0;
-            char *endp;
-            unsigned long long sz = strtoull(p, &endp, 16);
-            if (endp == p)
+                return n > CHUNK_LINE_MAX ? -1 : 0;
+            if ((size_t)(nl - p) > CHUNK_LINE_MAX)
+                return -1;
+            /* hex digits (strtoull would take blanks, a sign, "0x"), then an
+             * extension, blanks or the line's end */
+            unsigned long long sz = 0;
+            const char *endp = p;
+            for (; endp < nl && isxdigit((unsigned char)*endp); endp++) {
+                if (sz >> 60)
+                    return -1;   /* more than 64 bits */
+                sz = sz * 16 + (unsigned)(isdigit((unsigned char)*endp) ? *endp - '0' : (*endp | 0x20) - 'a' + 10);
+            }
+            if (endp == p || (*endp != ';' && *endp != ' ' && *endp != '\t' && *endp != '\r' && *endp != '\n'))
                 return -1;
             rp->pos += (size_t)(nl - p) + 1;
             rp->chunk_left = (size_t)sz;
@@ -170,7 +251,9 @@ int etcd_http_resp_parse(etcd_http_resp *rp, etcd_buf *body)
         case 5: {   /* trailers until an empty line */
             const char *nl = find_crlf(p, n);
             if (!nl)
-                return n > 65536 ? -1 : 0;
+                return n > HEAD_MAX ? -1 : 0;
+            if ((size_t)(nl - p) > HEAD_MAX)
+                return -1;
             bool empty = nl == p || (nl == p + 1 && p[0] == '\r');
             rp->pos += (size_t)(nl - p) + 1;
             if (empty)

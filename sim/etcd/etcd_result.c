@@ -37,10 +37,14 @@ etcd_code etcd_set_status(etcd_status *st, etcd_code code, const char *fmt, ...)
         st->message[0] = '\0';
         return code;
     }
+    /* vsnprintf into the buffer it reads from is undefined (and with glibc
+     * truncates the wrapped message to nothing): format aside, then copy. */
+    char msg[sizeof st->message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(st->message, sizeof st->message, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(st->message, msg, sizeof msg);
     if (!st->message[0])
         snprintf(st->message, sizeof st->message, "%s", etcd_code_name(code));
     return code;

@@ -8,7 +8,9 @@
 #include "sim/etcd/etcd_client.h"
 
 /* Fills st (if not NULL) with code and the formatted message (the code's name
- * when the message comes out empty); returns code. */
+ * when the message comes out empty); returns code. The arguments may include
+ * st->message itself (a message that wraps the previous one): it is formatted
+ * into a separate buffer first. */
 etcd_code etcd_set_status(etcd_status *st, etcd_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

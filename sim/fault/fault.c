@@ -1,6 +1,7 @@
 /* fault.c: fault spec parser and timed scheduler (see fault.h). */
 #include "sim/fault/fault.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_err.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ static int perr(pctx *c, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(c->err, c->err_len, "fault %d \"%.80s\": %s", c->fault, c->text, what);
+    util_one_line(c->err);   /* the spec's own text may hold a newline */
     return -1;
 }
 
@@ -80,7 +82,7 @@ static int parse_time(const char *s, double *out)
         *out = v * 60.0;
     else
         return -1;
-    return 0;
+    return isfinite(*out) ? 0 : -1;   /* "1e308m" overflows to inf */
 }
 
 static int copy_name(pctx *c, char *dst, const char *src, const char *field)
@@ -334,6 +336,11 @@ int fault_plan_check(const fault_plan *p, const fault_resolver *r, char *err, si
         const fault_action *a = &p->a[i];
         char what[160];
         fault_action_format(a, what, sizeof what);
+        if (r->horizon_s > 0 && !(a->t_s < r->horizon_s)) {
+            snprintf(err, err_len, "fault %d (%s): at %gs, not before the run's timeout of %gs, so it would never "
+                     "fire (move it earlier or raise --timeout)", a->fault + 1, what, a->t_s, r->horizon_s);
+            return -1;
+        }
         switch (a->verb) {
         case FAULT_KILL:
         case FAULT_PARTITION:

@@ -76,12 +76,15 @@ void fault_action_format(const fault_action *a, char *buf, size_t len);
 
 /* Checks names with the caller's resolvers (each may be NULL: not checked).
  * A resolver returns >= 0 when the name is known. Also checks that agent
- * indices are below n_agents when n_agents > 0. err names the field. */
+ * indices are below n_agents when n_agents > 0, and, when horizon_s > 0 (the
+ * run's timeout), that every action comes before it: a later one would never
+ * fire. err names the field. */
 typedef struct fault_resolver {
     int (*member)(void *ud, const char *name);
     int (*region)(void *ud, const char *name);
     void *ud;
     int n_agents;
+    double horizon_s;
 } fault_resolver;
 int fault_plan_check(const fault_plan *p, const fault_resolver *r, char *err, size_t err_len);
 

@@ -7,11 +7,15 @@
 #   jdiff     unary responses, with the kind byte (0 range, 1 put, 2 delete, 3 txn)
 #   prom      etcd's /metrics cut into pieces of 40 lines (small seeds fuzz faster)
 #   topology  the shipped topologies and a minimal one
+#   http      raw responses recorded from etcd (header byte 1: libcurl differential on; 7 cut bytes)
+#             and synthetic ones (1xx first, length by close, chunked with extensions and trailers)
+#   fault     the grammar's examples, one per kind
+#   opts      argv of run (byte 0 = 0), calibrate (1) and factors (2), arguments split at NUL
 set -eu
 out=sim/fuzz/corpus
 data=sim/etcd/tests/data/etcd
 rm -rf "$out"
-mkdir -p "$out"/watch "$out"/jdiff "$out"/prom "$out"/topology
+mkdir -p "$out"/watch "$out"/jdiff "$out"/prom "$out"/topology "$out"/http "$out"/fault "$out"/opts
 for f in "$data"/watch_*.txt; do
   b=$(basename "$f" .txt)
   { printf '\000'; cat "$f"; } > "$out/watch/$b"
@@ -44,4 +48,28 @@ cat > "$out/topology/minimal.json" <<'JSON'
  "controller_region":"r1",
  "agent_placement":{"policy":"round-robin","regions":["r1","r2"]}}
 JSON
+http() { { printf '\001\040\100\140\200\240\300\340'; printf "$2"; } > "$out/http/$1"; }
+for f in "$data"/http_*.raw; do
+  { printf '\001\040\100\140\200\240\300\340'; cat "$f"; } > "$out/http/$(basename "$f" .raw)"
+done
+http length-200 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+http length-0 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
+http continue-then-200 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
+http close-delimited 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end'
+http chunked-ext-trailer 'HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n4;x=1\r\nbusy\r\nA\r\n0123456789\r\n0\r\nGrpc-Status: 14\r\n\r\n'
+http no-content 'HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n'
+http keepalive-extra 'HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\n'
+fault() { printf '%s' "$2" > "$out/fault/$1"; }
+fault kill 'kill:sin@5s,restart@15s'
+fault partition 'partition:a-sel@250ms,heal@1.5m'
+fault spike 'spike:aws-us-east-1>a-sel+200ms@3s,clear@8s'
+fault redeploy 'redeploy:agent3@4s>gcp-asia-east1; compact@6s'
+fault redeploy-after 'redeploy:agent0>aws-us-east-1@2'
+fault freeze 'freeze-holder:10s@1s;freeze-holder@2s;session-ttl:5s'
+opts() { k=$1; n=$2; shift 2; { printf "\\$k"; printf '%s\0' "$@" | head -c -1; } > "$out/opts/$n"; }
+opts 000 run-all --n 10,20 --modes after,before --reps 2 --seed 11 --rtt-scale 0.5 --delay-scale=2 --start gap:2s \
+  --timeout 10m --fault 'kill:sin@5s,restart@15s' --profile patent-2022 --profile-set c_line_us=55 --end ips
+opts 000 run-resume --resume results/x --dry-run --no-wan --wan-spin off --etcd-fsync off --spec-cache on
+opts 001 calibrate --n 10,30 --reps 1 --seed 7 --c0 20 --c1 80 --c-bounds 5,400 --iterations 1 --timeout 90s
+opts 002 factors --n 20,40 --factors region,lock --reps 2 --seed 3 --timeout 5m --etcd-fsync off --dry-run
 echo "corpus: $(find "$out" -type f | wc -l) files in $out"

@@ -12,7 +12,7 @@
 .PHONY: fuzz fuzz-check
 EXTRA_TARGETS += fuzz
 FUZZ_RUNS    ?= 200000
-FUZZ_TARGETS ?= watch jdiff prom topology
+FUZZ_TARGETS ?= watch jdiff prom topology http fault opts
 FUZZ_ARGS    ?=
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz

@@ -1,7 +1,8 @@
 /* etcd_bench_client_main.c: etcd-bench-client, the client's own figures
  * against a local 3-member cluster started by the rig (or --endpoints):
- * p50/p99 latency and requests/s of put, linearizable range and serializable
- * range with 1 and 16 concurrent callers sharing one client, this process's
+ * p50/p99 latency (per-thread util_hist histograms merged; percentiles as
+ * util_percentile_sorted's, within 1/64) and requests/s of put, linearizable
+ * range and serializable range with 1 and 16 concurrent callers sharing one client, this process's
  * CPU time per request (getrusage(RUSAGE_SELF): etcd runs in other processes,
  * so it is excluded by construction), and the ratio of the client's byte
  * counters to etcd's own gRPC byte counters for the same workload.
@@ -27,40 +28,9 @@
 #include "sim/rig/etcd_rig.h"
 #include "sim/etcd/prom.h"
 #include "sim/util/util_clock.h"
+#include "sim/util/util_hist.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
-
-#define HIST_BUCKETS 1400          /* ~2 % wide log buckets from 1 ns to ~10^12 ns */
-#define HIST_BASE 1.02
-
-typedef struct hist { uint64_t b[HIST_BUCKETS]; uint64_t n; } hist;
-
-static void hist_add(hist *h, int64_t ns)
-{
-    int i = ns <= 1 ? 0 : (int)(log((double)ns) / log(HIST_BASE));
-    if (i >= HIST_BUCKETS)
-        i = HIST_BUCKETS - 1;
-    h->b[i]++;
-    h->n++;
-}
-
-static void hist_merge(hist *a, const hist *b)
-{
-    for (int i = 0; i < HIST_BUCKETS; i++)
-        a->b[i] += b->b[i];
-    a->n += b->n;
-}
-
-/* Upper edge of the bucket holding the q-quantile, in microseconds. */
-static double hist_quantile_us(const hist *h, double q)
-{
-    uint64_t want = (uint64_t)ceil(q * (double)h->n), acc = 0;
-    for (int i = 0; i < HIST_BUCKETS; i++) {
-        acc += h->b[i];
-        if (acc >= want && acc)
-            return pow(HIST_BASE, i + 1) / 1000.0;
-    }
-    return 0;
-}
 
 static double cpu_s(void)
 {
@@ -84,7 +54,7 @@ typedef struct worker {
     int op, id;
     int64_t deadline;
     size_t value_size;
-    hist h;
+    util_hist h;   /* latencies in ns */
     uint64_t errors;
     char last_error[256];
 } worker;
@@ -111,7 +81,8 @@ static void *worker_main(void *arg)
             snprintf(w->last_error, sizeof w->last_error, "%s", st.message);
             continue;
         }
-        hist_add(&w->h, util_now_ns_i64() - t0);
+        int64_t ns = util_now_ns_i64() - t0;
+        util_hist_record(&w->h, ns > 0 ? (uint64_t)ns : 0);
     }
     free(val);
     return NULL;
@@ -171,13 +142,16 @@ static json_t *run_cell(etcd_client *c, char **murls, int n_members, int op, int
                           .value_size = cf->value_size };
         pthread_create(&th[i], NULL, worker_main, &ws[i]);
     }
-    hist all;
-    memset(&all, 0, sizeof all);
+    util_hist *all = calloc(1, sizeof *all);   /* 30 KiB: off the stack */
+    if (!all) {
+        fprintf(stderr, "etcd-bench-client: out of memory\n");
+        exit(1);
+    }
     uint64_t errors = 0;
     const char *last_error = "";
     for (int i = 0; i < conc; i++) {
         pthread_join(th[i], NULL);
-        hist_merge(&all, &ws[i].h);
+        util_hist_merge(all, &ws[i].h);
         errors += ws[i].errors;
         if (ws[i].errors)
             last_error = ws[i].last_error;
@@ -188,20 +162,22 @@ static json_t *run_cell(etcd_client *c, char **murls, int n_members, int op, int
     etcd_grpc_bytes(murls, n_members, &r1, &sn1);
     uint64_t sent = s1.bytes_sent - s0.bytes_sent, recvd = s1.bytes_received - s0.bytes_received;
     json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:f,s:f}",
-                          "op", op_names[op], "clients", conc, "requests", (json_int_t)all.n,
+                          "op", op_names[op], "clients", conc, "requests", (json_int_t)all->count,
                           "errors", (json_int_t)errors, "seconds", wall,
-                          "p50_us", hist_quantile_us(&all, 0.50), "p99_us", hist_quantile_us(&all, 0.99),
-                          "requests_per_s", all.n / wall,
-                          "cpu_us_per_request", all.n ? cpu * 1e6 / (double)all.n : 0.0,
+                          "p50_us", util_hist_percentile(all, 0.50) / 1000,
+                          "p99_us", util_hist_percentile(all, 0.99) / 1000,
+                          "requests_per_s", (double)all->count / wall,
+                          "cpu_us_per_request", all->count ? cpu * 1e6 / (double)all->count : 0.0,
                           "client_bytes_sent", (json_int_t)sent, "client_bytes_received", (json_int_t)recvd,
                           "etcd_grpc_bytes_received", r1 - r0, "etcd_grpc_bytes_sent", sn1 - sn0);
-    json_object_set_new(o, "cpu_user_us_per_request", json_real(all.n ? ucpu * 1e6 / (double)all.n : 0.0));
+    json_object_set_new(o, "cpu_user_us_per_request", json_real(all->count ? ucpu * 1e6 / (double)all->count : 0.0));
     if (errors)
         json_object_set_new(o, "last_error", json_string(last_error));
     if (isfinite(r1 - r0) && r1 > r0)
         json_object_set_new(o, "ratio_sent_vs_etcd_received", json_real(sent / (r1 - r0)));
     if (isfinite(sn1 - sn0) && sn1 > sn0)
         json_object_set_new(o, "ratio_received_vs_etcd_sent", json_real(recvd / (sn1 - sn0)));
+    free(all);
     free(ws);
     free(th);
     return o;
@@ -398,6 +374,10 @@ int main(int argc, char **argv)
         }
         case 'c': {
             char *list[8];
+            if (util_list_has_empty(optarg, ',')) {
+                fprintf(stderr, "etcd-bench-client: --clients: empty item in '%s' (a comma at an end or two in a row)\n", optarg);
+                return 2;
+            }
             cf.n_clients = split(optarg, list, 8);
             for (int i = 0; i < cf.n_clients; i++)
                 cf.clients[i] = atoi(list[i]);
@@ -406,6 +386,11 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if ((eps_arg && util_list_has_empty(eps_arg, ',')) || (met_arg && util_list_has_empty(met_arg, ','))) {
+        fprintf(stderr, "etcd-bench-client: --endpoints/--metrics: empty item in '%s' (a comma at an end or two in a row)\n",
+                eps_arg && util_list_has_empty(eps_arg, ',') ? eps_arg : met_arg);
+        return 2;
     }
     if (cf.members < 1 || cf.members > ETCD_RIG_MAX_MEMBERS || cf.duration_ms <= 0 || cf.n_clients < 1) {
         usage(stderr);

@@ -2,6 +2,7 @@
  * human or a script, print where it is, keep it until Ctrl-C (or until a
  * given command exits), then stop it and remove its directory. */
 #include "sim/rig/etcd_rig.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
 
 #include <errno.h>
@@ -125,6 +126,10 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if (names && util_list_has_empty(names, ',')) {
+        fprintf(stderr, "etcd-rig: --names: empty item in '%s' (a comma at an end or two in a row)\n", names);
+        return 2;
     }
     if (names) {
         int k = 0;

@@ -11,7 +11,13 @@
 #define UTIL_PRINTF(a, b)
 #endif
 
-/* printf into err (ignored when err is NULL or errlen is 0). */
+/* printf into err (ignored when err is NULL or errlen is 0). The message is
+ * one line: control characters (a newline in a quoted argument) come out as
+ * '?' (util_one_line). */
 void util_seterr(char *err, size_t errlen, const char *fmt, ...) UTIL_PRINTF(3, 4);
+
+/* Replaces every control character of s (below 0x20, and 0x7f) with '?', so
+ * text from the user or the network quoted in a message keeps it one line. */
+void util_one_line(char *s);
 
 #endif

@@ -43,6 +43,7 @@
 #include "sim/wan/wan_spin.h"
 #include "sim/wan/wan_internal.h"
 #include "sim/util/util_stats.h"
+#include "sim/util/util_list.h"
 #include "sim/util/util_version.h"
 
 #define MAX_CONNS 16
@@ -106,20 +107,12 @@ typedef struct cell_result {
     double user_p50_ms, user_p99_ms;         /* raw, rx taken when the client woke up */
 } cell_result;
 
-static double pct(const double *v, size_t n, double p)
-{
-    if (!n)
-        return 0;
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
-
 /* Sorts v and stores its p50, p99 and max. */
 static void quantiles(double *v, size_t n, double *p50, double *p99, double *mx)
 {
     util_sort_doubles(v, n);
-    *p50 = pct(v, n, 0.50);
-    *p99 = pct(v, n, 0.99);
+    *p50 = util_percentile_sorted(v, n, 0.50);
+    *p99 = util_percentile_sorted(v, n, 0.99);
     *mx = n ? v[n - 1] : 0;
 }
 
@@ -399,6 +392,8 @@ static void usage(FILE *f)
 static int parse_list(const char *s, double *out, int max)
 {
     int n = 0;
+    if (util_list_has_empty(s, ','))
+        return -1;   /* strtok would skip the empty item */
     char *copy = strdup(s), *save = NULL;
     for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) {
         char *end;

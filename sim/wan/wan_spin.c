@@ -1,5 +1,6 @@
 /* wan_spin.c: see wan_spin.h. */
 #include "sim/wan/wan_spin.h"
+#include "sim/util/util_stats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,22 +50,15 @@ void wan_spin_charge(wan_spin *s, uint64_t spent_ns)
     s->total_ns += spent_ns;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint32_t late_p99_us(const wan_spin *s)
+/* The p99 of the ring by the project's one definition (util_percentile_sorted). */
+static double late_p99_us(const wan_spin *s)
 {
     size_t n = s->wakeups < WAN_SPIN_SAMPLES ? (size_t)s->wakeups : WAN_SPIN_SAMPLES;
-    if (!n)
-        return 0;
-    uint32_t v[WAN_SPIN_SAMPLES];
-    memcpy(v, s->late_us, n * sizeof v[0]);
-    qsort(v, n, sizeof v[0], cmp_u32);
-    size_t k = (n * 99 + 99) / 100;   /* ceil(0.99 n): the sample at or above 99% */
-    return v[k - 1];
+    double v[WAN_SPIN_SAMPLES];
+    for (size_t i = 0; i < n; i++)
+        v[i] = s->late_us[i];
+    util_sort_doubles(v, n);
+    return util_percentile_sorted(v, n, 0.99);
 }
 
 void wan_spin_woke(wan_spin *s, uint64_t armed_ns, uint64_t now)
@@ -78,7 +72,7 @@ void wan_spin_woke(wan_spin *s, uint64_t armed_ns, uint64_t now)
         return;
     /* The window must cover the wake-up itself; 1.25 x + 20 us leaves room
      * for the p99 to be an underestimate of the next few hundred wake-ups. */
-    uint64_t w = (uint64_t)late_p99_us(s) * 1250 + 20000;
+    uint64_t w = (uint64_t)(late_p99_us(s) * 1250) + 20000;
     if (w < WAN_SPIN_AUTO_MIN_NS)
         w = WAN_SPIN_AUTO_MIN_NS;
     if (w > WAN_SPIN_AUTO_MAX_NS)
@@ -88,5 +82,5 @@ void wan_spin_woke(wan_spin *s, uint64_t armed_ns, uint64_t now)
 
 double wan_spin_wake_p99_us(const wan_spin *s)
 {
-    return (double)late_p99_us(s);
+    return late_p99_us(s);
 }

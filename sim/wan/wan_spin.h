@@ -69,7 +69,7 @@ void wan_spin_charge(wan_spin *s, uint64_t spent_ns);
  * one lateness sample for the automatic window. */
 void wan_spin_woke(wan_spin *s, uint64_t armed_ns, uint64_t now);
 
-/* p99 of the recorded wake-up lateness, in microseconds (0 when none). */
+/* p99 of the recorded wake-up lateness (util_percentile_sorted), in microseconds (0 when none). */
 double wan_spin_wake_p99_us(const wan_spin *s);
 
 #endif

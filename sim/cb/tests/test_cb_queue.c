@@ -1,5 +1,5 @@
 /* test_cb_queue.c: the agent event queue (order, idle/busy, wake, the
- * end-of-stream item from a watch's end callback) and percentiles. */
+ * end-of-stream item from a watch's end callback). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,26 +86,12 @@ static void test_push_wakes_waiter(void **state)
     cb_queue_destroy(&q);
 }
 
-static void test_percentile(void **state)
-{
-    (void)state;
-    double v[] = {1, 2, 3, 4, 5};
-    assert_true(cb_percentile(v, 5, 0.5) == 3);
-    assert_true(cb_percentile(v, 5, 0) == 1);
-    assert_true(cb_percentile(v, 5, 1) == 5);
-    assert_true(cb_percentile(v, 5, 0.25) == 2);
-    assert_true(cb_percentile(v, 5, 0.9) > 4.5 && cb_percentile(v, 5, 0.9) < 4.7);
-    assert_true(cb_percentile(v, 1, 0.99) == 1);
-    assert_true(cb_percentile(v, 0, 0.5) == 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_idle),
         cmocka_unit_test(test_watch_end_queues_reason),
         cmocka_unit_test(test_push_wakes_waiter),
-        cmocka_unit_test(test_percentile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* Unit tests: placement strategies (pure: no server is contacted), the
- * theory of moved fractions, and the latency histogram. */
+ * theory of moved fractions (the latency histogram is util_hist: sim/util/tests). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "sim/cookie/cookie_exp.h"
-#include "sim/cookie/cookie_hist.h"
 #include "sim/cookie/cookie_pool.h"
 #include "sim/cookie/cookie_strategy.h"
 
@@ -220,26 +219,6 @@ static void test_theory(void **state)
     assert_float_equal(cookie_theory_moved("ketama", COOKIE_EV_COOKIELOSS, 4, 0, 0.5), 0, 1e-12);
 }
 
-static void test_hist(void **state)
-{
-    static struct cookie_hist h, h2;
-    memset(&h, 0, sizeof h);
-    memset(&h2, 0, sizeof h2);
-    for (uint64_t us = 1; us <= 10000; us++)
-        cookie_hist_record(us % 2 ? &h : &h2, us);
-    cookie_hist_merge(&h, &h2);
-    assert_int_equal(h.count, 10000);
-    assert_int_equal(h.max_us, 10000);
-    assert_float_equal(cookie_hist_quantile(&h, 0.5), 5000, 5000 * 0.07);
-    assert_float_equal(cookie_hist_quantile(&h, 0.99), 9900, 9900 * 0.07);
-    assert_float_equal(cookie_hist_quantile(&h, 1.0), 10000, 1e-9);
-    assert_float_equal(cookie_hist_mean(&h), 5000.5, 1e-9);
-    memset(&h2, 0, sizeof h2);
-    for (int i = 0; i < 10; i++)
-        cookie_hist_record(&h2, 7);
-    assert_float_equal(cookie_hist_quantile(&h2, 0.5), 7, 1e-9);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,7 +228,6 @@ int main(void)
         cmocka_unit_test(test_cookie_failover_modes),
         cmocka_unit_test(test_modulo_and_ketama_remap),
         cmocka_unit_test(test_theory),
-        cmocka_unit_test(test_hist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "sim/etcd/etcd_base64.h"
 #include "sim/etcd/etcd_json.h"
+#include "sim/etcd/etcd_result.h"
 #include "sim/util/tests/testlib_fixture.h"
 
 /* ---- base64 ------------------------------------------------------------ */
@@ -609,10 +610,27 @@ static void test_error_shapes(void **state)
     assert_int_equal(etcd_json_error(200, "", 0, &st), ETCD_ERR_PARSE);
 }
 
+/* A message that wraps the previous one (the client's "timed out ...; last:
+ * <previous message>") reads st->message while writing it. */
+static void test_status_wraps_its_own_message(void **state)
+{
+    (void)state;
+    etcd_status st;
+    memset(&st, 0, sizeof st);
+    etcd_set_status(&st, ETCD_ERR_CONNECT, "connect to %s refused", "127.0.0.1:1");
+    assert_int_equal(etcd_set_status(&st, ETCD_ERR_TIMEOUT, "/v3/kv/put: timed out after %d attempt(s); last: %s", 3,
+                                     st.message), ETCD_ERR_TIMEOUT);
+    assert_string_equal(st.message, "/v3/kv/put: timed out after 3 attempt(s); last: connect to 127.0.0.1:1 refused");
+    assert_int_equal(st.code, ETCD_ERR_TIMEOUT);
+    etcd_set_status(&st, ETCD_ERR_PARSE, "%s", "");
+    assert_string_equal(st.message, "parse");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64_vectors),
+        cmocka_unit_test(test_status_wraps_its_own_message),
         cmocka_unit_test(test_base64_binary_roundtrip),
         cmocka_unit_test(test_base64_invalid),
         cmocka_unit_test(test_prefix_range_end),

@@ -116,6 +116,8 @@ static const struct {
     {"compact@1s;;kill:sin@2s", "fault 2"},
     {"session-ttl:0.5s", "session TTL \"0.5s\""},
     {"session-ttl:", "session TTL"},
+    {"kill:sin@1e308m", "time \"1e308m\""},          /* finite number, infinite time */
+    {"kill:sin@1s,restart@1e308m", "time \"1e308m\""},
 };
 
 static void test_parse_bad(void **state)
@@ -161,6 +163,30 @@ static void test_check_names(void **state)
     assert_int_equal(fault_parse("spike:mars>a-sel+5ms@1", &p, err, sizeof err), 0);
     assert_int_equal(fault_plan_check(&p, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "region \"mars\" unknown"));
+}
+
+/* An action at or after the run's timeout would never fire: refused, naming
+ * the fault; without a horizon (0) nothing is checked. */
+static void test_check_horizon(void **state)
+{
+    (void)state;
+    fault_resolver r = {.member = known_member, .horizon_s = 600};
+    fault_plan p;
+    char err[256] = "";
+    assert_int_equal(fault_parse("kill:sin@99999999999999s", &p, err, sizeof err), 0);
+    assert_int_equal(fault_plan_check(&p, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fault 1 (kill:sin@"));
+    assert_non_null(strstr(err, "not before the run's timeout of 600s"));
+    assert_null(strchr(err, '\n'));
+    /* the second step counts too, and exactly at the timeout is too late */
+    assert_int_equal(fault_parse("compact@1;kill:sin@5s,restart@10m", &p, err, sizeof err), 0);
+    assert_int_equal(fault_plan_check(&p, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fault 2 (restart:sin@600.000s)"));
+    assert_int_equal(fault_parse("kill:sin@5s,restart@599.9s", &p, err, sizeof err), 0);
+    assert_int_equal(fault_plan_check(&p, &r, err, sizeof err), 0);
+    r.horizon_s = 0;
+    assert_int_equal(fault_parse("kill:sin@99999999999999s", &p, err, sizeof err), 0);
+    assert_int_equal(fault_plan_check(&p, &r, err, sizeof err), 0);
 }
 
 /* ---- scheduler against a fake table ---- */
@@ -292,6 +318,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),         cmocka_unit_test(test_parse_order),
         cmocka_unit_test(test_parse_bad),          cmocka_unit_test(test_check_names),
+        cmocka_unit_test(test_check_horizon),
         cmocka_unit_test(test_sched_runs_in_order), cmocka_unit_test(test_sched_stop_early),
         cmocka_unit_test(test_sched_missing_callback),
     };

@@ -1,7 +1,8 @@
 /* test_fuzz_regress.c: replays every input kept for the libFuzzer targets
  * (sim/fuzz/regress/<target>/: inputs that once crashed or broke a property;
  * sim/fuzz/corpus/<target>/: seeds built from the recorded fixtures) through
- * the same entry functions the fuzzers run (sim/fuzz/fuzz_entries.h), in the
+ * the same entry functions the fuzzers run (sim/fuzz/fuzz_entries.h and
+ * fuzz_entries_input.h; the http entry's libcurl differential included), in the
  * normal build, so `make test` and `make asan` keep every fixed bug fixed
  * without clang. Fuzzing itself is `make fuzz` (not part of CI). */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 static const char *fz_current = "";
 #define FUZZ_FAIL(...) do { print_error("replaying %s\n", fz_current); fail_msg(__VA_ARGS__); } while (0)
 #include "sim/fuzz/fuzz_entries.h"
+#include "sim/fuzz/fuzz_entries_input.h"
 #include "sim/util/tests/testlib_fixture.h"
 
 typedef void (*fuzz_entry_fn)(const uint8_t *data, size_t size);
@@ -66,6 +68,9 @@ static void test_watch(void **state) { replay("watch", fuzz_watch_entry); }
 static void test_jdiff(void **state) { replay("jdiff", fuzz_jdiff_entry); }
 static void test_prom(void **state) { replay("prom", fuzz_prom_entry); }
 static void test_topology(void **state) { replay("topology", fuzz_topology_entry); }
+static void test_http(void **state) { replay("http", fuzz_http_entry); }
+static void test_fault(void **state) { replay("fault", fuzz_fault_entry); }
+static void test_opts(void **state) { replay("opts", fuzz_opts_entry); }
 
 /* The entries check properties, not only survival: a stream whose lines the
  * parser got wrong, or decoders that disagree, must fail. These hand-made
@@ -82,16 +87,50 @@ static void test_entries_accept_known_good(void **state)
     fuzz_jdiff_entry((const uint8_t *)range, sizeof range - 1);
     static const char prom[] = "# TYPE a counter\na{x=\"1\"} 2\na{x=\"2\"} 3\na{x=\"1\"} 4\nb 1\n";
     fuzz_prom_entry((const uint8_t *)prom, sizeof prom - 1);
+    fuzz_fault_entry((const uint8_t *)"kill:sin@5s,restart@15s", 23);
+}
+
+/* The http entry's differential is real: libcurl reads the bytes served over
+ * the socketpair (a chunked body, and a length-delimited one) and the
+ * built-in reader gives the same. */
+static void test_http_differential_reads(void **state)
+{
+    static const char *const rs[] = {
+        "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x\r\nde\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    };
+    static const char *const bodies[] = { "abcde", "hello" };
+    static const long codes[] = { 404, 200 };
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        long status = 0;
+        fz_buf body = { 0 };
+        assert_int_equal(fz_http_curl((const uint8_t *)rs[i], strlen(rs[i]), &status, &body), 0);
+        assert_int_equal(status, codes[i]);
+        assert_int_equal(body.len, strlen(bodies[i]));
+        assert_memory_equal(body.p, bodies[i], body.len);
+        fz_free(&body);
+        fz_http_out o;
+        fz_http_feed((const uint8_t *)rs[i], strlen(rs[i]), NULL, 0, true, &o);
+        assert_int_equal(o.rc, 1);
+        assert_int_equal(o.status, codes[i]);
+        assert_int_equal(o.body.len, strlen(bodies[i]));
+        fz_free(&o.body);
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entries_accept_known_good),
+        cmocka_unit_test(test_http_differential_reads),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_jdiff),
         cmocka_unit_test(test_prom),
         cmocka_unit_test(test_topology),
+        cmocka_unit_test(test_http),
+        cmocka_unit_test(test_fault),
+        cmocka_unit_test(test_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

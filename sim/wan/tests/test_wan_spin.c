@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "sim/wan/wan_spin.h"
 
 #define US 1000ULL
@@ -81,7 +83,8 @@ static void test_automatic_follows_wakeups(void **state)
     assert_true(wan_spin_window(&s, t) == WAN_SPIN_AUTO_MAX_NS);
 }
 
-/* p99 of 256: the two largest samples are above it, the third is it. */
+/* p99 of 256 by util_percentile_sorted's definition: index 0.99 x 255 =
+ * 252.45, between the 253rd and 254th smallest samples. */
 static void test_p99_rank(void **state)
 {
     (void)state;
@@ -92,6 +95,8 @@ static void test_p99_rank(void **state)
     wake_n(&s, 2, 5000, &t);
     assert_true(wan_spin_wake_p99_us(&s) == 20);
     assert_true(wan_spin_window(&s, t) == 50 * US);   /* 20 x 1.25 + 20 = 45, raised to the minimum */
+    wake_n(&s, 1, 5000, &t);   /* the 254th smallest is now 5000: 0.55 x 20 + 0.45 x 5000 */
+    assert_true(fabs(wan_spin_wake_p99_us(&s) - 2261) < 1e-9);
     wake_n(&s, 1, 5000, &t);
     assert_true(wan_spin_wake_p99_us(&s) == 5000);
     /* a wake-up before its arming time (clock granularity) counts as 0 */
