@@ -11,6 +11,8 @@
  *                                  the rest (see `geokv-bench calibrate --help`)
  *   geokv-bench factors [options]  the factor study: a 2^k design of sweeps
  *                                  (see `geokv-bench factors --help`)
+ *   geokv-bench chaos [options]    seeded random fault schedules in every mode
+ *                                  (see `geokv-bench chaos --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench/bench_calibrate.h"
+#include "bench/bench_chaos.h"
 #include "bench/bench_factors.h"
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
@@ -35,6 +38,8 @@ static void usage(FILE *f)
           "                                            after and FIG. 8 (see calibrate --help)\n"
           "       geokv-bench factors [options]        the factor study: what decides whether the\n"
           "                                            cache helps (see factors --help)\n"
+          "       geokv-bench chaos [options]          seeded random fault schedules in every mode, a\n"
+          "                                            table of outcomes (see chaos --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -89,6 +94,8 @@ int main(int argc, char **argv)
         return bench_calibrate_main(argc - 2, argv + 2);
     if (strcmp(cmd, "factors") == 0)
         return bench_factors_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "chaos") == 0)
+        return bench_chaos_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors, chaos; see --help)\n",
             cmd);
     return 2;
 }
