@@ -1051,14 +1051,22 @@ static void test_misbehaving_servers(void **state)
         snprintf(umute, sizeof umute, "http://127.0.0.1:%d", fmute.port);
         etcd_transport tr = t ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
 
-        /* 503 -> the next endpoint */
+        /* 503 "request timed out" -> the next endpoint, for a put that may be
+         * repeated (the caller is the key's only writer: etcd_retry.c) */
         const char *e1[] = { u503, g_rig->m[2].client_url };
         etcd_client_config c1 = { .endpoints = e1, .n_endpoints = 2, .policy = ETCD_POLICY_PINNED, .pinned = 0,
                                   .transport = tr, .watch_endpoint = -1 };
         etcd_client *c;
         must(etcd_client_new(&c1, &c, &st), &st, "client");
-        must(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), &st, "put via 503 then real");
+        etcd_put_opts once = { .retry_safe = true };
+        must(etcd_put(c, "/mb/k", 5, "v", 1, &once, NULL, &st), &st, "put via 503 then real");
         assert_int_equal(st.endpoint, 1);
+        assert_int_equal(st.repeats, 1);
+        /* a plain put may have been applied by the member that timed out:
+         * not sent again, the caller gets the 503 */
+        assert_int_equal(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), ETCD_ERR_GRPC);
+        assert_int_equal(st.endpoint, 0);
+        assert_int_equal(st.http_status, 503);
         assert_true(atomic_load(&f503.served) >= 1);
         etcd_stats s;
         etcd_client_stats(c, &s);
