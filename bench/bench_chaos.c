@@ -211,6 +211,23 @@ static int reap_leftovers(const char *run_dir, char *which, size_t len)
     return left;
 }
 
+/* "N fault action(s) failed, first: ACTION: MESSAGE" from the record. */
+static void failed_action(json_t *rec, long long n, char *out, size_t len)
+{
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(rec, "fault_actions"), i, a) {
+        if (!json_is_true(json_object_get(a, "ok"))) {
+            const char *act = json_string_value(json_object_get(a, "action"));
+            const char *msg = json_string_value(json_object_get(a, "msg"));
+            snprintf(out, len, "%lld fault action(s) failed, first %.60s: %.160s", n, act ? act : "?",
+                     msg && *msg ? msg : "did not run");
+            return;
+        }
+    }
+    snprintf(out, len, "%lld fault action(s) failed", n);
+}
+
 /* The outcome from the child's exit, its record and its log. */
 static void judge(chaos_run *r, int rc, int timed_out, const char *run_dir, const char *log)
 {
@@ -242,7 +259,7 @@ static void judge(chaos_run *r, int rc, int timed_out, const char *run_dir, cons
         else if (checker && *checker)
             snprintf(r->reason, sizeof r->reason, "checker: %.240s", checker);
         else if (fault_failures > 0)
-            snprintf(r->reason, sizeof r->reason, "%lld fault action(s) failed", fault_failures);
+            failed_action(rec, fault_failures, r->reason, sizeof r->reason);
         else
             snprintf(r->reason, sizeof r->reason, "exit 1 (see %.200s)", log);
     } else {

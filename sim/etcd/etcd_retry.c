@@ -35,8 +35,9 @@ const etcd_retry_entry etcd_retry_rules[] = {
     { ETCD_OP_T_UNLOCK, false, ETCD_RETRY_REPEAT, "", "deletes the held key: a repeat deletes nothing more" },
     { ETCD_OP_T_LOCK, false, ETCD_RETRY_NEVER, "",
       "/v3/lock queues a waiter key per request: a repeat would queue a second one" },
-    { ETCD_OP_T_COMPACT, false, ETCD_RETRY_NEVER, "",
-      "a repeat answers \"already compacted\", an error the caller must not mistake" },
+    { ETCD_OP_T_COMPACT, false, ETCD_RETRY_REPEAT, "",
+      "compacting at a revision twice leaves the store as once; the repeat's \"required revision has been "
+      "compacted\" says the first was applied, and etcd_compact takes it as done" },
     { ETCD_OP_T_MAINTENANCE, false, ETCD_RETRY_NEVER, "",
       "pinned to one member (status, defragment, leader transfer): the caller decides" },
     { ETCD_OP_T_WATCH, false, ETCD_RETRY_NEVER, "", "streams resume themselves from a revision (etcd_watch.c)" },

@@ -27,6 +27,7 @@ static void test_rules_per_operation(void **state)
     assert_int_equal(etcd_retry_rule_of(ETCD_OP_T_LEASE_GRANT, true), ETCD_RETRY_READBACK);
     assert_int_equal(etcd_retry_rule_of(ETCD_OP_T_LOCK, true), ETCD_RETRY_NEVER);
     assert_int_equal(etcd_retry_rule_of(ETCD_OP_T_MAINTENANCE, false), ETCD_RETRY_NEVER);
+    assert_int_equal(etcd_retry_rule_of(ETCD_OP_T_COMPACT, false), ETCD_RETRY_REPEAT);
     assert_string_equal(etcd_retry_rule_name(ETCD_RETRY_READBACK), "read-back");
 }
 
