@@ -220,7 +220,7 @@ static void failed_action(json_t *rec, long long n, char *out, size_t len)
         if (!json_is_true(json_object_get(a, "ok"))) {
             const char *act = json_string_value(json_object_get(a, "action"));
             const char *msg = json_string_value(json_object_get(a, "msg"));
-            snprintf(out, len, "%lld fault action(s) failed, first %.60s: %.160s", n, act ? act : "?",
+            snprintf(out, len, "%lld fault action(s) failed, first %.60s: %.120s", n, act ? act : "?",
                      msg && *msg ? msg : "did not run");
             return;
         }
