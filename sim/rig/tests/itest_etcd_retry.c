@@ -6,7 +6,8 @@
  * and, through another client, what the store holds: a repeatable call is
  * sent again and succeeds without doing more than one would; a call that
  * must not be repeated returns the timeout and is applied exactly once; a
- * lease grant is reconciled by reading back, never granted twice. */
+ * lease grant is reconciled by reading back, never granted twice; a
+ * compaction's repeat answers "already compacted", taken as done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,28 @@ static void test_lease_grant_is_read_back(void **state)
     assert_int_equal(etcd_lease_revoke(g_admin, id, &st), ETCD_OK);
 }
 
+/* Compaction: repeated, and the repeat's "already compacted" taken as the
+ * first one's success. */
+static void test_compaction_is_repeated(void **state)
+{
+    (void)state;
+    etcd_stats b;
+    uint64_t tr, rb;
+    etcd_status st;
+    etcd_put_result pr = { 0 };
+    assert_int_equal(etcd_put(g_admin, "/rt/compact", 11, "c", 1, NULL, &pr, &st), ETCD_OK);
+    int64_t rev = pr.header.revision;
+    etcd_put_result_free(&pr);
+    drop_next_answer(&b);
+    assert_int_equal(etcd_compact(g_c, rev, false, &st), ETCD_OK);
+    counted(&b, &tr, &rb);
+    assert_int_equal(st.repeats, 1);
+    assert_int_equal(tr, 1);
+    /* it was applied: a read below the revision is refused */
+    etcd_range_opts old = { .revision = rev - 1 };
+    assert_int_equal(etcd_range(g_admin, "/rt/compact", 11, &old, NULL, &st), ETCD_ERR_GRPC);
+}
+
 /* The mutex end to end: its create txn's answer lost, the lock is held all
  * the same, with one key in the queue. */
 static void test_mutex_lock_with_lost_answer(void **state)
@@ -264,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_guarded_create_is_repeated_harmlessly),
         cmocka_unit_test(test_branch_dependent_txn_is_not_repeated),
         cmocka_unit_test(test_lease_grant_is_read_back),
+        cmocka_unit_test(test_compaction_is_repeated),
         cmocka_unit_test(test_mutex_lock_with_lost_answer),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
