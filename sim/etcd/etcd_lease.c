@@ -62,10 +62,11 @@ static etcd_code grant_reconciled(etcd_client *c, int64_t ttl_s, int64_t id, int
         etcd_lease_ttl t = { 0 };
         etcd_status rst;
         etcd_code rc = etcd_lease_timetolive(c, id, false, &t, &rst);
+        int64_t left = t.ttl, granted = t.granted_ttl;   /* -1: no such lease */
         etcd_lease_ttl_free(&t);
-        if (rc == ETCD_OK && t.ttl >= 0) {   /* applied: the lease is ours */
+        if (rc == ETCD_OK && left >= 0) {   /* applied: the lease is ours */
             *gid = id;
-            *gttl = t.granted_ttl > 0 ? t.granted_ttl : ttl_s;
+            *gttl = granted > 0 ? granted : ttl_s;
             st->code = ETCD_OK;
             st->message[0] = '\0';
             return ETCD_OK;

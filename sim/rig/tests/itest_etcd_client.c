@@ -1095,6 +1095,25 @@ static void test_misbehaving_servers(void **state)
         must(etcd_client_new(&c4, &c, &st), &st, "client");
         assert_int_equal(etcd_range(c, "/mb/k", 5, NULL, NULL, &st), ETCD_ERR_TIMEOUT);
         etcd_client_free(c);
+        /* a lease grant lost on the mute server (never applied): read back
+         * on the next member, found missing, granted again on the third */
+        const char *e5[] = { umute, g_rig->m[0].client_url, g_rig->m[1].client_url };
+        etcd_client_config c5 = { .endpoints = e5, .n_endpoints = 3, .transport = tr, .request_timeout_ms = 3000,
+                                  .watch_endpoint = -1 };
+        must(etcd_client_new(&c5, &c, &st), &st, "client");
+        int64_t id = 0, ttl = 0;
+        must(etcd_lease_grant(c, 20, 0, &id, &ttl, &st), &st, "grant via a mute server");
+        etcd_stats s5;
+        etcd_client_stats(c, &s5);
+        assert_int_equal(s5.readbacks, 1);
+        assert_int_equal(s5.timeout_retries, 1);
+        assert_int_equal(ttl, 20);
+        etcd_lease_ttl lt = { 0 };
+        must(etcd_lease_timetolive(c, id, false, &lt, &st), &st, "time-to-live of the granted lease");
+        assert_true(lt.ttl > 0);
+        etcd_lease_ttl_free(&lt);
+        etcd_lease_revoke(c, id, NULL);
+        etcd_client_free(c);
         fake_stop(&f503);
         fake_stop(&fbad);
         fake_stop(&fmute);
