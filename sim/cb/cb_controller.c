@@ -51,8 +51,6 @@ static int ctl_err(cb_controller *c, const char *what, const etcd_status *st)
     return -1;
 }
 
-/* The workload claim: a fresh 15 s lease and one txn. Returns 1 when this
- * replica claimed the event, 0 when another did, -1 on error. */
 /* The claim txn puts the claim with our lease unless it exists: 1 when it
  * is ours, 0 when another replica's, -1 on failure. Its answer says which
  * branch ran, so it is never repeated blindly (etcd_retry.c); after a lost
@@ -86,6 +84,8 @@ static int claim_txn(cb_controller *c, const etcd_compare *cmp, const etcd_reque
     return -1;
 }
 
+/* The workload claim: a fresh 15 s lease and one txn. Returns 1 when this
+ * replica claimed the event, 0 when another did, -1 on error. */
 static int ctl_claim(cb_controller *c, const etcd_event *ev)
 {
     etcd_status st;
