@@ -33,6 +33,11 @@ void bench_child_install_stop(void)
 
 int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd)
 {
+    return bench_child_run_limit(argv, stdout_fd, stderr_fd, 0, NULL);
+}
+
+int bench_child_run_limit(char *const *argv, int stdout_fd, int stderr_fd, double limit_s, int *timed_out)
+{
     pid_t parent = getpid(), pid;
     fflush(NULL);
     pid = fork();
@@ -53,7 +58,11 @@ int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd)
      * it here too closes the window before the child ran that far */
     (void)setpgid(pid, pid);
     util_proc_register(pid, UTIL_PROC_GROUP);
-    int forwarded = 0;
+    int forwarded = 0, killed = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (timed_out)
+        *timed_out = 0;
     siginfo_t si;
     /* polled rather than blocked in waitid: a signal between the check and
      * a blocking wait would be passed on only when the child ends */
@@ -61,6 +70,18 @@ int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd)
         while (forwarded < (int)bench_child_stop_count) {
             util_proc_signal(pid, (int)bench_child_stop_sig);
             forwarded++;
+        }
+        if (limit_s > 0) {
+            /* past the limit: SIGTERM (a sweep stops cleanly), 15 s later SIGKILL */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+            if (el > limit_s + 15 * killed && killed < 2) {
+                util_proc_signal(pid, killed ? SIGKILL : SIGTERM);
+                killed++;
+                if (timed_out)
+                    *timed_out = 1;
+            }
         }
         memset(&si, 0, sizeof si);
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | WNOHANG) != 0) {

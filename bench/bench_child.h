@@ -25,5 +25,8 @@ void bench_child_install_stop(void);
  * exit status, 128+signal when it died of one, -1 when it could not be
  * started (exec failed: 127). */
 int bench_child_run(char *const *argv, int stdout_fd, int stderr_fd);
+/* The same with a wall-clock limit (> 0): past it the child's group gets
+ * SIGTERM, 15 s later SIGKILL, and *timed_out (when given) is set. */
+int bench_child_run_limit(char *const *argv, int stdout_fd, int stderr_fd, double limit_s, int *timed_out);
 
 #endif

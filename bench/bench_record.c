@@ -72,7 +72,14 @@ static const char *const op_names[ETCD_OP_T_COUNT] = {
     D(ops_lock, RAN, SUMMARY, "requests", "lock and unlock requests")                                       \
     D(ops, RAN, NESTED, "requests", "every request type of the client and its count")                      \
     D(errors, RAN, DETAIL, "requests", "requests that failed")                                              \
-    D(retries, RAN, DETAIL, "requests", "requests sent again (another endpoint or a retryable error)")      \
+    D(retries, RAN, DETAIL, "requests",                                                                      \
+      "requests sent again: on another endpoint after a refusal or \"no leader\", or after a lost answer "    \
+      "when the operation's rule allows it (timeout_retries)")                                                \
+    D(timeout_retries, RAN, DETAIL, "requests",                                                              \
+      "of retries, those after a lost answer (timeout, etcd's \"request timed out\"): reads, keepalives, "    \
+      "single-writer puts, guarded CAS txns (the table in sim/etcd/etcd_retry.c)")                            \
+    D(readbacks, RAN, DETAIL, "requests",                                                                    \
+      "lost answers of operations that cannot be repeated, reconciled by reading back (lease grants)")        \
     CB(LOCK, RAN)                                                                                            \
     D(watch_events, RAN, SUMMARY, "events", "events delivered to watch callbacks")                          \
     CB(BREAKDOWN, RAN)                                                                                       \
@@ -252,6 +259,8 @@ static json_t *rec_ops(const bench_meas *m)
 
 static json_t *rec_errors(const bench_meas *m) { return count(m->res->stats.errors); }
 static json_t *rec_retries(const bench_meas *m) { return count(m->res->stats.retries); }
+static json_t *rec_timeout_retries(const bench_meas *m) { return count(m->res->stats.timeout_retries); }
+static json_t *rec_readbacks(const bench_meas *m) { return count(m->res->stats.readbacks); }
 static json_t *rec_watch_events(const bench_meas *m) { return count(m->res->stats.watch_events); }
 static json_t *rec_checker_ok(const bench_meas *m) { return json_boolean(m->res && m->res->checker_ok); }
 

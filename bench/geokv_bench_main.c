@@ -14,6 +14,8 @@
  *                                  (see `geokv-bench factors --help`)
  *   geokv-bench timescale DIR...   --time-scale checked against full time
  *                                  (see `geokv-bench timescale --help`)
+ *   geokv-bench chaos [options]    seeded random fault schedules in every mode
+ *                                  (see `geokv-bench chaos --help`)
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench/bench_calibrate.h"
+#include "bench/bench_chaos.h"
 #include "bench/bench_factors.h"
 #include "bench/bench_opts.h"
 #include "bench/bench_schema.h"
@@ -44,6 +47,8 @@ static void usage(FILE *f)
           "                                            cache helps (see factors --help)\n"
           "       geokv-bench timescale DIR...         sweeps at several --time-scale against full\n"
           "                                            time (see timescale --help)\n"
+          "       geokv-bench chaos [options]          seeded random fault schedules in every mode, a\n"
+          "                                            table of outcomes (see chaos --help)\n"
           "\n"
           "Runs the patent's experiment: a 3-member etcd cluster (Seoul-AWS, Seoul-GCP, Singapore)\n"
           "behind a user-space WAN emulator, the simulated cb-network controller and N agents placed\n"
@@ -105,6 +110,8 @@ int main(int argc, char **argv)
         return bench_factors_main(argc - 2, argv + 2);
     if (strcmp(cmd, "timescale") == 0)
         return bench_timescale_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "chaos") == 0)
+        return bench_chaos_main(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return bench_schema_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "fit") == 0 ||
@@ -112,7 +119,7 @@ int main(int argc, char **argv)
         argv[0] = "geokv-model";
         return exec_model(argv);
     }
-    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors, timescale; see --help)\n",
+    fprintf(stderr, "geokv-bench: unknown command '%s' (run, compare, report, fit, plots, predict, schema, calibrate, factors, timescale, chaos; see --help)\n",
             cmd);
     return 2;
 }

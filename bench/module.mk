@@ -30,8 +30,8 @@
 # A sweep that ends with a failed run (exit 1) still gets its fit, plots and
 # report, then make fails; a stopped sweep (Ctrl-C) stops make.
 
-EXTRA_TARGETS += bench bench-quick calibrate bench-factors bench-timescale bench-fast
-.PHONY: bench bench-quick calibrate bench-factors bench-timescale bench-fast
+EXTRA_TARGETS += bench bench-quick calibrate bench-factors bench-timescale bench-fast bench-chaos
+.PHONY: bench bench-quick calibrate bench-factors bench-timescale bench-fast bench-chaos
 
 BENCH_ARGS ?=
 # The reconstruction of the patent's experiment best supported by the
@@ -98,4 +98,14 @@ bench-factors: $(BUILD)/bin/geokv-bench $(BUILD)/bin/geokv-model
 	$(Q)start=$$(date +%s); \
 	$(BUILD)/bin/geokv-bench factors $(FACTORS_ARGS); rc=$$?; \
 	echo "make bench-factors: $$(( $$(date +%s) - start )) s wall time"; \
+	exit $$rc
+
+# make bench-chaos: 20 seeded random fault schedules at N = 4 in every mode
+# (`geokv-bench chaos`; CHAOS_ARGS adds options, e.g. CHAOS_ARGS="--seed 7"),
+# the table of outcomes printed and written to results/chaos-<stamp>-<seed>/.
+CHAOS_ARGS ?=
+bench-chaos: $(BUILD)/bin/geokv-bench
+	$(Q)start=$$(date +%s); \
+	$(BUILD)/bin/geokv-bench chaos --schedules 20 $(CHAOS_ARGS); rc=$$?; \
+	echo "make bench-chaos: $$(( $$(date +%s) - start )) s wall time"; \
 	exit $$rc

@@ -17,7 +17,7 @@
 
 /* The commands whose --help is their own (geokv-bench's compare, report,
  * fit, plots and predict are geokv-model's). */
-static const char *const bench_cmds[] = { "run", "calibrate", "factors", "schema", "timescale", NULL };
+static const char *const bench_cmds[] = { "run", "calibrate", "factors", "schema", "timescale", "chaos", NULL };
 static const char *const model_cmds[] = { "fit",  "predict",   "compare",          "fit-patent", "plots",
                                           "report", "calibrate", "calibrate-report", "factors",    NULL };
 

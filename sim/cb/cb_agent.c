@@ -461,7 +461,9 @@ int cb_agent_publish_host(cb_agent *a)
     if (!v)
         return agent_err(a, "host information encode", NULL);
     cb_key_host(key, x->cladnet, a->host_id);
-    etcd_code rc = etcd_put(a->client, key, strlen(key), v, len, NULL, NULL, &st);
+    /* the agent is its host key's only writer: safe to repeat after a lost answer */
+    etcd_put_opts once = {.retry_safe = true};
+    etcd_code rc = etcd_put(a->client, key, strlen(key), v, len, &once, NULL, &st);
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "host information put", &st);
@@ -495,7 +497,12 @@ int cb_agent_put_tunneling(cb_agent *a, const cb_peer *own)
     if (!v)
         return agent_err(a, "peer encode", NULL);
     cb_key_peer(key, a->x->cladnet, a->host_id);
-    etcd_code rc = etcd_put(a->client, key, strlen(key), v, len, NULL, NULL, &st);
+    /* The controller writes this key too, but only "configuring", and before
+     * the agent puts tunneling (it acts on that very value); only a redeploy
+     * writes configuring again, for a new incarnation, after this one stopped.
+     * So a repeat of this put cannot overwrite a newer value. */
+    etcd_put_opts once = {.retry_safe = true};
+    etcd_code rc = etcd_put(a->client, key, strlen(key), v, len, &once, NULL, &st);
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "peer put (tunneling)", &st);
@@ -557,15 +564,17 @@ int cb_agent_cas_rule(cb_agent *a, const cb_rule *r)
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = strlen(key), .value = v,
                            .value_len = len};
     etcd_txn_result tr = {0};
-    etcd_code rc = etcd_txn(a->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st);
+    /* a repeat after a lost answer finds the value equal and writes nothing */
+    etcd_code rc = etcd_txn_retryable(a->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st);
     free(v);
     if (rc != ETCD_OK)
         return agent_err(a, "rule CAS txn", &st);
     cb_fid_bytes_put(a->x, len);
     double now = util_now_s();   /* one time for both stamps: a change is a txn */
     cb_fid_rule_txn(a->x, now);
-    /* compare failed: the Else put wrote a changed rule */
-    if (!tr.succeeded)
+    /* compare failed: the Else put wrote a changed rule; after a repeat the
+     * first may have written it (the repeat then finds it equal) */
+    if (!tr.succeeded || st.repeats > 0)
         cb_fid_rule_written(a->x, a, now);
     etcd_txn_result_free(&tr);
     cb_agent_check_complete(a, r);

@@ -11,6 +11,7 @@
  * one handles an event, as with several controllers in production.
  */
 #include "sim/cb/cb_internal.h"
+#include "sim/etcd/etcd_retry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,39 @@ static int ctl_err(cb_controller *c, const char *what, const etcd_status *st)
     return -1;
 }
 
+/* The claim txn puts the claim with our lease unless it exists: 1 when it
+ * is ours, 0 when another replica's, -1 on failure. Its answer says which
+ * branch ran, so it is never repeated blindly (etcd_retry.c); after a lost
+ * answer the claim key is read back instead: our lease on it means our put
+ * ran, another lease means the other replica's did, no key means neither
+ * did, and the txn is sent once more. */
+static int claim_txn(cb_controller *c, const etcd_compare *cmp, const etcd_request_op *get,
+                     const etcd_request_op *put, etcd_status *st)
+{
+    for (int round = 0; round < 2; round++) {
+        etcd_txn_result r = {0};
+        etcd_code rc = etcd_txn(c->client, cmp, 1, get, 1, put, 1, &r, st);
+        int mine = !r.succeeded;
+        etcd_txn_result_free(&r);
+        if (rc == ETCD_OK)
+            return mine;
+        if (!etcd_retry_outcome_unknown(rc, st))
+            return -1;
+        etcd_range_result back = {0};
+        etcd_status rst;
+        if (etcd_range(c->client, put->key, put->key_len, NULL, &back, &rst) != ETCD_OK)
+            return -1;
+        pthread_mutex_lock(&c->x->mu);
+        c->x->claim_readbacks++;
+        pthread_mutex_unlock(&c->x->mu);
+        int found = back.n_kvs > 0, ours = found && back.kvs[0].lease == put->put.lease;
+        etcd_range_result_free(&back);
+        if (found)
+            return ours;
+    }
+    return -1;
+}
+
 /* The workload claim: a fresh 15 s lease and one txn. Returns 1 when this
  * replica claimed the event, 0 when another did, -1 on error. */
 static int ctl_claim(cb_controller *c, const etcd_event *ev)
@@ -67,13 +101,11 @@ static int ctl_claim(cb_controller *c, const etcd_event *ev)
     etcd_request_op get = {.type = ETCD_REQ_RANGE, .key = key, .key_len = kl};
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = kl, .value = CB_CLAIM_VALUE,
                            .value_len = vl, .put = {.lease = lease}};
-    etcd_txn_result r = {0};
     if (cb_cost_spend(c->x, &c->vm, 2, 0, 0) != 0)
         return -1;
-    if (etcd_txn(c->client, &cmp, 1, &get, 1, &put, 1, &r, &st) != ETCD_OK)
+    int mine = claim_txn(c, &cmp, &get, &put, &st);
+    if (mine < 0)
         return ctl_err(c, "claim txn", &st);
-    int mine = !r.succeeded;
-    etcd_txn_result_free(&r);
     if (cb_cost_spend(c->x, &c->vm, 3, 0, 0) != 0)
         return -1;
     return mine;
@@ -322,15 +354,17 @@ static int update_rule(cb_controller *c, const cb_peer *peers, size_t n, size_t 
                         .key_len = strlen(key), .value = v, .value_len = len};
     etcd_request_op put = {.type = ETCD_REQ_PUT, .key = key, .key_len = strlen(key), .value = v,
                            .value_len = len};
-    if (etcd_txn(c->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st) != ETCD_OK) {
+    /* a repeat after a lost answer finds the value equal and writes nothing */
+    if (etcd_txn_retryable(c->client, &cmp, 1, NULL, 0, &put, 1, &tr, &st) != ETCD_OK) {
         ctl_err(c, "rule CAS txn", &st);
         goto cleanup;
     }
     cb_fid_bytes_put(c->x, len);
     double now = util_now_s();   /* one time for both stamps: a change is a txn */
     cb_fid_rule_txn(c->x, now);
-    /* compare failed: the Else put wrote a changed rule */
-    if (!tr.succeeded)
+    /* compare failed: the Else put wrote a changed rule; after a repeat the
+     * first may have written it (the repeat then finds it equal) */
+    if (!tr.succeeded || st.repeats > 0)
         cb_fid_rule_written(c->x, cb_ctx_agent_by_host(c->x, peers[i].host_id), now);
     if (cb_cost_spend(c->x, &c->vm, 3, 0, 0) != 0)
         goto cleanup;

@@ -82,7 +82,9 @@
     X(lock_wait_sum_s, F64, "s", ALWAYS, SUMMARY,                                                            \
       "time between asking for and holding the peer lock, summed over lock acquisitions")                   \
     X(lock_wait_max_s, F64, "s", ALWAYS, SUMMARY, "longest wait for the peer lock")                           \
-    X(lock_acquisitions, U64, "acquisitions", ALWAYS, DETAIL, "peer lock acquisitions (agents and controller)")
+    X(lock_acquisitions, U64, "acquisitions", ALWAYS, DETAIL, "peer lock acquisitions (agents and controller)") \
+    X(claim_readbacks, INT, "requests", ALWAYS, DETAIL,                                                      \
+      "the controller's claim txns whose answer was lost, reconciled by reading the claim key back")
 
 /* Where an agent's time goes, mean over the agents that completed. */
 #define CB_COUNTERS_BREAKDOWN(X)                                                                               \

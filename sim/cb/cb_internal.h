@@ -133,6 +133,7 @@ typedef struct cb_ctx {
     double freeze_armed_s;                   /* > 0: the next lock holder freezes this long */
     int freezes, freeze_passed;
     int watch_resumes, watch_relists, lock_retries, sessions_renewed;
+    int claim_readbacks;                     /* claim txns whose answer was lost, read back */
     int redeploys, redeploy_agent;
 
     /* Fidelity (cb_cost_attach; all zero = the ideal profile, as before) */

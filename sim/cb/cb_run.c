@@ -69,7 +69,8 @@ etcd_code cb_write_spec(etcd_client *c, const cb_run_config *cfg, etcd_status *s
     if (!v)
         return ETCD_ERR_NOMEM;
     cb_key_spec(key, s.cladnet_id);
-    etcd_code rc = etcd_put(c, key, strlen(key), v, len, NULL, NULL, st);
+    etcd_put_opts once = {.retry_safe = true};   /* the driver is the spec's only writer */
+    etcd_code rc = etcd_put(c, key, strlen(key), v, len, &once, NULL, st);
     free(v);
     return rc;
 }
@@ -730,6 +731,7 @@ static void run_counters(run_state *r)
     res->watch_resumes = x->watch_resumes;
     res->watch_relists = x->watch_relists;
     res->lock_retries = x->lock_retries;
+    res->claim_readbacks = x->claim_readbacks;
     res->sessions_renewed = x->sessions_renewed;
 }
 

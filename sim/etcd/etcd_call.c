@@ -58,6 +58,7 @@ static void sleep_ms(int64_t ms)
 /* One unary request: what etcd_call_raw and etcd_call_text ask for. */
 typedef struct unary_req {
     etcd_optype op;
+    etcd_retry_rule rule;   /* after a lost answer (etcd_retry.h) */
     const char *path, *body;
     size_t body_len;
     int endpoint;        /* >= 0: only this endpoint, no failover */
@@ -144,16 +145,22 @@ static bool renew_token(etcd_client *c, const unary_req *rq, struct curl_slist *
 
 /* Attempts on the endpoints in policy order from the one the policy picks
  * (or only rq->endpoint), until an answer that another endpoint would not
- * change, or the attempts or the deadline run out. */
+ * change, or the attempts or the deadline run out. A call the rules allow to
+ * repeat or read back has each attempt bounded by the attempt timeout; after
+ * a lost answer (etcd_retry_outcome_unknown) it is sent again, to the next
+ * endpoint, at most retry_budget times, when its rule is REPEAT, and
+ * otherwise returned (READBACK: the caller reads back). */
 static etcd_code failover(etcd_client *c, etcd_unary *u, const unary_req *rq, etcd_status *st)
 {
     int timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : c->request_timeout_ms;
     int64_t deadline = util_now_ns_i64() + (int64_t)timeout_ms * 1000000;
+    bool bounded = rq->rule != ETCD_RETRY_NEVER && c->retry_budget > 0;
     size_t first = rq->endpoint >= 0 ? (size_t)rq->endpoint : etcd_pick_first(c);
     int attempts = rq->endpoint >= 0 ? 1 : c->max_attempts;
+    int repeats = 0;
     etcd_code code = ETCD_ERR_CONNECT;
     bool renewed = false;
-    for (int i = 0; i < attempts; i++) {
+    for (int i = 0; i < attempts + repeats; i++) {
         size_t ep = rq->endpoint >= 0 ? (size_t)rq->endpoint : etcd_pick_next(c, first, i);
         if ((deadline - util_now_ns_i64()) / 1000000 <= 0)
             return etcd_set_status(st, ETCD_ERR_TIMEOUT, "%s: timed out after %d attempt(s); last: %s", rq->path, i,
@@ -162,16 +169,29 @@ static etcd_code failover(etcd_client *c, etcd_unary *u, const unary_req *rq, et
         if (i)
             atomic_fetch_add_explicit(&c->retries, 1, memory_order_relaxed);
         st->endpoint = (int)ep;
+        int64_t until = deadline;
+        if (bounded && util_now_ns_i64() + (int64_t)c->attempt_timeout_ms * 1000000 < deadline)
+            until = util_now_ns_i64() + (int64_t)c->attempt_timeout_ms * 1000000;
         bool retry;
         struct curl_slist *used = c->user ? etcd_headers(c, false) : NULL;
-        code = attempt(c, u, rq, ep, deadline, &retry, st);
+        code = attempt(c, u, rq, ep, until, &retry, st);
         if (code != ETCD_OK && used && !renewed && renew_token(c, rq, used, st)) {
             renewed = true;
             i--;   /* the same endpoint again, with the new token */
             continue;
         }
-        if (!retry || i + 1 >= attempts)
+        if (code != ETCD_OK && c->retry_budget > 0 && etcd_retry_outcome_unknown(code, st)) {
+            /* Perhaps applied: failing over is a repeat, allowed only by the rule. */
+            retry = rq->rule == ETCD_RETRY_REPEAT && repeats < c->retry_budget && rq->endpoint < 0 &&
+                    util_now_ns_i64() < deadline;
+            if (!retry)
+                break;
+            repeats++;
+            st->repeats = repeats;
+            atomic_fetch_add_explicit(&c->timeout_retries, 1, memory_order_relaxed);
+        } else if (!retry || i + 1 >= attempts + repeats) {
             break;
+        }
         backoff(c, i, deadline);
     }
     return code;
@@ -219,13 +239,13 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
                         int endpoint, int timeout_ms, json_t **resp, etcd_status *st)
 {
-    unary_req rq = { .op = op, .path = path, .body = body, .body_len = body_len, .endpoint = endpoint,
-                     .timeout_ms = timeout_ms, .resp = resp };
+    unary_req rq = { .op = op, .rule = etcd_retry_rule_of(op, false), .path = path, .body = body,
+                     .body_len = body_len, .endpoint = endpoint, .timeout_ms = timeout_ms, .resp = resp };
     return call(c, &rq, st);
 }
 
-etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
-                         etcd_buf **text, etcd_status *st)
+etcd_code etcd_call_text(etcd_client *c, etcd_optype op, etcd_retry_rule rule, const char *path, const char *body,
+                         size_t body_len, etcd_buf **text, etcd_status *st)
 {
     json_t *unused = NULL;
     *text = etcd_thread_buf(2);
@@ -237,7 +257,7 @@ etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const
         return etcd_set_status(st, ETCD_ERR_NOMEM, "out of memory");
     }
     (*text)->len = 0;
-    unary_req rq = { .op = op, .path = path, .body = body, .body_len = body_len, .endpoint = -1, .resp = &unused,
-                     .text = *text };
+    unary_req rq = { .op = op, .rule = rule, .path = path, .body = body, .body_len = body_len, .endpoint = -1,
+                     .resp = &unused, .text = *text };
     return call(c, &rq, st);
 }

@@ -48,6 +48,8 @@ void etcd_client_stats(etcd_client *c, etcd_stats *out)
         out->ops[i] = atomic_load_explicit(&c->ops[i], memory_order_relaxed);
     out->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
     out->retries = atomic_load_explicit(&c->retries, memory_order_relaxed);
+    out->timeout_retries = atomic_load_explicit(&c->timeout_retries, memory_order_relaxed);
+    out->readbacks = atomic_load_explicit(&c->readbacks, memory_order_relaxed);
     out->watch_events = atomic_load_explicit(&c->watch_events, memory_order_relaxed);
 }
 
@@ -59,6 +61,8 @@ void etcd_stats_add(etcd_stats *acc, const etcd_stats *s)
         acc->ops[i] += s->ops[i];
     acc->errors += s->errors;
     acc->retries += s->retries;
+    acc->timeout_retries += s->timeout_retries;
+    acc->readbacks += s->readbacks;
     acc->watch_events += s->watch_events;
 }
 
@@ -133,6 +137,8 @@ etcd_code etcd_client_new(const etcd_client_config *cfg, etcd_client **out, etcd
     c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 2000;
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 2 * (int)c->n_endpoints;
     c->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 200;
+    c->retry_budget = etcd_retry_budget(cfg->retry_budget);
+    c->attempt_timeout_ms = etcd_retry_attempt_ms(cfg->attempt_timeout_ms, c->request_timeout_ms, c->retry_budget);
 
     c->transport = etcd_transport_ops_of(cfg->transport);
     if ((c->tls || c->user) && c->transport != &etcd_transport_curl_ops) {

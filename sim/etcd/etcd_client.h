@@ -54,6 +54,8 @@ typedef struct etcd_status {
     int http_status;      /* last HTTP status seen, 0 if none */
     int endpoint;         /* index of the endpoint that answered (or failed last), -1 if none */
     char message[256];    /* human-readable, never empty when code != ETCD_OK */
+    int repeats;          /* times the call was sent again after a lost answer (etcd_retry.h): when
+                             > 0, the answer is the repeat's (e.g. the other branch of a txn) */
 } etcd_status;
 
 const char *etcd_code_name(etcd_code code);   /* "ETCD_ERR_TIMEOUT" -> "timeout" etc. */
@@ -122,6 +124,10 @@ typedef struct etcd_client_config {
     int connect_timeout_ms;       /* 0 -> 2000 */
     int max_attempts;             /* endpoints tried on refused/503; 0 -> 2 * n_endpoints */
     int backoff_max_ms;           /* bounded exponential backoff between attempts; 0 -> 200 */
+    int retry_budget;             /* repeats of a call whose answer was lost, when its rule allows
+                                     (sim/etcd/etcd_retry.h); 0 -> 2, < 0 -> none */
+    int attempt_timeout_ms;       /* per attempt of a call that may be repeated or read back;
+                                     0 -> request_timeout_ms / (retry_budget + 1) */
     etcd_transport transport;     /* unary requests: built-in HTTP/1.1 (default) or libcurl */
     const etcd_security *security;/* NULL: plain HTTP, no authentication */
 } etcd_client_config;
@@ -151,7 +157,9 @@ typedef struct etcd_stats {
     uint64_t bytes_received;    /* status line + headers + bodies, watch streams included */
     uint64_t ops[ETCD_OP_T_COUNT]; /* requests sent by type (attempts, not calls) */
     uint64_t errors;            /* calls that returned != ETCD_OK */
-    uint64_t retries;           /* extra attempts on another endpoint */
+    uint64_t retries;           /* extra attempts: on another endpoint, or after a lost answer */
+    uint64_t timeout_retries;   /* of which after a lost answer, the call's rule allowing it */
+    uint64_t readbacks;         /* lost answers reconciled by reading back (etcd_retry.h) */
     uint64_t watch_events;      /* events delivered to watch callbacks */
 } etcd_stats;
 
@@ -195,10 +203,12 @@ typedef struct etcd_range_result {
     bool more;
 } etcd_range_result;
 
-typedef struct etcd_put_opts { int64_t lease; bool prev_kv; bool ignore_value, ignore_lease; } etcd_put_opts;
+/* retry_safe (put, delete): the caller is the key's only writer, so a repeat
+ * after a lost answer leaves the store as one call would (etcd_retry.h). */
+typedef struct etcd_put_opts { int64_t lease; bool prev_kv; bool ignore_value, ignore_lease; bool retry_safe; } etcd_put_opts;
 typedef struct etcd_put_result { etcd_header header; bool has_prev_kv; etcd_kv prev_kv; } etcd_put_result;
 
-typedef struct etcd_delete_opts { bool prefix; const char *range_end; size_t range_end_len; bool prev_kv; } etcd_delete_opts;
+typedef struct etcd_delete_opts { bool prefix; const char *range_end; size_t range_end_len; bool prev_kv; bool retry_safe; } etcd_delete_opts;
 typedef struct etcd_delete_result { etcd_header header; int64_t deleted; etcd_kv *prev_kvs; size_t n_prev_kvs; } etcd_delete_result;
 
 /* opts may be NULL (defaults); out may be NULL when the caller wants only the status. */
@@ -262,6 +272,14 @@ etcd_code etcd_txn(etcd_client *c,
                    const etcd_request_op *success, size_t n_success,
                    const etcd_request_op *failure, size_t n_failure,
                    etcd_txn_result *out, etcd_status *st);
+/* The same, but repeated after a lost answer when etcd_txn_repeat_safe
+ * holds (etcd_retry.h): the caller accepts the repeat's answer, which is
+ * the other branch when the first was applied (st->repeats > 0 says so). */
+etcd_code etcd_txn_retryable(etcd_client *c,
+                             const etcd_compare *cmp, size_t n_cmp,
+                             const etcd_request_op *success, size_t n_success,
+                             const etcd_request_op *failure, size_t n_failure,
+                             etcd_txn_result *out, etcd_status *st);
 void etcd_txn_result_free(etcd_txn_result *r);
 
 /* ---- leases and sessions ---------------------------------------------- */

@@ -24,6 +24,7 @@
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/etcd/etcd_json.h"
+#include "sim/etcd/etcd_retry.h"
 #include "sim/util/util_clock.h"
 
 #define ETCD_KA_INFLIGHT_MAX 32    /* concurrent keepalive requests per client */
@@ -41,6 +42,7 @@ struct etcd_client {
     size_t *order;                 /* NEAREST: endpoints by rtt; else identity */
     int watch_endpoint;
     int request_timeout_ms, connect_timeout_ms, max_attempts, backoff_max_ms;
+    int retry_budget, attempt_timeout_ms;   /* repeats after a lost answer (etcd_retry.h) */
 
     atomic_uint_fast64_t rr;       /* round-robin cursor */
 
@@ -58,6 +60,7 @@ struct etcd_client {
 
     /* accounting */
     atomic_uint_fast64_t bytes_sent, bytes_received, errors, retries, watch_events;
+    atomic_uint_fast64_t timeout_retries, readbacks;
     atomic_uint_fast64_t ops[ETCD_OP_T_COUNT];
 
     /* unary requests: the transport's operations and its state (its open/close) */
@@ -150,10 +153,11 @@ etcd_code etcd_call(etcd_client *c, etcd_optype op, const char *path, json_t *re
 /* Same with a ready body (the hot path: see etcd_jw_*). */
 etcd_code etcd_call_raw(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
                         int endpoint, int timeout_ms, json_t **resp, etcd_status *st);
-/* Same, but a 200 body comes back as text in *text (etcd_thread_buf(2),
+/* Same with the rule of a call whose caller declared it repeatable, and a
+ * 200 body that comes back as text in *text (etcd_thread_buf(2),
  * valid until this thread's next call), not parsed. */
-etcd_code etcd_call_text(etcd_client *c, etcd_optype op, const char *path, const char *body, size_t body_len,
-                         etcd_buf **text, etcd_status *st);
+etcd_code etcd_call_text(etcd_client *c, etcd_optype op, etcd_retry_rule rule, const char *path, const char *body,
+                         size_t body_len, etcd_buf **text, etcd_status *st);
 
 /* Error counting happens in the public functions: one per failed call. */
 etcd_code etcd_count_error(etcd_client *c, etcd_code code);

@@ -37,8 +37,18 @@ etcd_code etcd_compact(etcd_client *c, int64_t revision, bool physical, etcd_sta
         json_decref(req);
         req = NULL;
     }
+    etcd_status local;
+    if (!st)
+        st = &local;
     etcd_code code = etcd_call(c, ETCD_OP_T_COMPACT, "/v3/kv/compaction", req, -1, 0, &resp, st);
     json_decref(resp);
+    /* Repeated after a lost answer (etcd_retry.c): "already compacted" then
+     * says the first one was applied. */
+    if (code == ETCD_ERR_GRPC && st->repeats > 0 && strstr(st->message, "required revision has been compacted")) {
+        code = ETCD_OK;
+        st->code = ETCD_OK;
+        st->message[0] = '\0';
+    }
     return etcd_count_error(c, code);
 }
 

@@ -190,7 +190,9 @@ static etcd_code try_acquire(etcd_mutex *m, bool *held, etcd_status *st)
         { .type = ETCD_REQ_RANGE, .key = m->key, .key_len = m->key_len },
         { .type = ETCD_REQ_RANGE, .key = m->pfx, .key_len = m->pfx_len, .range = first_create },
     };
-    etcd_code code = etcd_txn(c, &cmp, 1, then_ops, 2, else_ops, 2, &r, st);
+    /* Repeatable (etcd_retry.c): after a lost answer the repeat's compare
+     * fails if the first put our key, and its else branch reads our key back. */
+    etcd_code code = etcd_txn_retryable(c, &cmp, 1, then_ops, 2, else_ops, 2, &r, st);
     if (code != ETCD_OK)
         return code;
     if (r.n_responses != 2 || r.responses[1].type != ETCD_REQ_RANGE) {
@@ -290,7 +292,8 @@ etcd_code etcd_mutex_unlock(etcd_mutex *m, etcd_status *st)
 {
     if (!m)
         return etcd_set_status(st, ETCD_ERR_INVAL, "etcd_mutex_unlock: NULL mutex");
-    etcd_code code = etcd_delete(etcd_session_client(m->s), m->key, m->key_len, NULL, NULL, st);
+    etcd_delete_opts own = { .retry_safe = true };   /* our key, named by our lease: no other writer */
+    etcd_code code = etcd_delete(etcd_session_client(m->s), m->key, m->key_len, &own, NULL, st);
     if (code == ETCD_OK)
         m->held = false;
     return code;

@@ -487,6 +487,18 @@ int wan_set_link_blackhole(wan *w, int link, bool on)
     return rc;
 }
 
+int wan_drop_next_response(wan *w, int link, int count)
+{
+    int rc = -1;
+    pthread_mutex_lock(&w->mu);
+    if (link >= 0 && link < w->n_links && count >= 0) {
+        w->links[link]->drop_responses = count;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
 int wan_partition_member(wan *w, int member, bool on, bool include_clients)
 {
     if (member < 0 || member >= WAN_MAX_MEMBERS)

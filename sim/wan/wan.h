@@ -160,6 +160,13 @@ int wan_set_link_bandwidth(wan *w, int link, double mbps);
 int wan_set_link_blackhole(wan *w, int link, bool on);
 int wan_partition_member(wan *w, int member, bool on, bool include_clients);
 void wan_heal_all(wan *w);                                     /* every blackhole off */
+/* Loses the next `count` answers on a link: the first bytes the target sends
+ * back on a connection of the link after this call, and everything after
+ * them on that connection, are dropped; the connection stays open, so the
+ * client sees a request that was delivered (and applied) but never answered,
+ * until its own timeout. Any connection of the link counts (a watch stream's
+ * too): tests give the link only the requests under test. */
+int wan_drop_next_response(wan *w, int link, int count);
 
 /* Counters: per link (bytes each way, connections current/total, delay,
  * blackhole state) plus egress bytes per (from region, to region) pair and

@@ -44,6 +44,7 @@ typedef struct wan_link {
     wan_jitter jitter;
     double bw_Bps;                /* bytes per second per direction, 0: no cap */
     int blackholed;
+    int drop_responses;           /* answers still to swallow (wan_drop_next_response) */
     uint64_t tx_free_ns[2];
     uint64_t bytes[2];            /* [0] towards the target, [1] back */
     uint64_t conns_current, conns_total;
@@ -70,6 +71,7 @@ typedef struct wan_conn {
     uint32_t ev[2];      /* epoll interest registered per side */
     int reg[2];          /* side's fd is in the epoll set */
     int dead;            /* closed; freed after the current event batch */
+    int swallow;         /* drops everything the target sends back (a lost answer) */
     wan_evh evh[2];
     wan_dir dir[2];
     uint64_t accept_ns;

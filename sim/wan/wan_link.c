@@ -282,6 +282,12 @@ static int conn_resolve_peer(wan *w, wan_conn *c)
 
 static int conn_ingest(wan *w, wan_conn *c, int s, const unsigned char *buf, size_t n, uint64_t now)
 {
+    if (c->link && s == 1 && !c->swallow && c->link->drop_responses > 0) {
+        c->link->drop_responses--;
+        c->swallow = 1;
+    }
+    if (c->link && s == 1 && c->swallow)
+        return 0;   /* the answer is lost: the client waits on an open connection */
     if (c->link)
         return dir_enqueue(w, c, s, buf, n, now);
     /* peer head being read (side 0 only: nothing is dialled yet) */

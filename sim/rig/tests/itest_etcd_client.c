@@ -1051,14 +1051,22 @@ static void test_misbehaving_servers(void **state)
         snprintf(umute, sizeof umute, "http://127.0.0.1:%d", fmute.port);
         etcd_transport tr = t ? ETCD_TRANSPORT_CURL : ETCD_TRANSPORT_NATIVE;
 
-        /* 503 -> the next endpoint */
+        /* 503 "request timed out" -> the next endpoint, for a put that may be
+         * repeated (the caller is the key's only writer: etcd_retry.c) */
         const char *e1[] = { u503, g_rig->m[2].client_url };
         etcd_client_config c1 = { .endpoints = e1, .n_endpoints = 2, .policy = ETCD_POLICY_PINNED, .pinned = 0,
                                   .transport = tr, .watch_endpoint = -1 };
         etcd_client *c;
         must(etcd_client_new(&c1, &c, &st), &st, "client");
-        must(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), &st, "put via 503 then real");
+        etcd_put_opts once = { .retry_safe = true };
+        must(etcd_put(c, "/mb/k", 5, "v", 1, &once, NULL, &st), &st, "put via 503 then real");
         assert_int_equal(st.endpoint, 1);
+        assert_int_equal(st.repeats, 1);
+        /* a plain put may have been applied by the member that timed out:
+         * not sent again, the caller gets the 503 */
+        assert_int_equal(etcd_put(c, "/mb/k", 5, "v", 1, NULL, NULL, &st), ETCD_ERR_GRPC);
+        assert_int_equal(st.endpoint, 0);
+        assert_int_equal(st.http_status, 503);
         assert_true(atomic_load(&f503.served) >= 1);
         etcd_stats s;
         etcd_client_stats(c, &s);
@@ -1086,6 +1094,25 @@ static void test_misbehaving_servers(void **state)
         etcd_client_config c4 = { .endpoints = e4, .n_endpoints = 1, .transport = tr, .request_timeout_ms = 400 };
         must(etcd_client_new(&c4, &c, &st), &st, "client");
         assert_int_equal(etcd_range(c, "/mb/k", 5, NULL, NULL, &st), ETCD_ERR_TIMEOUT);
+        etcd_client_free(c);
+        /* a lease grant lost on the mute server (never applied): read back
+         * on the next member, found missing, granted again on the third */
+        const char *e5[] = { umute, g_rig->m[0].client_url, g_rig->m[1].client_url };
+        etcd_client_config c5 = { .endpoints = e5, .n_endpoints = 3, .transport = tr, .request_timeout_ms = 3000,
+                                  .watch_endpoint = -1 };
+        must(etcd_client_new(&c5, &c, &st), &st, "client");
+        int64_t id = 0, ttl = 0;
+        must(etcd_lease_grant(c, 20, 0, &id, &ttl, &st), &st, "grant via a mute server");
+        etcd_stats s5;
+        etcd_client_stats(c, &s5);
+        assert_int_equal(s5.readbacks, 1);
+        assert_int_equal(s5.timeout_retries, 1);
+        assert_int_equal(ttl, 20);
+        etcd_lease_ttl lt = { 0 };
+        must(etcd_lease_timetolive(c, id, false, &lt, &st), &st, "time-to-live of the granted lease");
+        assert_true(lt.ttl > 0);
+        etcd_lease_ttl_free(&lt);
+        etcd_lease_revoke(c, id, NULL);
         etcd_client_free(c);
         fake_stop(&f503);
         fake_stop(&fbad);
