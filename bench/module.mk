@@ -73,9 +73,10 @@ bench-timescale: $(BUILD)/bin/geokv-bench
 	  | tee $$dir/timescale.txt || exit $$?; \
 	echo "make bench-timescale: $$(( $$(date +%s) - start )) s wall time; results in $$dir"
 
-# Provisional: no scale below 1 is validated yet (the first, small and noisy
-# bench-timescale of 2026-12-04 put 0.5 within 7 points, results/FINDINGS.md);
-# set this to the validated scale of a full bench-timescale on a quiet machine.
+# The validated scale: the smallest whose after-vs-before change stayed within
+# 3 points of full time at every N in `make bench-timescale` (2026-12-04,
+# results/FINDINGS.md: 0.5 within 2.1 points, 0.25 4.1 points off). Run
+# bench-timescale again after changing what a run spends time on.
 FAST_SCALE ?= 0.5
 
 bench-fast: $(BUILD)/bin/geokv-bench

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "bench/mpi/bench_mpi.h"
 #include "sim/cb/cb_scale.h"
@@ -114,12 +113,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    /* 1,000 agents hold ~3,000 sockets: raise the soft limit to the hard one */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    cb_scale_raise_fd_limit();
     MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
     scale_mpi m;
     MPI_Comm_rank(MPI_COMM_WORLD, &m.rank);

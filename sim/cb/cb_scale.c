@@ -396,3 +396,12 @@ cleanup:
     pthread_cond_destroy(&s.init_cv);
     return rc;
 }
+
+void cb_scale_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}

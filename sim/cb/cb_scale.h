@@ -63,4 +63,8 @@ typedef struct cb_scale_result {
 /* 0 when the measurement ran (see result), -1 with result->error otherwise. */
 int cb_scale_hold(const cb_scale_config *cfg, cb_scale_result *res);
 
+/* 1,000 agents hold ~3,000 sockets: raises this process's soft limit on open
+ * files to its hard limit (silently keeps it where that fails). */
+void cb_scale_raise_fd_limit(void);
+
 #endif

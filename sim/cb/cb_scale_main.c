@@ -87,12 +87,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    /* 1,000 agents hold ~3,000 sockets: raise the soft limit to the hard one */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    cb_scale_raise_fd_limit();
 
     int status = 0;
     etcd_rig *rig = NULL;
