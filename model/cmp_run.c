@@ -144,10 +144,10 @@ static void set_identity(cmp_run *r, const char *dir)
     if (!id && realpath(dir, real) != NULL && (slash = strrchr(real, '/')) != NULL)
         id = slash + 1;
     snprintf(r->id, sizeof r->id, "%s", id ? id : slash ? slash + 1 : dir);
+    /* the release names the tool, git describe the exact code that ran */
     const char *v = r->config ? json_string_value(json_object_get(r->config, "version")) : NULL;
-    if (!v && r->config)
-        v = json_string_value(json_object_get(r->config, "git_describe"));
-    snprintf(r->version, sizeof r->version, "%s", v ? v : "");
+    const char *g = r->config ? json_string_value(json_object_get(r->config, "git_describe")) : NULL;
+    snprintf(r->version, sizeof r->version, "%s%s%s", v ? v : "", v && g ? " " : "", g ? g : "");
 }
 
 static void set_plan(cmp_run *r)

@@ -27,7 +27,7 @@ typedef struct cmp_cell {
 typedef struct cmp_run {
     char path[4096];
     char id[128];           /* config.json's run_id, else the directory's name */
-    char version[128];      /* config.json's version or git_describe; "" when neither */
+    char version[128];      /* config.json's version and git_describe ("0.1.0 a68ec93"); "" when neither */
     int reference;          /* the patent's published averages, not a sweep */
     json_t *config;         /* NULL for the reference (and a sweep without config.json) */
     int planned_known;
