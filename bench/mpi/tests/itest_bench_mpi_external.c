@@ -6,11 +6,12 @@
  * /geokv/, so a rank that wrote outside the owner's key prefix (or without
  * the client certificate, or unauthenticated) would be refused by etcd and
  * the run would fail. Each rank reads the password itself (here the same
- * environment); a rank without one must end the job, named. Open MPI refuses
+ * environment); a rank without one, or without its CA file, must end the
+ * job, named. Open MPI refuses
  * root unless told: the two OMPI_ALLOW_* are set for mpirun's children. */
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,12 +65,12 @@ static int teardown(void **state)
     return bench_t_tmpdir_remove(tmpdir);
 }
 
-/* The geokv-bench-mpi run arguments against the test cluster, from argv[k]
- * on; returns the next index. */
-static int run_args(char **argv, int k, char *bin, char *out)
+/* The geokv-bench-mpi run arguments against the test cluster (its CA at
+ * cacert), from argv[k] on; returns the next index. */
+static int run_args(char **argv, int k, char *bin, char *out, char *cacert)
 {
     char *args[] = { bin, "run", "--n", "4", "--reps", "1", "--modes", "before,after", "--delay-scale", "0.05",
-                     "--seed", "5", "--timeout", "40s", "--out", out, "--endpoints", endpoint, "--cacert", tls.ca,
+                     "--seed", "5", "--timeout", "40s", "--out", out, "--endpoints", endpoint, "--cacert", cacert,
                      "--cert", tls.cert, "--key", tls.key, "--user", BENCH_T_TLS_USER, NULL };
     for (int i = 0; args[i]; i++)
         argv[k++] = args[i];
@@ -93,7 +94,7 @@ static void test_spread_sweep_on_secured_cluster(void **state)
     argv[k++] = "-np";
     argv[k++] = "2";
     argv[k++] = "--oversubscribe";
-    k = run_args(argv, k, bin, out);
+    k = run_args(argv, k, bin, out, tls.ca);
     argv[k] = NULL;
     setenv("GEOKV_ETCD_PASSWORD", BENCH_T_TLS_PASSWORD, 1);
     status = bench_t_wait(bench_t_spawn(argv, log), 55);
@@ -136,45 +137,64 @@ static void test_spread_sweep_on_secured_cluster(void **state)
     json_decref(cfg);
 }
 
-/* Rank 1 started without the password (env -u: its own host's environment
- * lacks it): the job ends, rank 1 named with the reason. */
-static void test_rank_without_password_fails(void **state)
+/* An MPMD mpirun: rank 0 with the test cluster's options, rank 1 with the
+ * same but started through `env -u GEOKV_ETCD_PASSWORD` when no_password
+ * (its own host's environment lacks it) and with --cacert cacert1. The job
+ * must fail with `expect` (naming rank 1) in its output. */
+static void rank1_fails(const char *tag, bool no_password, char *cacert1, const char *expect)
 {
     char bin[1024], out[512], log[600], *argv[96], *text;
     int k = 0, status;
-    (void)state;
-    if (!mpirun[0])
-        skip();
     bench_t_program("geokv-bench-mpi", bin, sizeof bin);
-    snprintf(out, sizeof out, "%s/nopw", tmpdir);
-    snprintf(log, sizeof log, "%s/nopw.log", tmpdir);
+    snprintf(out, sizeof out, "%s/%s", tmpdir, tag);
+    snprintf(log, sizeof log, "%s/%s.log", tmpdir, tag);
     argv[k++] = mpirun;
     argv[k++] = "--oversubscribe";
     argv[k++] = "-np";
     argv[k++] = "1";
-    k = run_args(argv, k, bin, out);
+    k = run_args(argv, k, bin, out, tls.ca);
     argv[k++] = ":";
     argv[k++] = "-np";
     argv[k++] = "1";
-    argv[k++] = "env";
-    argv[k++] = "-u";
-    argv[k++] = "GEOKV_ETCD_PASSWORD";
-    k = run_args(argv, k, bin, out);
+    if (no_password) {
+        argv[k++] = "env";
+        argv[k++] = "-u";
+        argv[k++] = "GEOKV_ETCD_PASSWORD";
+    }
+    k = run_args(argv, k, bin, out, cacert1);
     argv[k] = NULL;
     setenv("GEOKV_ETCD_PASSWORD", BENCH_T_TLS_PASSWORD, 1);
     status = bench_t_wait(bench_t_spawn(argv, log), 55);
     unsetenv("GEOKV_ETCD_PASSWORD");
     if (status == 0 || status == -1) {
         bench_t_dump_log(log);
-        fail_msg("mpirun exit status %d with rank 1 lacking the password, expected a failure", status);
+        fail_msg("mpirun exit status %d (%s), expected a failure", status, tag);
     }
     text = util_slurp(log, NULL);
     assert_non_null(text);
-    if (!strstr(text, "rank 1: --user geo: no password: set GEOKV_ETCD_PASSWORD")) {
+    if (!strstr(text, expect)) {
         bench_t_dump_log(log);
-        fail_msg("the output does not name rank 1 and its missing password");
+        fail_msg("the output lacks \"%s\"", expect);
     }
     free(text);
+}
+
+static void test_rank_without_password_fails(void **state)
+{
+    (void)state;
+    if (!mpirun[0])
+        skip();
+    rank1_fails("nopw", true, tls.ca, "rank 1: --user geo: no password: set GEOKV_ETCD_PASSWORD");
+}
+
+static void test_rank_without_cacert_fails(void **state)
+{
+    char missing[320];
+    (void)state;
+    if (!mpirun[0])
+        skip();
+    snprintf(missing, sizeof missing, "%s/no-such-ca.pem", tmpdir);
+    rank1_fails("noca", false, missing, "rank 1: --cacert ");
 }
 
 int main(void)
@@ -182,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spread_sweep_on_secured_cluster),
         cmocka_unit_test(test_rank_without_password_fails),
+        cmocka_unit_test(test_rank_without_cacert_fails),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);
