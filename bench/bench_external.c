@@ -154,18 +154,12 @@ static int check_prefix(bench_external *x, bool resume, char *err, size_t err_le
     return rc;
 }
 
-int bench_external_open(const bench_opts *o, const topology *topo, const char *run_id, bool resume,
-                        bench_external **out, char *err, size_t err_len)
+/* What the owner and a worker share: the members, the password, the TLS
+ * files and user, the transport. */
+static int open_common(bench_external *x, const bench_opts *o, char *err, size_t err_len)
 {
-    bench_external *x = calloc(1, sizeof *x);
-    *out = NULL;
-    if (!x) {
-        util_seterr(err, err_len, "out of memory");
-        return -1;
-    }
-    x->topo = topo;
     if (resolve_members(x, o, err, err_len) != 0 || read_password(x, o, err, err_len) != 0)
-        goto fail;
+        return -1;
     snprintf(x->cacert, sizeof x->cacert, "%s", o->cacert);
     snprintf(x->cert, sizeof x->cert, "%s", o->cert);
     snprintf(x->key, sizeof x->key, "%s", o->key);
@@ -174,14 +168,47 @@ int bench_external_open(const bench_opts *o, const topology *topo, const char *r
                               .password = x->password };
     if (etcd_transport_parse(o->transport, &x->transport) != 0)
         x->transport = ETCD_TRANSPORT_NATIVE;
-    if (o->key_prefix[0])
-        snprintf(x->prefix, sizeof x->prefix, "%s", o->key_prefix);
-    else
-        snprintf(x->prefix, sizeof x->prefix, "/geokv/%s", run_id);
-    if (cb_keys_set_prefix(x->prefix) != 0) {
-        util_seterr(err, err_len, "key prefix %s: not a prefix like /geokv/<run-id>", x->prefix);
-        goto fail;
+    return 0;
+}
+
+/* --cacert/--cert/--key readable on this host: a worker first connects
+ * inside a run, where a missing file would surface as a run's failure. */
+static int check_files(const bench_external *x, char *err, size_t err_len)
+{
+    const char *opt[] = { "--cacert", "--cert", "--key" }, *path[] = { x->cacert, x->cert, x->key };
+    for (int i = 0; i < 3; i++) {
+        FILE *f;
+        if (!path[i][0])
+            continue;
+        f = fopen(path[i], "r");
+        if (!f) {
+            util_seterr(err, err_len, "%s %s: %s", opt[i], path[i], strerror(errno));
+            return -1;
+        }
+        fclose(f);
     }
+    return 0;
+}
+
+int bench_external_open(const bench_opts *o, const topology *topo, const char *run_id, bool resume,
+                        bench_external **out, char *err, size_t err_len)
+{
+    bench_external *x = calloc(1, sizeof *x);
+    char prefix[CB_KEY_PREFIX_MAX];
+    *out = NULL;
+    if (!x) {
+        util_seterr(err, err_len, "out of memory");
+        return -1;
+    }
+    x->topo = topo;
+    if (open_common(x, o, err, err_len) != 0)
+        goto fail;
+    if (o->key_prefix[0])
+        snprintf(prefix, sizeof prefix, "%s", o->key_prefix);
+    else
+        snprintf(prefix, sizeof prefix, "/geokv/%s", run_id);
+    if (bench_external_set_prefix(x, prefix, err, err_len) != 0)
+        goto fail;
     if (check_prefix(x, resume, err, err_len) != 0)
         goto fail;
     *out = x;
@@ -189,6 +216,35 @@ int bench_external_open(const bench_opts *o, const topology *topo, const char *r
 fail:
     bench_external_free(x);
     return -1;
+}
+
+int bench_external_open_worker(const bench_opts *o, const topology *topo, const char *prefix,
+                               bench_external **out, char *err, size_t err_len)
+{
+    bench_external *x = calloc(1, sizeof *x);
+    *out = NULL;
+    if (!x) {
+        util_seterr(err, err_len, "out of memory");
+        return -1;
+    }
+    x->topo = topo;
+    if (open_common(x, o, err, err_len) != 0 || check_files(x, err, err_len) != 0 ||
+        (prefix && bench_external_set_prefix(x, prefix, err, err_len) != 0)) {
+        bench_external_free(x);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int bench_external_set_prefix(bench_external *x, const char *prefix, char *err, size_t err_len)
+{
+    if (strlen(prefix) >= sizeof x->prefix || cb_keys_set_prefix(prefix) != 0) {
+        util_seterr(err, err_len, "key prefix %s: not a prefix like /geokv/<run-id>", prefix);
+        return -1;
+    }
+    snprintf(x->prefix, sizeof x->prefix, "%s", prefix);
+    return 0;
 }
 
 void bench_external_place(const bench_external *x, int region, cb_place *out)

@@ -47,6 +47,20 @@ typedef struct bench_external bench_external;
 int bench_external_open(const bench_opts *o, const topology *topo, const char *run_id, bool resume,
                         bench_external **out, char *err, size_t err_len);
 
+/* A worker's view of the cluster a spread sweep's owner opened
+ * (bench_dist.h): reads the password on this host (GEOKV_ETCD_PASSWORD or
+ * --password-file), checks the endpoints' regions and that the TLS files are
+ * readable, and sets the key prefix when prefix is not NULL (else
+ * bench_external_set_prefix before the first run). Nothing is sent to the
+ * cluster: no emptiness check, no clearing, no versions (the owner's). 0, or
+ * -1 with one line in err. */
+int bench_external_open_worker(const bench_opts *o, const topology *topo, const char *prefix,
+                               bench_external **out, char *err, size_t err_len);
+
+/* Sets the key prefix of the runs (this process's cb_keys_set_prefix too):
+ * "/a/b", no trailing '/'. 0, or -1 (err). */
+int bench_external_set_prefix(bench_external *x, const char *prefix, char *err, size_t err_len);
+
 /* Where a process in topology region `region` reaches etcd. */
 void bench_external_place(const bench_external *x, int region, cb_place *out);
 

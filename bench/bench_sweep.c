@@ -502,8 +502,13 @@ static json_t *dist_run_msg(sweep *s, const bench_triple *t, uint64_t seed, cons
                                               region_places[r].provider ? region_places[r].provider : "",
                                               "urls", urls, "rtt", rtt));
     }
-    return json_pack("{s:i,s:i,s:i,s:i,s:I,s:o}", "mode", t->mode, "n", t->n, "rep", t->rep, "order", t->order,
-                     "seed", (json_int_t)seed, "regions", regs);
+    json_t *msg = json_pack("{s:i,s:i,s:i,s:i,s:I,s:o}", "mode", t->mode, "n", t->n, "rep", t->rep, "order",
+                            t->order, "seed", (json_int_t)seed, "regions", regs);
+    /* an existing cluster: every rank's keys under the owner's prefix (the
+     * credentials each rank reads on its own host, never sent) */
+    if (msg && s->ext)
+        json_object_set_new(msg, "key_prefix", json_string(bench_external_prefix(s->ext)));
+    return msg;
 }
 
 static int dist_regions_from(sweep *s, const json_t *msg, dist_regions *dr)
@@ -568,6 +573,7 @@ static int dist_worker_run(sweep *s, const json_t *msg)
                       .rep = (int)json_integer_value(json_object_get(msg, "rep")),
                       .order = (int)json_integer_value(json_object_get(msg, "order"))};
     uint64_t seed = (uint64_t)json_integer_value(json_object_get(msg, "seed"));
+    const char *prefix = json_string_value(json_object_get(msg, "key_prefix"));
     cb_place *places = calloc((size_t)(t.n > 0 ? t.n : 1), sizeof *places);
     int *regions = calloc((size_t)(t.n > 0 ? t.n : 1), sizeof *regions);
     unsigned char *local = calloc((size_t)(t.n > 0 ? t.n : 1), 1);
@@ -581,6 +587,11 @@ static int dist_worker_run(sweep *s, const json_t *msg)
     if (!places || !regions || !local || t.mode < 0 || (size_t)t.mode >= s->o.n_modes || t.n < 1 ||
         dist_regions_from(s, msg, &dr) != 0 || topology_place_agents(s->topo, t.n, regions) != 0) {
         fprintf(stderr, "geokv-bench: rank %d: unusable run message\n", s->dist->rank);
+        goto cleanup;
+    }
+    if (s->ext && (!prefix || !prefix[0] || bench_external_set_prefix(s->ext, prefix, err, sizeof err) != 0)) {
+        fprintf(stderr, "geokv-bench: rank %d: the run message holds no usable key prefix for --endpoints\n",
+                s->dist->rank);
         goto cleanup;
     }
     if (run_config(s, &t, seed, regions, dr.place, places, &deploy_rtt, &cfg, err, sizeof err) != 0) {
@@ -1055,15 +1066,13 @@ int bench_sweep_main_dist(int argc, char **argv, bench_dist *dist)
         goto cleanup;
     }
 
-    if (s.dist && s.o.n_endpoints) {
-        /* the other ranks would need the cluster's credentials and key prefix,
-         * which only the owner opens today */
-        fprintf(stderr, "geokv-bench: --endpoints with geokv-bench-mpi is not supported: run geokv-bench "
-                "(one process) against an existing cluster\n");
-        goto cleanup;   /* status 2: bad usage */
-    }
     if (s.dist && s.dist->run.owner == false) {
         /* every rank read the same options, topology and profile; the owner drives */
+        if (s.o.n_endpoints &&
+            bench_external_open_worker(&s.o, s.topo, NULL, &s.ext, err, sizeof err) != 0) {
+            fprintf(stderr, "geokv-bench: rank %d: %s\n", s.dist->rank, err);
+            goto cleanup;   /* status 2: this host lacks the password or a TLS file */
+        }
         install_signals();
         status = dist_worker_loop(&s);
         goto cleanup;

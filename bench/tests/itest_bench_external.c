@@ -1,214 +1,60 @@
 /* Integration test: geokv-bench run against an existing, secured etcd
  * cluster (--endpoints, bench/bench_external.h).
  *
- * The group set-up makes a CA, a server certificate (127.0.0.1) and a client
- * certificate with openssl in a temporary directory, starts one etcd 3.4
- * member on loopback https ports with --client-cert-auth, creates the root
- * user and a user "geo" whose role may only read and write /geokv/, and
- * enables authentication (etcdctl, with the client certificate). A key of
- * the runs outside their prefix would then be refused by etcd and fail the
- * run. The member is stopped by its pid in the teardown, at exit, and by
- * the kernel if this process dies (PR_SET_PDEATHSIG).
- *
- * The client certificate has no CommonName: etcd 3.4's gateway refuses a
- * client certificate that carries one ("CommonName of client sending a
- * request against gateway will be ignored").
+ * The group set-up starts one etcd 3.4 member with client-certificate
+ * authentication and users (testlib_bench_tls.h): the user "geo" may only
+ * read and write /geokv/, so a key of the runs outside their prefix would be
+ * refused by etcd and fail the run.
  */
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "bench/tests/testlib_bench.h"
+#include "bench/tests/testlib_bench_tls.h"
 #include "sim/etcd/etcd_client.h"
 #include "sim/util/util_fs.h"
 
-#define PASSWORD "geo-secret-7"
-#define ROOT_PASSWORD "root-secret-9"
+#define PASSWORD BENCH_T_TLS_PASSWORD
+#define ROOT_PASSWORD BENCH_T_TLS_ROOT_PASSWORD
 
-static char tmpdir[256], url[64], endpoint[96], ca[320], cert[320], key[320], log_path[320];
-static pid_t etcd_pid = -1;
-
-static void stop_etcd(void)
-{
-    if (etcd_pid > 0) {
-        kill(etcd_pid, SIGKILL);
-        waitpid(etcd_pid, NULL, 0);
-        etcd_pid = -1;
-    }
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0)
-        fprintf(stderr, "itest_bench_external: failed (%d): %s\n", rc, cmd);
-    return rc;
-}
-
-static int free_port(void)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-static int make_certs(void)
-{
-    return sh("cd %s && "
-              "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=geokv-test-ca "
-              ">/dev/null 2>&1 && "
-              "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > srv.ext && "
-              "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=geokv-test-server "
-              ">/dev/null 2>&1 && "
-              "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
-              "-extfile srv.ext >/dev/null 2>&1 && "
-              "printf 'extendedKeyUsage=clientAuth\\n' > cli.ext && "
-              "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /O=geokv-test-client "
-              ">/dev/null 2>&1 && "
-              "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 "
-              "-extfile cli.ext >/dev/null 2>&1",
-              tmpdir);
-}
-
-static int start_etcd(void)
-{
-    int cport = free_port(), pport = free_port();
-    char listen_c[64], listen_p[64], initial[96], data[300], srv_cert[320], srv_key[320];
-    if (cport <= 0 || pport <= 0 || cport == pport)
-        return -1;
-    snprintf(url, sizeof url, "https://127.0.0.1:%d", cport);
-    snprintf(endpoint, sizeof endpoint, "%s@aws-ap-northeast-2", url);
-    snprintf(listen_c, sizeof listen_c, "https://127.0.0.1:%d", cport);
-    snprintf(listen_p, sizeof listen_p, "http://127.0.0.1:%d", pport);
-    snprintf(initial, sizeof initial, "t1=http://127.0.0.1:%d", pport);
-    snprintf(data, sizeof data, "%s/data", tmpdir);
-    snprintf(srv_cert, sizeof srv_cert, "%s/server.pem", tmpdir);
-    snprintf(srv_key, sizeof srv_key, "%s/server.key", tmpdir);
-    snprintf(log_path, sizeof log_path, "%s/etcd.log", tmpdir);
-    char *argv[] = { "etcd", "--name", "t1", "--data-dir", data, "--listen-client-urls", listen_c,
-                     "--advertise-client-urls", listen_c, "--listen-peer-urls", listen_p,
-                     "--initial-advertise-peer-urls", listen_p, "--initial-cluster", initial,
-                     "--client-cert-auth", "--trusted-ca-file", ca, "--cert-file", srv_cert, "--key-file", srv_key,
-                     "--unsafe-no-fsync", "--auth-token-ttl", "2", NULL };
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        FILE *f = freopen(log_path, "w", stderr);
-        (void)f;
-        dup2(2, 1);
-        const char *bin = getenv("GEOKV_ETCD");
-        execvp(bin && *bin ? bin : "etcd", argv);
-        _exit(127);
-    }
-    etcd_pid = pid;
-    return 0;
-}
-
-static int etcdctl(const char *user, const char *args)
-{
-    return sh("etcdctl --endpoints %s --cacert %s --cert %s --key %s %s%s %s >/dev/null", url, ca, cert, key,
-              user ? "--user " : "", user ? user : "", args);
-}
-
-static int wait_healthy(void)
-{
-    for (int i = 0; i < 100; i++) {
-        if (etcdctl(NULL, "endpoint health 2>/dev/null") == 0)
-            return 0;
-        bench_t_sleep(0.1);
-    }
-    return -1;
-}
-
-/* root, and a user "geo" allowed /geokv/ only; then auth on. */
-static int enable_auth(void)
-{
-    return etcdctl(NULL, "user add root --new-user-password=" ROOT_PASSWORD) ||
-           etcdctl(NULL, "role add root") || etcdctl(NULL, "user grant-role root root") ||
-           etcdctl(NULL, "user add geo --new-user-password=" PASSWORD) || etcdctl(NULL, "role add geokv") ||
-           etcdctl(NULL, "role grant-permission geokv --prefix=true readwrite /geokv/") ||
-           etcdctl(NULL, "user grant-role geo geokv") || etcdctl(NULL, "auth enable");
-}
+static char tmpdir[256], endpoint[96];
+static bench_t_tls tls;
 
 static int setup(void **state)
 {
     (void)state;
-    if (bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-external") != 0)
+    if (bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-external") != 0 || bench_t_tls_start(&tls, tmpdir) != 0)
         return -1;
-    atexit(stop_etcd);
-    snprintf(ca, sizeof ca, "%s/ca.pem", tmpdir);
-    snprintf(cert, sizeof cert, "%s/client.pem", tmpdir);
-    snprintf(key, sizeof key, "%s/client.key", tmpdir);
-    if (make_certs() != 0 || start_etcd() != 0)
-        return -1;
-    if (wait_healthy() != 0 || enable_auth() != 0) {
-        bench_t_dump_log(log_path);
-        return -1;
-    }
+    snprintf(endpoint, sizeof endpoint, "%s@aws-ap-northeast-2", tls.url);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    stop_etcd();
+    bench_t_tls_stop(&tls);
     return bench_t_tmpdir_remove(tmpdir);
 }
 
 /* A client of the test cluster as `user` (root sees every key). */
 static etcd_client *client(const char *user, const char *password)
 {
-    const char *eps[] = { url };
-    etcd_security sec = { .cacert = ca, .cert = cert, .key = key, .user = user, .password = password };
-    etcd_client_config cc = { .endpoints = eps, .n_endpoints = 1, .watch_endpoint = -1,
-                              .transport = ETCD_TRANSPORT_CURL, .security = &sec };
-    etcd_client *c = NULL;
-    etcd_status st;
-    if (etcd_client_new(&cc, &c, &st) != ETCD_OK)
-        fprintf(stderr, "etcd client: %s\n", st.message);
-    return c;
+    return bench_t_tls_client(&tls, user, password);
 }
 
 static int64_t count_keys(const char *prefix)
 {
-    etcd_client *c = client("root", ROOT_PASSWORD);
-    etcd_range_opts o = { .prefix = true, .count_only = true };
-    etcd_range_result r = { 0 };
-    etcd_status st;
-    int64_t n = -1;
-    assert_non_null(c);
-    /* every key a run writes starts with '/': "/" as a prefix covers them all */
-    if (etcd_range(c, prefix, strlen(prefix), &o, &r, &st) == ETCD_OK)
-        n = r.count;
-    etcd_range_result_free(&r);
-    etcd_client_free(c);
+    int64_t n = bench_t_tls_count(&tls, prefix);
+    assert_true(n >= 0);
     return n;
 }
 
@@ -224,8 +70,8 @@ static int bench(const char *env_password, const char *out_log, const char *cons
     argv[k++] = prog;
     argv[k++] = "run";
     const char *base[] = { "--n", "3", "--reps", "1", "--seed", "7", "--delay-scale", "0.05", "--timeout", "40s",
-                           "--out", out, "--endpoints", endpoint, "--cacert", ca, "--cert", cert, "--key", key,
-                           "--user", "geo", NULL };
+                           "--out", out, "--endpoints", endpoint, "--cacert", tls.ca, "--cert", tls.cert,
+                           "--key", tls.key, "--user", "geo", NULL };
     for (int i = 0; base[i]; i++)
         argv[k++] = base[i];
     for (int i = 0; extra && extra[i]; i++)
@@ -298,7 +144,7 @@ static void test_sweep_over_tls_with_auth(void **state)
     assert_string_equal(json_string_value(json_object_get(cl, "user")), "geo");
     assert_string_equal(json_string_value(json_object_get(cl, "transport")), "curl");
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(cl, "endpoints"), 0), "url")),
-                        url);
+                        tls.url);
     const char *ver = json_string_value(
         json_object_get(json_array_get(json_object_get(cl, "endpoints"), 0), "etcd_version"));
     assert_non_null(ver);
