@@ -18,32 +18,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bench/mpi/tests/testlib_mpi.h"
 #include "bench/tests/testlib_bench.h"
 #include "sim/util/util_fs.h"
 
 static char tmpdir[256], mpirun[1024];
 
-/* mpirun on PATH; empty when there is none. */
-static void find_mpirun(void)
-{
-    const char *path = getenv("PATH");
-    char dirs[4096];
-    snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/bin:/bin");
-    mpirun[0] = '\0';
-    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        snprintf(mpirun, sizeof mpirun, "%s/mpirun", d);
-        if (access(mpirun, X_OK) == 0)
-            return;
-    }
-    mpirun[0] = '\0';
-}
-
 static int setup(void **state)
 {
     (void)state;
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    find_mpirun();
+    mpi_t_prepare(mpirun, sizeof mpirun);
     return bench_t_tmpdir_make(tmpdir, sizeof tmpdir, "itest-mpi");
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bench/mpi/tests/testlib_mpi.h"
 #include "bench/tests/testlib_bench.h"
 #include "sim/util/util_fs.h"
 
@@ -85,29 +86,20 @@ static int netns_make(void)
     return 0;
 }
 
-static void find_tools(void)
+static void find_ip(void)
 {
     const char *ips[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-    const char *path = getenv("PATH");
-    char dirs[4096];
-    ip_bin[0] = mpirun[0] = '\0';
+    ip_bin[0] = '\0';
     for (size_t i = 0; i < sizeof ips / sizeof *ips && !ip_bin[0]; i++)
         if (access(ips[i], X_OK) == 0)
             snprintf(ip_bin, sizeof ip_bin, "%s", ips[i]);
-    snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/bin:/bin");
-    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !mpirun[0]; d = strtok_r(NULL, ":", &save)) {
-        snprintf(mpirun, sizeof mpirun, "%s/mpirun", d);
-        if (access(mpirun, X_OK) != 0)
-            mpirun[0] = '\0';
-    }
 }
 
 static int setup(void **state)
 {
     (void)state;
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    find_tools();
+    mpi_t_prepare(mpirun, sizeof mpirun);
+    find_ip();
     if (!mpirun[0])
         snprintf(why_skip, sizeof why_skip, "no mpirun on PATH (scripts/install-deps.sh installs Open MPI)");
     else if (!ip_bin[0])
