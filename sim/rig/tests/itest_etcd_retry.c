@@ -21,6 +21,7 @@
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/rig/tests/testlib_rig.h"
 #include "sim/rig/wan_etcd.h"
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
@@ -38,21 +39,9 @@ static int group_setup(void **state)
 {
     (void)state;
     char err[512];
-    signal(SIGPIPE, SIG_IGN);
-    etcd_rig_install_signal_cleanup();
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/wan/topology/patent-fig6.json", root ? root : ".");
-    if (topology_load(path, &g_topo, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    etcd_rig_config rc = { .start_timeout_ms = 40000 };
     wan_config wc = { .seed = 7, .rtt_scale = 0.05 };
-    if (wan_etcd_start(g_topo, &rc, &wc, &g_rig, &g_wan, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
+    if (rig_t_start_wan_cluster(&wc, &g_topo, &g_rig, &g_wan) != 0)
         return -1;
-    }
     int direct[3] = { wan_direct_link(g_wan, 0), wan_direct_link(g_wan, 1), wan_direct_link(g_wan, 2) };
     int mine[2] = { wan_client_link(g_wan, 0, 0), wan_client_link(g_wan, 0, 1) };
     g_drop_link = mine[0];

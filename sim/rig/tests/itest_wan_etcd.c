@@ -17,6 +17,7 @@
 
 #include "sim/etcd/etcd_client.h"
 #include "sim/rig/etcd_rig.h"
+#include "sim/rig/tests/testlib_rig.h"
 #include "sim/wan/topology.h"
 #include "sim/wan/wan.h"
 #include "sim/rig/wan_etcd.h"
@@ -51,22 +52,9 @@ static etcd_client *client_on(const int *links, int n, int timeout_ms)
 static int group_setup(void **state)
 {
     (void)state;
-    char err[512];
-    signal(SIGPIPE, SIG_IGN);
-    etcd_rig_install_signal_cleanup();
-    char path[1024];
-    const char *root = getenv("GEOKV_ROOT");
-    snprintf(path, sizeof path, "%s/sim/wan/topology/patent-fig6.json", root ? root : ".");
-    if (topology_load(path, &g_topo, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    etcd_rig_config rc = { .start_timeout_ms = 40000 };
     wan_config wc = { .seed = 7 };
-    if (wan_etcd_start(g_topo, &rc, &wc, &g_rig, &g_wan, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
+    if (rig_t_start_wan_cluster(&wc, &g_topo, &g_rig, &g_wan) != 0)
         return -1;
-    }
     int direct[3] = { wan_direct_link(g_wan, 0), wan_direct_link(g_wan, 1), wan_direct_link(g_wan, 2) };
     g_admin = client_on(direct, 3, 5000);
     g_leader_c = client_on(direct, 1, 3000);
